@@ -1,0 +1,41 @@
+# The one interface for running things: CI and people call the same targets.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: install up down status demo test test-unit bench lint
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v python3 >/dev/null || { echo "python3 (3.11+) is required"; exit 1; }
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+up: install
+	$(VENV)/bin/telebill up
+
+down:
+	@if [ -x $(VENV)/bin/telebill ]; then $(VENV)/bin/telebill down; else bash deploy/local/infra.sh down; fi
+
+status: install
+	$(VENV)/bin/telebill status
+
+demo: install
+	$(VENV)/bin/telebill demo
+
+# Unit, integration and e2e tests against the real broker and server. Stops what it started.
+test: install
+	bash deploy/local/run-tests.sh $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest tests/unit -q
+
+bench: install
+	bash deploy/local/run-bench.sh
+
+lint: install
+	$(VENV)/bin/ruff check shared services deploy tests bench

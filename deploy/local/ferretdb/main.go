@@ -1,0 +1,71 @@
+// Command ferretdb runs an embedded FerretDB (SQLite backend) for local development.
+//
+// The upstream cmd/ferretdb binary panics when built with `go install`
+// (FerretDB issue 2982: it needs generated version files), so we embed the
+// public package instead.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
+	data := flag.String("data", "", "directory for SQLite data files (required)")
+	flag.Parse()
+
+	if err := run(*listen, *data); err != nil {
+		fmt.Fprintln(os.Stderr, "ferretdb:", err)
+		os.Exit(1)
+	}
+}
+
+func run(listen, data string) error {
+	if data == "" {
+		return fmt.Errorf("-data is required")
+	}
+
+	dir, err := filepath.Abs(data)
+	if err != nil {
+		return err
+	}
+
+	if err = os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + dir + "/",
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// New has already bound the TCP socket, so clients can connect from here on.
+	fmt.Printf("ferretdb ready on %s (%s)\n", listen, f.MongoDBURI())
+
+	if err = f.Run(ctx); err != nil {
+		return err
+	}
+
+	fmt.Println("ferretdb stopped")
+
+	return nil
+}

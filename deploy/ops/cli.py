@@ -1,0 +1,82 @@
+"""`telebill`: what an operator runs. Each command is a thin call into deploy.ops."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from shared.kafka import ensure_topics
+from shared.settings import get_settings
+from deploy.ops import processes
+
+app = typer.Typer(help="Telehealth billing pipeline: local operations.", no_args_is_help=True)
+console = Console()
+INFRA = processes.REPO / "deploy" / "local" / "infra.sh"
+
+
+def infra(command: str) -> None:
+    result = subprocess.run(["bash", str(INFRA), command], check=False)
+    if result.returncode != 0:
+        console.print(f"[red]infra {command} failed (exit {result.returncode})[/red]")
+        raise typer.Exit(result.returncode)
+
+
+@app.command()
+def up(services: bool = typer.Option(True, help="Also start the workers, simulator and ingest API.")) -> None:
+    """Start Kafka and FerretDB (installing them if needed), create the topics, start the pipeline."""
+    infra("up")
+    created = ensure_topics(get_settings())
+    console.print(f"topics ready ({len(created)} created)")
+    if services:
+        for name, pid in processes.start_all(get_settings()):
+            console.print(f"{name:14} running  pid {pid}")
+
+
+@app.command()
+def down(infrastructure: bool = typer.Option(True, help="Also stop Kafka and FerretDB.")) -> None:
+    """Stop the pipeline's processes, then the local infrastructure."""
+    for name in processes.stop_all(get_settings()):
+        console.print(f"{name:14} stopped")
+    if infrastructure:
+        infra("down")
+
+
+@app.command()
+def status() -> None:
+    """What is running, and where."""
+    infra("status")
+    settings = get_settings()
+    for process in processes.pipeline_processes(settings):
+        pid = processes.pid_of(settings, process.name)
+        state = f"running  pid {pid}" if pid else "stopped"
+        console.print(f"{process.name:14} {state:18} log {processes.log_path(settings, process.name)}")
+
+
+@app.command()
+def send(files: list[Path], url: str = typer.Option("", help="Ingest API base URL")) -> None:
+    """POST encounter-completed JSON files to the ingest API, signed for their source."""
+    from deploy.ops.client import post_file
+
+    failed = 0
+    for path in files:
+        status_code, body = post_file(path, url or None)
+        failed += status_code != 202
+        console.print(f"{path.name}: {status_code} {body}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def demo(count: int = typer.Option(300, help="How many synthetic encounters to send.")) -> None:
+    """Start everything, push realistic encounters through, and report what happened."""
+    from deploy.ops.demo import run_demo
+
+    up(services=True)
+    sys.exit(run_demo(get_settings(), count, console))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,36 @@
+"""A small signed client for the ingest API, used by `telebill send`, the demo and the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.settings import Settings, get_settings
+from services.ingest.domain.intake import sign
+
+
+def base_url(settings: Settings) -> str:
+    return f"http://{settings.ingest_host}:{settings.ingest_port}"
+
+
+def post_body(body: bytes, source: str, url: str | None = None, settings: Settings | None = None) -> tuple[int, Any]:
+    settings = settings or get_settings()
+    secret = settings.secret_for(source) or ""
+    headers = {"Content-Type": "application/json", "X-Telebill-Signature": sign(body, secret)}
+    response = httpx.post(f"{url or base_url(settings)}/v1/encounters", content=body, headers=headers, timeout=30)
+    return response.status_code, response.json()
+
+
+def post_events(events: list[dict[str, Any]], url: str | None = None, settings: Settings | None = None) -> tuple[int, Any]:
+    body = json.dumps(events).encode()
+    return post_body(body, str(events[0].get("source", "")) if events else "", url, settings)
+
+
+def post_file(path: Path, url: str | None = None) -> tuple[int, Any]:
+    body = path.read_bytes()
+    data = json.loads(body)
+    first = data[0] if isinstance(data, list) and data else data
+    return post_body(body, str(first.get("source", "")) if isinstance(first, dict) else "", url)

@@ -1,0 +1,88 @@
+"""`make demo`: push realistic encounters through the running pipeline and show what happened."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from shared.settings import Settings
+from deploy.ops.client import post_events
+from deploy.ops.synthetic import batch, invalid
+from deploy.ops.tracking import Outcome, stage_counts, wait_accounted
+
+INVALID_COUNT = 3
+
+
+def dollars(cents: int) -> str:
+    return f"${cents / 100:,.2f}"
+
+
+def send_all(settings: Settings, events: list[dict], console: Console) -> list[str]:
+    keys = []
+    for start in range(0, len(events), 50):
+        status, body = post_events(events[start:start + 50], settings=settings)
+        if status != 202:
+            raise RuntimeError(f"ingest API answered {status}: {body}")
+        keys += [item["key"] for item in body["accepted"]]
+    console.print(f"sent {len(keys)} encounters, all accepted (202)")
+    return keys
+
+
+def send_invalid(settings: Settings, prefix: str, console: Console) -> int:
+    rejected = 0
+    for n in range(INVALID_COUNT):
+        status, body = post_events([invalid(random.Random(n), n, prefix=prefix)], settings=settings)
+        rejected += status == 422
+        console.print(f"invalid encounter {n}: {status}, {len(body.get('errors', []))} problems named")
+    return rejected
+
+
+def summary(found: dict[str, Outcome], console: Console) -> None:
+    stages = Table(title="Where every encounter ended")
+    stages.add_column("stage"), stages.add_column("count", justify="right"), stages.add_column("why (most common)")
+    for stage, count in stage_counts(found).most_common():
+        why = Counter(o.detail for o in found.values() if o.stage == stage and o.detail).most_common(2)
+        stages.add_row(stage, str(count), "; ".join(f"{d} ({n})" for d, n in why))
+    console.print(stages)
+    console.print(money_table(found))
+
+
+def money_table(found: dict[str, Outcome]) -> Table:
+    payments = [p for o in found.values() for p in o.payments]
+    table = Table(title="Remittance posted")
+    for column in ("claim status", "claims", "charged", "paid", "patient resp."):
+        table.add_column(column, justify="right")
+    for status, count in Counter(p["claim_status"] for p in payments).most_common():
+        rows = [p for p in payments if p["claim_status"] == status]
+        table.add_row(status, str(count), *(dollars(sum(p[f] for p in rows)) for f in ("charge_cents", "paid_cents", "patient_responsibility_cents")))
+    return table
+
+
+def run_demo(settings: Settings, count: int, console: Console) -> int:
+    prefix = f"DEMO-{int(time.time())}-"
+    events = batch(count, seed=int(time.time()), prefix=prefix)
+    started = time.monotonic()
+    keys = send_all(settings, events, console)
+    rejected = send_invalid(settings, prefix, console)
+    found = wait_accounted(settings, keys)
+    summary(found, console)
+    in_flight = stage_counts(found)["in_flight"]
+    console.print(f"{len(keys)} encounters in {time.monotonic() - started:.1f}s; {rejected}/{INVALID_COUNT} invalid rejected; "
+                  f"{in_flight} unaccounted")
+    console.print(where_to_look(settings))
+    return 0 if in_flight == 0 and rejected == INVALID_COUNT else 1
+
+
+def where_to_look(settings: Settings) -> str:
+    return (
+        "Where to look next:\n"
+        f"  logs:            {settings.state_dir / 'logs'}\n"
+        f"  837/999/835:     {settings.exchange_dir} (outbound/, inbound/)\n"
+        f"  databases:       {settings.mongo_url} ({settings.db_prefix}_eligibility, _coding, _claims, _remittance)\n"
+        f"  metrics:         http://127.0.0.1:{settings.metrics_base_port}-{settings.metrics_base_port + 5}/metrics\n"
+        "  status / stop:   .venv/bin/telebill status   |   make down"
+    )

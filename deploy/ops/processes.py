@@ -1,0 +1,135 @@
+"""Starting and stopping the pipeline's own processes (workers, simulator, ingest API) locally."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    argv: tuple[str, ...]
+    ready_line: str
+
+
+def pipeline_processes(settings: Settings) -> list[Process]:
+    worker = ("worker", "--loglevel", "info")
+    workers = [
+        Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
+        for name in ("eligibility", "coding", "claims", "remittance")
+    ]
+    api = (sys.executable, "-m", "uvicorn", "--factory", "services.ingest.entrypoints.api:create_app",
+           "--host", settings.ingest_host, "--port", str(settings.ingest_port), "--log-level", "warning")
+    return workers + [
+        Process("clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"),
+        Process("ingest", api, ""),
+    ]
+
+
+def run_dir(settings: Settings) -> Path:
+    path = settings.state_dir / "run"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_path(settings: Settings, name: str) -> Path:
+    path = settings.state_dir / "logs" / f"{name}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pid_of(settings: Settings, name: str) -> int | None:
+    pid_file = run_dir(settings) / f"{name}.pid"
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text().strip() or 0)
+    return pid if pid and alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return not Path(f"/proc/{pid}/status").exists() or "zombie" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def start(settings: Settings, process: Process) -> int:
+    running = pid_of(settings, process.name)
+    if running:
+        return running
+    log = log_path(settings, process.name)
+    with log.open("ab") as out:
+        child = subprocess.Popen(process.argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy())
+    (run_dir(settings) / f"{process.name}.pid").write_text(str(child.pid))
+    return child.pid
+
+
+def wait_ready(settings: Settings, process: Process, since: int, timeout: float = 90.0) -> None:
+    """Wait until the process logs its ready line after byte offset `since` (or, for the API, answers)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pid_of(settings, process.name) is None:
+            raise RuntimeError(f"{process.name} exited; see {log_path(settings, process.name)}")
+        if is_ready(settings, process, since):
+            return
+        time.sleep(0.3)
+    raise RuntimeError(f"{process.name} not ready after {timeout:.0f}s; see {log_path(settings, process.name)}")
+
+
+def is_ready(settings: Settings, process: Process, since: int) -> bool:
+    if not process.ready_line:
+        return api_answers(settings)
+    with log_path(settings, process.name).open("rb") as log:
+        log.seek(since)
+        return process.ready_line.encode() in log.read()
+
+
+def api_answers(settings: Settings) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"http://{settings.ingest_host}:{settings.ingest_port}/readyz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def stop(settings: Settings, name: str, grace: float = 15.0) -> bool:
+    pid = pid_of(settings, name)
+    if pid is None:
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if alive(pid):
+        os.killpg(pid, signal.SIGKILL)
+    (run_dir(settings) / f"{name}.pid").unlink(missing_ok=True)
+    return True
+
+
+def start_all(settings: Settings) -> list[tuple[str, int]]:
+    """Start every process not yet running, then wait for all of them together."""
+    starting = []
+    for process in pipeline_processes(settings):
+        if pid_of(settings, process.name) is None:
+            log = log_path(settings, process.name)
+            starting.append((process, log.stat().st_size if log.exists() else 0))
+            start(settings, process)
+    for process, offset in starting:
+        wait_ready(settings, process, offset)
+    return [(p.name, pid_of(settings, p.name) or 0) for p in pipeline_processes(settings)]
+
+
+def stop_all(settings: Settings) -> list[str]:
+    return [p.name for p in reversed(pipeline_processes(settings)) if stop(settings, p.name)]

@@ -1,0 +1,104 @@
+"""Realistic synthetic `encounter-completed` events for the demo, the e2e tests and the benches."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+PAYERS = [
+    {"plan_type": "medicare", "payer_id": "MCRTX", "payer_name": "MEDICARE PART B TEXAS"},
+    {"plan_type": "commercial", "payer_id": "87726", "payer_name": "EXAMPLE COMMERCIAL HEALTH PLAN"},
+    {"plan_type": "commercial", "payer_id": "60054", "payer_name": "SECOND COMMERCIAL PLAN"},
+    {"plan_type": "medicaid", "payer_id": "TXMCD", "payer_name": "TEXAS MEDICAID"},
+    {"plan_type": "medicare_advantage", "payer_id": "MA001", "payer_name": "EXAMPLE MEDICARE ADVANTAGE"},
+]
+DIAGNOSES = ["E11.9", "I10", "F41.1", "J45.40", "Z79.51", "E78.5", "F32.A", "M54.50", "K21.9", "G47.33"]
+FIRST = ["JANE", "JOHN", "MARIA", "WEI", "AISHA", "CARLOS", "EMMA", "NOAH", "OLIVIA", "LIAM"]
+LAST = ["DOE", "SMITH", "GARCIA", "CHEN", "KHAN", "LOPEZ", "BROWN", "NGUYEN", "PATEL", "JONES"]
+MODALITIES = [("audio_video", 60), ("audio_only", 20), ("remote_monitoring", 12), ("e_visit", 4), ("virtual_check_in", 4)]
+BILLING = {
+    "npi": "1234567893", "tax_id": "741234567", "organization_name": "LONE STAR TELEHEALTH PA",
+    "taxonomy": "207Q00000X", "organization_type": "physician_group",
+    "address": {"line1": "500 CONGRESS AVE", "city": "AUSTIN", "state": "TX", "postal_code": "787011234"},
+}
+RENDERING = {"npi": "1987654328", "first_name": "ALAN", "last_name": "GRANT", "taxonomy": "207Q00000X"}
+
+
+def pick_modality(rng: random.Random) -> str:
+    return rng.choices([m for m, _ in MODALITIES], weights=[w for _, w in MODALITIES])[0]
+
+
+def patient(rng: random.Random, n: int) -> dict[str, Any]:
+    return {
+        "patient_id": f"P-{n:06d}", "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
+        "birth_date": (date(1940, 1, 1) + timedelta(days=rng.randint(0, 25000))).isoformat(),
+        "sex": rng.choice("FM"),
+        "address": {"line1": f"{rng.randint(1, 999)} ELM ST", "city": "AUSTIN", "state": "TX", "postal_code": "78701"},
+    }
+
+
+def coverage(rng: random.Random, n: int) -> dict[str, Any]:
+    if rng.random() < 0.05:
+        return {"plan_type": "self_pay"}
+    payer = rng.choice(PAYERS)
+    cov = {**payer, "member_id": f"M{n % 97:04d}{payer['payer_id']}", "subscriber_relationship": "self"}
+    if payer["plan_type"] == "commercial":
+        cov["group_number"] = "GRP7788"
+        if rng.random() < 0.2:
+            cov["subscriber_relationship"] = "child"
+            cov["subscriber"] = {"first_name": "PAT", "last_name": "PARENT", "birth_date": "1975-05-05", "sex": "F"}
+    return cov
+
+
+def visit(rng: random.Random, encounter_id: str, day: date, modality: str) -> dict[str, Any]:
+    home = rng.random() < 0.8
+    location: dict[str, Any] = {"setting": "home", "state": "TX"} if home else {
+        "setting": "facility", "state": "NM", "facility_type": "rural_health_clinic", "facility_npi": "1456789019"}
+    minutes = rng.choice([8, 12, 18, 22, 27, 33, 41, 47, 55, 62])
+    body: dict[str, Any] = {
+        "encounter_id": encounter_id, "date_of_service": day.isoformat(), "modality": modality,
+        "patient_location": location, "provider_location": {"state": "TX", "setting": "office"},
+        "new_patient": rng.random() < 0.25, "total_minutes": minutes, "time_documented": rng.random() < 0.9,
+        "consent_recorded": True, "diagnoses": rng.sample(DIAGNOSES, rng.randint(1, 4)),
+    }
+    if rng.random() < 0.3:
+        body["mdm_level"] = rng.choice(["straightforward", "low", "moderate", "high"])
+    if modality == "audio_only":
+        body["audio_only_reason"] = rng.choice(["patient_declined_video", "patient_lacks_video", "technical_failure"])
+        body["medical_discussion_minutes"] = max(minutes - 4, 1)
+    if modality == "remote_monitoring":
+        body["new_patient"] = False
+        body["remote_monitoring"] = {
+            "period_start": (day - timedelta(days=29)).isoformat(), "period_end": day.isoformat(),
+            "reading_days": rng.randint(3, 30), "device": "blood_pressure_monitor",
+            "first_episode": rng.random() < 0.3, "management_minutes": rng.choice([0, 12, 24, 45]),
+            "interactive_communication": True,
+        }
+    return body
+
+
+def encounter(
+    rng: random.Random, n: int, source: str = "acme-video", day: date | None = None, prefix: str = "SYN-"
+) -> dict[str, Any]:
+    day = day or date(2026, 3, 2) + timedelta(days=rng.randint(0, 200))
+    return {
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "event_type": "encounter-completed",
+        "schema_version": 1, "occurred_at": f"{day.isoformat()}T18:00:00Z", "source": source,
+        "encounter": visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng)), "patient": patient(rng, n),
+        "coverage": coverage(rng, n), "rendering_provider": RENDERING, "billing_provider": BILLING,
+    }
+
+
+def invalid(rng: random.Random, n: int, source: str = "acme-video", prefix: str = "BAD-") -> dict[str, Any]:
+    """A contract violation the ingest API must reject with every problem named."""
+    bad = encounter(rng, n, source, prefix=prefix)
+    bad["encounter"]["modality"] = "hologram"
+    del bad["patient"]["birth_date"]
+    return bad
+
+
+def batch(count: int, seed: int = 7, source: str = "acme-video", prefix: str = "SYN-") -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [encounter(rng, n, source, prefix=prefix) for n in range(count)]

@@ -1,0 +1,40 @@
+"""Composition root of the claims service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import faust
+
+from shared.contracts.envelope import utc_now
+from shared.messaging import Publisher
+from shared.mongo import async_database
+from shared.rules import load_rule_file
+from shared.settings import Settings
+from shared.streaming import FaustPublisher
+from services.claims.adapters.exchange import DirectoryExchange
+from services.claims.adapters.repository import MongoClaimStore
+from services.claims.domain.assemble import ChargeMaster
+from services.claims.handlers import SERVICE, ClaimStore, Exchange, SubmitClaims, Submitter
+
+CHARGE_MASTER = Path(__file__).resolve().parent / "rules" / "charge_master.yaml"
+
+
+def bootstrap(
+    store: ClaimStore, exchange: Exchange, publisher: Publisher, submitter: Submitter,
+    clock: Callable[[], datetime] = utc_now,
+) -> SubmitClaims:
+    return SubmitClaims(store, exchange, publisher, load_rule_file(CHARGE_MASTER, ChargeMaster), submitter, clock)
+
+
+def submitter_from(settings: Settings) -> Submitter:
+    return Submitter(settings.claims_sender_id, settings.claims_receiver_id, settings.claims_usage_indicator,
+                     settings.claims_interchange_max_claims)
+
+
+async def build_worker_handler(app: faust.App, settings: Settings) -> SubmitClaims:
+    store = MongoClaimStore(async_database(settings, SERVICE))
+    await store.ensure_indexes()
+    return bootstrap(store, DirectoryExchange(settings.exchange_dir), FaustPublisher(app), submitter_from(settings))

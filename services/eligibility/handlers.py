@@ -1,0 +1,76 @@
+"""Eligibility use cases: verify the coverage of completed encounters, forward or hold them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.contracts.encounter import EncounterCompleted
+from shared.contracts.events import CoverageVerified, Verification
+from shared.messaging import Outgoing, Publisher
+from shared.metrics import HOLDS
+from shared.topics import COVERAGE_VERIFIED
+from services.eligibility.domain.model import CoverageId, coverage_of, verify
+from services.eligibility.domain.policy import VerificationPolicy
+
+log = logging.getLogger(__name__)
+SERVICE = "eligibility"
+
+
+class EligibilityRepository(Protocol):
+    async def known_encounters(self, keys: list[str]) -> set[str]: ...
+    async def latest_verifications(self, coverage_keys: set[str]) -> dict[str, Verification]: ...
+    async def save(self, records: list[tuple[dict[str, Any], list[Outgoing]]], verifications: list[tuple[CoverageId, Verification]]) -> None: ...
+    async def flush(self, keys: list[str], publisher: Publisher) -> int: ...
+
+
+class VerifyCoverage:
+    def __init__(
+        self, repo: EligibilityRepository, publisher: Publisher, policy: VerificationPolicy,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.repo, self.publisher, self.policy, self.clock = repo, publisher, policy, clock
+
+    async def __call__(self, encounters: list[EncounterCompleted]) -> None:
+        keys = [encounter.key for encounter in encounters]
+        known = await self.repo.known_encounters(keys)
+        fresh = unique_by_key([e for e in encounters if e.key not in known])
+        records, verifications = await self.decide_all(fresh)
+        await self.repo.save(records, verifications)
+        await self.repo.flush(keys, self.publisher)
+
+    async def decide_all(self, encounters: list[EncounterCompleted]) -> tuple[list[Any], list[Any]]:
+        coverages = {e.key: coverage_of(e) for e in encounters}
+        latest = await self.repo.latest_verifications({c.key for c in coverages.values() if c})
+        records, verifications = [], []
+        for encounter in encounters:
+            coverage = coverages[encounter.key]
+            verification = verify(encounter, latest.get(coverage.key) if coverage else None, self.policy, self.clock())
+            if coverage and not verification.reused:
+                latest[coverage.key] = verification
+                verifications.append((coverage, verification))
+            records.append(record_for(encounter, verification, coverage))
+        return records, verifications
+
+
+def unique_by_key(encounters: list[EncounterCompleted]) -> list[EncounterCompleted]:
+    return list({encounter.key: encounter for encounter in reversed(encounters)}.values())[::-1]
+
+
+def record_for(
+    encounter: EncounterCompleted, verification: Verification, coverage: CoverageId | None
+) -> tuple[dict[str, Any], list[Outgoing]]:
+    waiting = verification.outcome == "needs_manual"
+    doc = {
+        "_id": encounter.key, "event_id": str(encounter.event_id), "source": encounter.source,
+        "encounter_id": encounter.encounter.encounter_id, "plan_type": encounter.coverage.plan_type,
+        "coverage_key": coverage.key if coverage else None, "status": "waiting_manual" if waiting else "verified",
+        "verification": verification.model_dump(mode="json"), "encounter": encounter.model_dump(mode="json"),
+    }
+    if waiting:
+        HOLDS.labels(SERVICE, "needs_manual").inc()
+        return doc, []
+    event = CoverageVerified.caused_by(str(encounter.event_id), encounter.key, encounter=encounter, verification=verification)
+    return doc, [Outgoing.of(COVERAGE_VERIFIED.name, encounter.key, event)]

@@ -1,0 +1,73 @@
+"""The remittance service's MongoDB database: expected claims, ERA files, postings, unmatched."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.contracts.events import ClaimSubmitted
+from shared.outbox import OutboxStore
+from services.remittance.domain.era import ClaimPayment
+
+
+class MongoRemittanceStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.payments = OutboxStore(db["payments"])
+        self.expected_claims = db["expected_claims"]
+        self.eras = db["eras"]
+        self.unmatched = db["unmatched"]
+
+    async def ensure_indexes(self) -> None:
+        await self.payments.collection.create_index("correlation_id")
+        await self.unmatched.create_index("patient_control_number")
+
+    async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
+        operations = [UpdateOne({"_id": c.patient_control_number}, {"$setOnInsert": expected_doc(c)}, upsert=True) for c in claims]
+        if operations:
+            await self.expected_claims.bulk_write(operations, ordered=False)
+
+    async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:
+        docs = await self.expected_claims.find({"_id": {"$in": list(pcns)}}).to_list(None)
+        return {doc["_id"]: doc for doc in docs}
+
+    async def era_seen(self, digest: str) -> bool:
+        doc = await self.eras.find_one({"_id": digest}, {"outcome": 1})
+        return doc is not None and doc["outcome"] == "posted"
+
+    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str]) -> None:
+        await self.eras.update_one(
+            {"_id": digest}, {"$set": {"file_name": file_name, "outcome": outcome, "problems": problems}}, upsert=True
+        )
+
+    async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
+        operations = [UpdateOne({"_id": f"{trace}:{c.patient_control_number}:{c.status_code}"},
+                                {"$setOnInsert": unmatched_doc(trace, c)}, upsert=True) for c in claims]
+        if operations:
+            await self.unmatched.bulk_write(operations, ordered=False)
+
+    async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
+        docs = await self.unmatched.find({}).to_list(limit)
+        return [{**doc, "claim": pickle.loads(doc["claim_pickle"])} for doc in docs]
+
+    async def clear_unmatched(self, ids: Sequence[str]) -> None:
+        if ids:
+            await self.unmatched.delete_many({"_id": {"$in": list(ids)}})
+
+
+def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
+    return {
+        "claim_id": claim.claim_id, "correlation_id": claim.correlation_id, "event_id": claim.event_id,
+        "payer_id": claim.payer_id, "total_charge_cents": claim.total_charge_cents, "status": "awaiting_payment",
+        "submitted": claim.model_dump(mode="json"),
+    }
+
+
+def unmatched_doc(trace: str, claim: ClaimPayment) -> dict[str, Any]:
+    return {
+        "trace": trace, "patient_control_number": claim.patient_control_number, "charge_cents": claim.charge_cents,
+        "paid_cents": claim.paid_cents, "claim_pickle": pickle.dumps(claim),
+    }

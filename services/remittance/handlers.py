@@ -1,0 +1,104 @@
+"""Remittance use cases: remember submitted claims, post 835 remittances against them and
+announce `payment-posted` with balanced journal lines. Nothing unmatched or unbalanced is dropped."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.contracts.events import ClaimSubmitted, PaymentPosted
+from shared.messaging import Outgoing, Publisher
+from shared.metrics import HOLDS
+from shared.outbox import InMemoryOutboxStore, OutboxStore
+from shared.topics import PAYMENT_POSTED
+from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
+from services.remittance.domain.posting import adjustments, claim_status, journal
+
+SERVICE = "remittance"
+
+
+class RemittanceStore(Protocol):
+    payments: OutboxStore | InMemoryOutboxStore
+
+    async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None: ...
+    async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def era_seen(self, digest: str) -> bool: ...
+    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str]) -> None: ...
+    async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None: ...
+    async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Parked entries: `_id`, `trace`, `patient_control_number` and the `claim` as a ClaimPayment."""
+    async def clear_unmatched(self, ids: Sequence[str]) -> None: ...
+
+
+class RemittancePosting:
+    def __init__(self, store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime]) -> None:
+        self.store, self.publisher, self.clock = store, publisher, clock
+
+    async def record_submissions(self, events: list[ClaimSubmitted]) -> None:
+        await self.store.save_expected(events)
+
+    async def rematch_parked(self) -> int:
+        """Post parked remittance claims whose submission is now known (an 835 can beat its
+        `claim-submitted` event here); the rest stay parked on the unmatched worklist."""
+        parked = await self.store.parked()
+        expected = await self.store.expected([entry["patient_control_number"] for entry in parked])
+        ready = [entry for entry in parked if entry["patient_control_number"] in expected]
+        for entry in ready:
+            await self.post(entry["trace"], [entry["claim"]])
+        await self.store.clear_unmatched([entry["_id"] for entry in ready])
+        return len(ready)
+
+    async def post_file(self, file_name: str, text: str) -> str:
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if await self.store.era_seen(digest):
+            return "duplicate"
+        try:
+            remittances = parse_835(text)
+        except EraParseError as error:
+            HOLDS.labels(SERVICE, "era_unreadable").inc()
+            await self.store.record_era(digest, file_name, "unreadable", [str(error)])
+            return "unreadable"
+        problems = [f"{r.trace_number}: {p}" for r in remittances for p in balance(r)]
+        if problems:
+            HOLDS.labels(SERVICE, "era_unbalanced").inc()
+            await self.store.record_era(digest, file_name, "unbalanced", problems)
+            return "unbalanced"
+        for remittance in remittances:
+            await self.post(remittance.trace_number, list(remittance.claims))
+        await self.store.record_era(digest, file_name, "posted", [])
+        return "posted"
+
+    async def post(self, trace: str, claims: list[ClaimPayment]) -> None:
+        expected = await self.store.expected([claim.patient_control_number for claim in claims])
+        matched = [claim for claim in claims if claim.patient_control_number in expected]
+        unmatched = [claim for claim in claims if claim.patient_control_number not in expected]
+        if unmatched:
+            HOLDS.labels(SERVICE, "unmatched_claim").inc(len(unmatched))
+            await self.store.park_unmatched(trace, unmatched)
+        records = [payment_record(trace, claim, expected[claim.patient_control_number], self.clock()) for claim in matched]
+        await self.store.payments.save(records)
+        await self.store.payments.flush([doc["_id"] for doc, _ in records], self.publisher)
+
+
+def payment_id(trace: str, claim: ClaimPayment) -> str:
+    """One posting per (ERA trace, claim, CLP02): the same 835 twice posts once; a reversal is its own."""
+    return f"{trace}:{claim.patient_control_number}:{claim.status_code}"
+
+
+def payment_record(trace: str, claim: ClaimPayment, submitted: dict[str, Any], at: datetime) -> tuple[dict[str, Any], list[Outgoing]]:
+    event = PaymentPosted.caused_by(
+        submitted["event_id"], submitted["correlation_id"], claim_id=submitted["claim_id"],
+        patient_control_number=claim.patient_control_number, payer_claim_number=claim.payer_claim_number or "",
+        era_trace_number=trace, claim_status=claim_status(claim), status_code=claim.status_code,
+        charge_cents=claim.charge_cents, paid_cents=claim.paid_cents,
+        patient_responsibility_cents=claim.patient_responsibility_cents, adjustments=adjustments(claim),
+        journal=journal(claim),
+    )
+    doc = {
+        "_id": payment_id(trace, claim), "correlation_id": submitted["correlation_id"], "claim_id": submitted["claim_id"],
+        "status": event.claim_status, "paid_cents": claim.paid_cents, "posted_at": at.isoformat(),
+        "payment": event.model_dump(mode="json"),
+    }
+    return doc, [Outgoing.of(PAYMENT_POSTED.name, submitted["correlation_id"], event)]

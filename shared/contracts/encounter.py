@@ -1,0 +1,178 @@
+"""`encounter-completed` v1: the pipeline's only input contract.
+
+Mirrors ../shared/contracts/encounter-completed.schema.json field for field; a contract test
+compares the exported JSON Schema with it. Unknown top-level keys are rejected, unknown keys
+inside objects are ignored, exactly as the shared schema says.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.contracts.envelope import encounter_key
+
+StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+Taxonomy = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{9}X$")]
+IcdCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")]
+ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]
+Minutes = Annotated[int, Field(ge=0, le=1440)]
+Sex = Literal["F", "M", "U"]
+Device = Literal[
+    "blood_pressure_monitor", "glucometer", "pulse_oximeter", "spirometer", "weight_scale", "thermometer",
+    "other",
+]
+PeripheralDevice = Literal[
+    "blood_pressure_monitor", "glucometer", "pulse_oximeter", "spirometer", "weight_scale", "thermometer",
+    "stethoscope", "otoscope", "other",
+]
+Modality = Literal[
+    "audio_video", "audio_only", "store_and_forward", "e_visit", "virtual_check_in", "remote_monitoring",
+]
+PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial", "self_pay"]
+
+
+class Inner(BaseModel):
+    """Objects inside the event: frozen, unknown keys ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Address(Inner):
+    line1: str
+    line2: str | None = None
+    city: str
+    state: StateCode
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}([0-9]{4})?$")]
+
+
+class PatientLocation(Inner):
+    setting: Literal["home", "facility", "other"]
+    state: StateCode | None = None
+    facility_type: (
+        Literal[
+            "physician_office", "hospital", "critical_access_hospital", "rural_health_clinic", "fqhc",
+            "skilled_nursing_facility", "community_mental_health_center",
+        ]
+        | None
+    ) = None
+    facility_npi: Npi | None = None
+
+
+class ProviderLocation(Inner):
+    state: StateCode | None = None
+    setting: Literal["office", "home", "hospital"] | None = None
+
+
+class RelatedEm(Inner):
+    days_before: Annotated[int, Field(ge=0)] | None = None
+    days_after: Annotated[int, Field(ge=0)] | None = None
+    hours_after: Annotated[int, Field(ge=0)] | None = None
+
+
+class RemoteMonitoring(Inner):
+    period_start: date
+    period_end: date
+    reading_days: Annotated[int, Field(ge=0, le=31)]
+    device: Device | None = None
+    first_episode: bool | None = None
+    management_minutes: Annotated[int, Field(ge=0)] | None = None
+    interactive_communication: bool | None = None
+
+
+class Peripheral(Inner):
+    device: PeripheralDevice
+    documented: bool = False
+
+
+class Encounter(Inner):
+    encounter_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    date_of_service: date
+    start: datetime | None = None
+    end: datetime | None = None
+    modality: Modality
+    audio_only_reason: Literal["patient_declined_video", "patient_lacks_video", "technical_failure"] | None = None
+    patient_location: PatientLocation
+    provider_location: ProviderLocation | None = None
+    new_patient: bool
+    total_minutes: Minutes | None = None
+    medical_discussion_minutes: Minutes | None = None
+    time_documented: bool | None = None
+    mdm_level: Literal["straightforward", "low", "moderate", "high"] | None = None
+    consent_recorded: bool | None = None
+    diagnoses: Annotated[list[IcdCode], Field(min_length=1, max_length=12)]
+    requested_codes: list[ProcedureCode] | None = None
+    related_em: RelatedEm | None = None
+    remote_monitoring: RemoteMonitoring | None = None
+    peripherals: list[Peripheral] | None = None
+
+
+class Patient(Inner):
+    patient_id: str
+    first_name: Annotated[str, StringConstraints(min_length=1, max_length=35)]
+    last_name: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    birth_date: date
+    sex: Sex
+    address: Address
+    phone: str | None = None
+
+
+class Subscriber(Inner):
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    address: Address | None = None
+
+
+class Coverage(Inner):
+    plan_type: PlanType
+    payer_id: str | None = None
+    payer_name: str | None = None
+    member_id: str | None = None
+    group_number: str | None = None
+    subscriber_relationship: Literal["self", "spouse", "child", "other"] = "self"
+    subscriber: Subscriber | None = None
+
+
+class RenderingProvider(Inner):
+    npi: Npi
+    first_name: str
+    last_name: str
+    taxonomy: Taxonomy | None = None
+
+
+class BillingProvider(Inner):
+    npi: Npi
+    tax_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
+    organization_name: str
+    taxonomy: Taxonomy | None = None
+    organization_type: Literal["physician_group", "fqhc", "rural_health_clinic", "hospital_outpatient"] = (
+        "physician_group"
+    )
+    address: Address
+
+
+class EncounterCompleted(BaseModel):
+    """What a telehealth platform emits when a visit, monitoring period or portal exchange is done."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", title="encounter-completed v1")
+
+    event_id: uuid.UUID
+    event_type: Literal["encounter-completed"]
+    schema_version: Literal[1]
+    occurred_at: datetime
+    source: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    encounter: Encounter
+    patient: Patient
+    coverage: Coverage
+    rendering_provider: RenderingProvider
+    billing_provider: BillingProvider
+
+    @property
+    def key(self) -> str:
+        return encounter_key(self.source, self.encounter.encounter_id)

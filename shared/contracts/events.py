@@ -1,0 +1,141 @@
+"""Frozen models of the events on the four inter-service topics (all v1, money in cents)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from shared.contracts.encounter import EncounterCompleted
+from shared.contracts.envelope import Cents, Frozen, NonEmpty, PipelineEvent
+
+CoverageOutcome = Literal["covered", "not_covered", "needs_manual", "self_pay"]
+
+
+class Verification(Frozen):
+    """How eligibility established coverage for one encounter, kept as evidence."""
+
+    verification_id: NonEmpty
+    outcome: CoverageOutcome
+    method: Literal["structural", "x12_270_271", "phone", "not_applicable"]
+    verified_at: datetime
+    reused: bool = Field(description="True when an earlier verification of the same coverage was reused.")
+    plan_year: int
+    reason: str | None = None
+    patient_responsibility_cents: Cents | None = None
+
+
+class CoverageVerified(PipelineEvent):
+    event_type: Literal["coverage-verified"] = "coverage-verified"
+    schema_version: Literal[1] = 1
+    encounter: EncounterCompleted
+    verification: Verification
+
+
+class CodedLine(Frozen):
+    """One billable line, with the rule that produced it and the facts it used."""
+
+    code: NonEmpty
+    modifiers: list[str] = Field(max_length=4)
+    units: int = Field(ge=1)
+    diagnosis_pointers: list[int] = Field(min_length=1, max_length=4)
+    date_of_service: date
+    rule: NonEmpty
+    source: NonEmpty
+    explanation: NonEmpty
+
+
+class ClaimCoded(PipelineEvent):
+    event_type: Literal["claim-coded"] = "claim-coded"
+    schema_version: Literal[1] = 1
+    encounter: EncounterCompleted
+    verification: Verification
+    place_of_service: str | None
+    diagnoses: list[str] = Field(min_length=1, max_length=12)
+    lines: list[CodedLine] = Field(min_length=1, max_length=50)
+
+
+class SubmittedLine(Frozen):
+    line_number: int = Field(ge=1)
+    code: NonEmpty
+    modifiers: list[str]
+    units: int = Field(ge=1)
+    charge_cents: Cents
+    date_of_service: date
+
+
+class ClaimSubmitted(PipelineEvent):
+    event_type: Literal["claim-submitted"] = "claim-submitted"
+    schema_version: Literal[1] = 1
+    claim_id: NonEmpty
+    patient_control_number: NonEmpty
+    frequency_code: Literal["1", "7", "8"] = "1"
+    payer_id: NonEmpty
+    payer_name: str
+    plan_type: str
+    interchange_control_number: NonEmpty
+    group_control_number: NonEmpty
+    transaction_set_control_number: NonEmpty
+    file_name: NonEmpty
+    total_charge_cents: Cents
+    expected_patient_responsibility_cents: Cents | None = None
+    lines: list[SubmittedLine] = Field(min_length=1)
+
+
+JournalAccount = Literal[
+    "cash", "insurance_ar", "contractual_adjustment", "patient_ar", "denial_writeoff", "other_adjustment",
+]
+
+
+class JournalLine(Frozen):
+    account: JournalAccount
+    debit_cents: Cents = Field(ge=0)
+    credit_cents: Cents = Field(ge=0)
+    memo: str
+
+
+class Adjustment(Frozen):
+    group_code: Literal["CO", "PR", "OA", "PI", "CR"]
+    reason_code: NonEmpty
+    amount_cents: Cents
+
+
+class PaymentPosted(PipelineEvent):
+    """Published contract for downstream accounting: journal lines always balance."""
+
+    event_type: Literal["payment-posted"] = "payment-posted"
+    schema_version: Literal[1] = 1
+    claim_id: NonEmpty
+    patient_control_number: NonEmpty
+    payer_claim_number: str
+    era_trace_number: NonEmpty
+    claim_status: Literal["paid", "partially_paid", "denied", "reversed"]
+    status_code: NonEmpty = Field(description="CLP02 as the payer sent it.")
+    charge_cents: Cents
+    paid_cents: Cents
+    patient_responsibility_cents: Cents
+    adjustments: list[Adjustment]
+    journal: list[JournalLine] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _journal_balances(self) -> PaymentPosted:
+        debits = sum(line.debit_cents for line in self.journal)
+        credits = sum(line.credit_cents for line in self.journal)
+        if debits != credits:
+            raise ValueError(f"journal does not balance: debits {debits} != credits {credits} cents")
+        return self
+
+
+class DeadLetter(Frozen):
+    """What lands on `<topic>.dlq`: enough to understand and replay the record."""
+
+    source_topic: NonEmpty
+    partition: int
+    offset: int
+    key: str | None
+    reason: NonEmpty
+    errors: list[str]
+    raw_base64: str
+    service: NonEmpty
+    failed_at: datetime

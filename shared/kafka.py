@@ -1,0 +1,36 @@
+"""Kafka helpers on kafka-python: the ingest producer and explicit topic creation."""
+
+from __future__ import annotations
+
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from shared.settings import Settings
+from shared.topics import all_topic_names
+
+
+def make_producer(settings: Settings) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        linger_ms=5,
+        retries=5,
+        key_serializer=lambda key: key.encode(),
+    )
+
+
+def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
+    """Create the pipeline topics that are missing; return the ones created."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="telebill-admin")
+    try:
+        wanted = names or all_topic_names()
+        missing = [name for name in wanted if name not in set(admin.list_topics())]
+        for name in missing:
+            try:
+                admin.create_topics([NewTopic(name, settings.topic_partitions, 1)])
+            except TopicAlreadyExistsError:
+                continue
+        return missing
+    finally:
+        admin.close()

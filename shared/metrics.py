@@ -1,0 +1,19 @@
+"""Prometheus metrics shared by the workers; each process serves them on its own port."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+EVENTS_CONSUMED = Counter("telebill_events_consumed_total", "Records consumed from the input topic", ["service"])
+DEAD_LETTERS = Counter("telebill_dead_letters_total", "Records sent to a dead-letter topic", ["service", "topic"])
+HANDLER_SECONDS = Histogram("telebill_batch_seconds", "Time to handle one consumed batch", ["service"])
+HOLDS = Counter("telebill_holds_total", "Records held for a person to resolve", ["service", "reason"])
+EVENTS_PUBLISHED = Counter("telebill_events_published_total", "Events produced", ["service", "topic"])
+
+SERVICE_PORT_OFFSET = {"ingest": 0, "eligibility": 1, "coding": 2, "claims": 3, "remittance": 4, "clearinghouse": 5}
+
+
+def serve_metrics(service: str, base_port: int) -> int:
+    port = base_port + SERVICE_PORT_OFFSET[service]
+    start_http_server(port, addr="127.0.0.1")
+    return port

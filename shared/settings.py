@@ -1,0 +1,68 @@
+"""Settings for every process, read from `TELEBILL_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_INGEST_SECRET = "telebill-development-secret"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("TELEBILL_CACHE", Path.home() / ".cache" / "telebill"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TELEBILL_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongo_url: str = "mongodb://127.0.0.1:27017/"
+    db_prefix: str = Field("telebill", description="Each service's database is <prefix>_<service>.")
+    topic_partitions: int = Field(6, ge=1)
+    state_dir: Path = Field(default_factory=lambda: default_home() / "state")
+    ingest_secrets: dict[str, str] = Field(
+        default_factory=dict, description='Per-source HMAC secrets, JSON: {"acme-video": "..."}'
+    )
+    ingest_host: str = "127.0.0.1"
+    ingest_port: int = 8080
+    batch_size: int = Field(500, ge=1)
+    batch_seconds: float = Field(0.2, gt=0)
+    claims_interchange_max_claims: int = Field(200, ge=1)
+    claims_sender_id: str = "LONESTARTH"
+    claims_receiver_id: str = "SIMCLEARING"
+    claims_usage_indicator: Literal["T", "P"] = "T"
+    simulator_delay_seconds: float = Field(0.5, ge=0)
+    poll_seconds: float = Field(0.5, gt=0)
+    metrics_base_port: int = 9400
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and (
+            not self.ingest_secrets or DEV_INGEST_SECRET in self.ingest_secrets.values()
+        ):
+            raise ValueError("production needs TELEBILL_INGEST_SECRETS with a real secret per source")
+        return self
+
+    def secret_for(self, source: str) -> str | None:
+        if source in self.ingest_secrets:
+            return self.ingest_secrets[source]
+        return DEV_INGEST_SECRET if self.environment != "production" else None
+
+    def database_name(self, service: str) -> str:
+        return f"{self.db_prefix}_{service}"
+
+    @property
+    def exchange_dir(self) -> Path:
+        """The clearinghouse's SFTP-style folders: outbound (837 to payer) and inbound (999/835 back)."""
+        return self.state_dir / "exchange"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
