@@ -13,7 +13,7 @@ EVENTS_PUBLISHED = Counter("telebill_events_published_total", "Events produced",
 SERVICE_PORT_OFFSET = {"ingest": 0, "eligibility": 1, "coding": 2, "claims": 3, "remittance": 4, "clearinghouse": 5}
 
 
-def serve_metrics(service: str, base_port: int) -> int:
+def serve_metrics(service: str, base_port: int, host: str = "127.0.0.1") -> int:
     port = base_port + SERVICE_PORT_OFFSET[service]
-    start_http_server(port, addr="127.0.0.1")
+    start_http_server(port, addr=host)
     return port

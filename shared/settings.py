@@ -37,9 +37,13 @@ class Settings(BaseSettings):
     claims_sender_id: str = "LONESTARTH"
     claims_receiver_id: str = "SIMCLEARING"
     claims_usage_indicator: Literal["T", "P"] = "T"
+    claims_submitter_name: str = "LONE STAR TELEHEALTH PA"
+    claims_submitter_contact: str = "BILLING OFFICE"
+    claims_submitter_phone: str = "5125550100"
     simulator_delay_seconds: float = Field(0.5, ge=0)
     poll_seconds: float = Field(0.5, gt=0)
     metrics_base_port: int = 9400
+    metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -79,6 +79,12 @@ def describe(error: ValidationError) -> list[str]:
     return [f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}" for item in error.errors()]
 
 
+def rejection_reason(error: ValidationError, model: type[BaseModel]) -> str:
+    if any(item["type"] in {"json_invalid", "json_type"} for item in error.errors()):
+        return "not decodable as JSON"
+    return f"does not match the {model.__name__} contract"
+
+
 def decode(events: Sequence[EventT], model: type[M], service: str) -> tuple[list[tuple[EventT, M]], list[DeadLetter]]:
     decoded: list[tuple[EventT, M]] = []
     dead: list[DeadLetter] = []
@@ -86,7 +92,7 @@ def decode(events: Sequence[EventT], model: type[M], service: str) -> tuple[list
         try:
             decoded.append((event, model.model_validate_json(event.message.value)))
         except ValidationError as error:
-            dead.append(dead_letter(event, service, f"does not match the {model.__name__} contract", describe(error)))
+            dead.append(dead_letter(event, service, rejection_reason(error, model), describe(error)))
         except (TypeError, ValueError) as error:
             dead.append(dead_letter(event, service, "not decodable as JSON", [str(error)]))
     return decoded, dead

@@ -23,7 +23,7 @@ class Process:
 
 
 def pipeline_processes(settings: Settings) -> list[Process]:
-    worker = ("worker", "--loglevel", "info")
+    worker = ("worker", "--loglevel", "info", "--without-web")
     workers = [
         Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
         for name in ("eligibility", "coding", "claims", "remittance")

@@ -15,7 +15,7 @@ from shared.outbox import InMemoryOutboxStore, OutboxStore
 from shared.topics import CLAIM_SUBMITTED
 from services.claims.domain.assemble import ChargeMaster, MissingCharge, assemble
 from services.claims.domain.claim import Claim, Envelope
-from services.claims.domain.x837 import render_837p
+from services.claims.domain.x837 import Submitter, render_837p
 
 SERVICE = "claims"
 
@@ -34,17 +34,18 @@ class Exchange(Protocol):
 
 
 @dataclass(frozen=True)
-class Submitter:
+class SubmissionSettings:
     sender_id: str
     receiver_id: str
     usage_indicator: str
     max_claims: int
+    submitter: Submitter
 
 
 class SubmitClaims:
     def __init__(
         self, store: ClaimStore, exchange: Exchange, publisher: Publisher, charges: ChargeMaster,
-        submitter: Submitter, clock: Callable[[], datetime],
+        submitter: SubmissionSettings, clock: Callable[[], datetime],
     ) -> None:
         self.store, self.exchange, self.publisher = store, exchange, publisher
         self.charges, self.submitter, self.clock = charges, submitter, clock
@@ -74,7 +75,7 @@ class SubmitClaims:
         """Persist the interchange before the claims and drop it last: a crash in between is
         repaired by `redrop_undropped`, so a recorded submission always reaches the clearinghouse."""
         envelope = await self.envelope()
-        x12 = render_837p([claim for _, claim in batch], envelope)
+        x12 = render_837p([claim for _, claim in batch], envelope, self.submitter.submitter)
         file_name = f"TB{envelope.interchange_control_number:09d}.837"
         await self.store.save_interchange(envelope.interchange_control_number, file_name, x12, [c.claim_id for _, c in batch])
         await self.store.claims.save([submitted_record(event, claim, envelope, file_name, self.clock()) for event, claim in batch])

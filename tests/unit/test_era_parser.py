@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,10 +21,11 @@ from services.remittance.domain.era import (
     svc_component_separator,
     total_adjustments_cents,
 )
+from shared.x12.segments import Separators as Seps
+from shared.x12.segments import X12SyntaxError, join_segments, tokenize
+from tests.conftest import SHARED
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "x12-samples" / "linuxforhealth" / "835_005010X221A1"
-if not SAMPLES.is_dir():  # the project also sees the samples as ../shared/x12-samples
-    SAMPLES = Path("/work/shared/x12-samples/linuxforhealth/835_005010X221A1")
+SAMPLES = SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.835"))
 
 
@@ -77,7 +79,11 @@ def test_managed_care_claims_and_adjustments() -> None:
     assert (first.patient_responsibility_cents, first.payer_claim_number) == (30000, "94060555410000")
     assert first.adjustments == (Adjustment("CO", "A2", 5000),)
     assert first.lines[0].adjustments == (Adjustment("PR", "1", 30000),)
-    assert (first.lines[0].code, first.lines[0].charge_cents, first.lines[0].paid_cents) == ("99211", 80000, 50000)
+    assert (first.lines[0].code, first.lines[0].charge_cents, first.lines[0].paid_cents) == (
+        "99211",
+        80000,
+        50000,
+    )
     assert first.lines[0].service_date == date(2002, 3, 1)
     assert total_adjustments_cents(second) == 5500 + 60000 + 5000
 
@@ -97,7 +103,11 @@ def test_secondary_payment_svc_uses_its_own_component_separator() -> None:
     lines = rem.claims[1].lines
     assert [(line.qualifier, line.code, line.modifiers) for line in lines] == [
         ("HC", "12345", ("26",)), ("HC", "66543", ("26",))]  # fmt: skip
-    assert lines[1].adjustments == (Adjustment("PR", "1", 15000), Adjustment("PR", "2", 7000), Adjustment("CO", "42", 8500))
+    assert lines[1].adjustments == (
+        Adjustment("PR", "1", 15000),
+        Adjustment("PR", "2", 7000),
+        Adjustment("CO", "42", 8500),
+    )
     assert rem.claims[0].lines == () and rem.claims[0].adjustments == (Adjustment("OA", "23", 941164),)
     assert line_problems(rem) == []
 
@@ -123,11 +133,19 @@ def test_tertiary_sample_svc_has_no_procedure_code_and_its_line_does_not_balance
 
 # --- synthetic cases ---------------------------------------------------------------------------
 
-ISA = "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       *260301*1200*^*00501*000000001*0*P*:~"
+ISA = (
+    "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       "
+    "*260301*1200*^*00501*000000001*0*P*:~"
+)
 
 
 def era(*transactions: str) -> str:
-    return ISA + "GS*HP*PAYER*PROVIDER*20260301*1200*1*X*005010X221A1~" + "".join(transactions) + "GE*1*1~IEA*1*000000001~"
+    return (
+        ISA
+        + "GS*HP*PAYER*PROVIDER*20260301*1200*1*X*005010X221A1~"
+        + "".join(transactions)
+        + "GE*1*1~IEA*1*000000001~"
+    )
 
 
 def transaction(number: str, body: str) -> str:
@@ -141,14 +159,19 @@ def test_several_transactions_give_several_remittances() -> None:
     first = HEADER.format(amount="100", trace="T1") + "CLP*A1*1*150*100**12*PCN1~CAS*CO*45*50~"
     second = HEADER.format(amount="0", trace="T2") + "CLP*A2*4*80*0**12*PCN2~CAS*CO*50*80~"
     rems = parse_835(era(transaction("0001", first), transaction("0002", second)))
-    assert [(r.trace_number, r.payment_cents, r.payer_id) for r in rems] == [("T1", 10000, "ACME01"), ("T2", 0, "ACME01")]
+    assert [(r.trace_number, r.payment_cents, r.payer_id) for r in rems] == [
+        ("T1", 10000, "ACME01"),
+        ("T2", 0, "ACME01"),
+    ]
     assert rems[0].payment_date == date(2026, 3, 5)
     assert [balance(r) for r in rems] == [[], []]
 
 
 def test_cas_with_six_triplets_and_line_remarks() -> None:
     cas = "CAS*CO*45*1*1*253*2**A1*3**B1*4**B2*5**B3*6~"
-    body = HEADER.format(amount="79", trace="T3") + "CLP*A1*1*100*79**MB*X~SVC*HC:99213:95:GT*100*79**1~" + cas
+    body = (
+        HEADER.format(amount="79", trace="T3") + "CLP*A1*1*100*79**MB*X~SVC*HC:99213:95:GT*100*79**1~" + cas
+    )
     [rem] = parse_835(era(transaction("0001", body + "LQ*HE*M51~LQ*HE*N130~")))
     line = rem.claims[0].lines[0]
     assert [a.reason for a in line.adjustments] == ["45", "253", "A1", "B1", "B2", "B3"]
@@ -159,7 +182,10 @@ def test_cas_with_six_triplets_and_line_remarks() -> None:
 
 
 def test_unbalanced_remittance_reports_exact_differences() -> None:
-    body = HEADER.format(amount="100.01", trace="T4") + "CLP*A1*1*150*100**12*X~CAS*CO*45*49.99~PLB*123*20261231*WO:1*-0.5~"
+    body = (
+        HEADER.format(amount="100.01", trace="T4")
+        + "CLP*A1*1*150*100**12*X~CAS*CO*45*49.99~PLB*123*20261231*WO:1*-0.5~"
+    )
     [rem] = parse_835(era(transaction("0001", body)))
     problems = balance(rem)
     assert len(problems) == 2
@@ -184,7 +210,11 @@ def test_unbalanced_remittance_reports_exact_differences() -> None:
         (era(transaction("1", HEADER.format(amount="1", trace="T") + "CLP**1*1*1~")), "CLP", 6),
         (era(transaction("1", "N1*PR*X~")), "SE", 4),
         (era("ST*837*0001~"), "ST", 2),
-        (ISA + "GS*HP*A*B*20260301*1200*1*X*005010X221A1~ST*835*1~" + HEADER.format(amount="1", trace="T"), "SE", 6),
+        (
+            ISA + "GS*HP*A*B*20260301*1200*1*X*005010X221A1~ST*835*1~" + HEADER.format(amount="1", trace="T"),
+            "SE",
+            6,
+        ),
         (ISA + "CLP*A*1*1*1~", "CLP", 1),
         (era(transaction("1", "ST*835*2~")), "ST", 3),
     ],
@@ -197,7 +227,13 @@ def test_malformed_input_raises_era_parse_error(text: str, tag: str, index: int)
 
 @pytest.mark.parametrize(
     "svc01,declared,expected",
-    [("HC>12345>26", ":", ">"), ("HC:99213", ":", ":"), ("HC", ":", ":"), ("99213", ":", ":"), ("HC 1", ":", ":")],
+    [
+        ("HC>12345>26", ":", ">"),
+        ("HC:99213", ":", ":"),
+        ("HC", ":", ":"),
+        ("99213", ":", ":"),
+        ("HC 1", ":", ":"),
+    ],
 )
 def test_svc_component_separator_detection(svc01: str, declared: str, expected: str) -> None:
     assert svc_component_separator(svc01, declared) == expected
@@ -206,7 +242,22 @@ def test_svc_component_separator_detection(svc01: str, declared: str, expected: 
 # --- fuzzing -----------------------------------------------------------------------------------
 
 SAMPLE_BYTES = [p.read_bytes() for p in SAMPLE_FILES]
-X12_PIECES = [b"*", b"~", b":", b">", b"^", b"-", b".", b"\r\n", b"ST*835*1~", b"SE*1*1~", b"CLP*", b"SVC*", b"CAS*", b"PLB*"]
+X12_PIECES = [
+    b"*",
+    b"~",
+    b":",
+    b">",
+    b"^",
+    b"-",
+    b".",
+    b"\r\n",
+    b"ST*835*1~",
+    b"SE*1*1~",
+    b"CLP*",
+    b"SVC*",
+    b"CAS*",
+    b"PLB*",
+]
 payload = st.one_of(st.binary(max_size=3), st.sampled_from(X12_PIECES))
 mutation = st.tuples(st.sampled_from(["delete", "insert", "replace"]), st.integers(0, 10_000), payload)
 
@@ -225,7 +276,9 @@ def mutate(data: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(range(len(SAMPLE_BYTES))), st.lists(mutation, min_size=1, max_size=6))
-def test_mutated_samples_only_ever_raise_era_parse_error(which: int, edits: list[tuple[str, int, bytes]]) -> None:
+def test_mutated_samples_only_ever_raise_era_parse_error(
+    which: int, edits: list[tuple[str, int, bytes]]
+) -> None:
     text = mutate(SAMPLE_BYTES[which], edits).decode("latin-1")
     try:
         remittances = parse_835(text)
@@ -237,7 +290,94 @@ def test_mutated_samples_only_ever_raise_era_parse_error(which: int, edits: list
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ISA*:~^0123456789.-CLPSVCASEBTRN \n", max_size=300))
 def test_arbitrary_text_only_ever_raises_era_parse_error(text: str) -> None:
-    try:
+    with contextlib.suppress(EraParseError):
         parse_835(text)
-    except EraParseError:
-        pass
+
+
+# --- shared/x12 tokenizer (the reader under parse_835; kept here to stay within this change's files) --
+
+ALL_SAMPLES = sorted(
+    p for p in SAMPLES.parents[1].rglob("*") if p.is_file() and p.name not in ("README.md", "LICENSE")
+)
+ISA_SAMPLES = [p for p in ALL_SAMPLES if p.read_bytes().lstrip().startswith(b"ISA")]
+
+
+def test_sample_inventory() -> None:
+    assert len(ALL_SAMPLES) == 76 and len(ISA_SAMPLES) == 75
+    assert [p.name for p in ALL_SAMPLES if p not in ISA_SAMPLES] == ["x12_no_isa_line.txt"]
+
+
+@pytest.mark.parametrize("path", ISA_SAMPLES, ids=lambda p: p.name)
+def test_every_isa_sample_tokenizes(path: Path) -> None:
+    text = path.read_text(encoding="latin-1")
+    segments, seps = tokenize(text)
+    assert segments[0].tag == "ISA" and len(segments[0].elements) == 16
+    assert segments[0].elements[15] == seps.component
+    assert [s.position for s in segments] == list(range(len(segments)))
+    assert len(segments) == len([raw for raw in text.split(seps.segment) if raw.strip()])
+    if not path.name.endswith(".835.997"):  # those pyx12 outputs stop after AK1 (see pyx12_errors)
+        assert segments[-1].tag == "IEA"
+    if path.name != "x12_bad_first_line.txt":  # its ISA02 is one space short
+        assert (text[103], text[104], text[105]) == (seps.element, seps.component, seps.segment)
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("x12_valid_different_separators.txt", Seps("~", "^", "_", None)),
+        ("x12_277CA_rejected.txt", Seps("*", "|", "~", "^")),
+        ("x271.txt", Seps("*", ">", "~", None)),
+        ("x12_bad_first_line.txt", Seps("*", ":", "~", None)),
+        ("managed-care.835", Seps("*", ":", "~", "^")),
+    ],
+)
+def test_separators_are_detected(name: str, expected: Seps) -> None:
+    [path] = [p for p in ISA_SAMPLES if p.name == name]
+    assert tokenize(path.read_text(encoding="latin-1"))[1] == expected
+
+
+def test_different_separators_sample_equals_the_default_one() -> None:
+    folder = SAMPLES.parents[1] / "imsweb" / "837_5010"
+    plain, _ = tokenize((folder / "x12_valid.txt").read_text())
+    odd, seps = tokenize((folder / "x12_valid_different_separators.txt").read_text())
+    as_default = [tuple(e.replace(seps.component, ":") for e in s.elements) for s in odd[1:]]
+    assert as_default == [s.elements for s in plain[1:]]
+
+
+def test_crlf_and_leading_whitespace_are_tolerated() -> None:
+    text = sample("managed-care.835")
+    noisy = "\r\n  \t" + text.replace("~", "~\r\n")
+    assert tokenize(noisy) == tokenize(text)
+
+
+def test_bad_segment_identifiers_are_left_to_the_transaction_parser() -> None:
+    path = SAMPLES.parents[1] / "imsweb" / "837_5010" / "x12_bad_segment_identifier.txt"
+    tags = [s.tag for s in tokenize(path.read_text())[0]]
+    assert {"", "Nd4", "NM31"} <= set(tags)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "empty input"),
+        ("GS*HC*X~", "does not start with ISA"),
+        ("ISA", "truncated ISA"),
+        (ISA[:60], "truncated ISA"),
+        (ISA[:104], "truncated ISA"),
+        (ISA.replace("*:~", "*A~"), "unusable ISA separators"),
+        (ISA.replace("*:~", "*::"), "unusable ISA separators"),
+    ],
+)
+def test_tokenizer_errors_are_x12_syntax_errors(text: str, message: str) -> None:
+    with pytest.raises(X12SyntaxError, match=message) as raised:
+        tokenize(text)
+    assert raised.value.segment_index == 0
+
+
+def test_join_segments_round_trips_and_trims_trailing_empties() -> None:
+    rows = [["ISA", *ISA[4:-1].split("*")], ["GS", "HP", "A", "", ""], ["SE", "2", "0001"]]
+    text = join_segments(rows)
+    assert text.endswith("GS*HP*A~SE*2*0001~")
+    segments, seps = tokenize(text)
+    assert [[s.tag, *s.elements] for s in segments] == [rows[0], ["GS", "HP", "A"], rows[2]]
+    assert join_segments([["NM1", "QC", "1"]], Seps("|", "^", "\n", None)) == "NM1|QC|1\n"

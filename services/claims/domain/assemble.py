@@ -84,5 +84,4 @@ def assemble(event: ClaimCoded, charges: ChargeMaster) -> Claim:
         rendering_provider=RenderingProvider(rendering.npi, rendering.last_name, rendering.first_name, rendering.taxonomy),
         place_of_service=event.place_of_service or "11", diagnoses=tuple(event.diagnoses),
         lines=service_lines(event, charges),
-        service_facility_npi=enc.encounter.patient_location.facility_npi,
     )

@@ -12,5 +12,5 @@ settings = get_settings()
 app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, build_worker_handler, settings)
 
 if __name__ == "__main__":
-    serve_metrics(SERVICE, settings.metrics_base_port)
+    serve_metrics(SERVICE, settings.metrics_base_port, settings.metrics_host)
     app.main()

@@ -9,7 +9,7 @@ from pathlib import Path
 class EraInbox:
     def __init__(self, exchange_root: Path) -> None:
         self.inbound = exchange_root / "inbound"
-        self.archive = self.inbound / "posted"
+        self.archive = self.inbound / "archive"
 
     def waiting(self, limit: int = 50) -> list[Path]:
         if not self.inbound.is_dir():

@@ -33,5 +33,5 @@ async def post_waiting_remittances() -> None:
 
 
 if __name__ == "__main__":
-    serve_metrics(SERVICE, settings.metrics_base_port)
+    serve_metrics(SERVICE, settings.metrics_base_port, settings.metrics_host)
     app.main()
