@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -106,6 +106,14 @@ class DenialBucket:
 
 
 @dataclass(frozen=True)
+class Reduction:
+    below: int
+    group: str
+    carc: str
+    percent: int
+
+
+@dataclass(frozen=True)
 class FeeRules:
     effective_from: date
     effective_to: date
@@ -116,6 +124,7 @@ class FeeRules:
     not_on_schedule: DenialBucket
     bucket_modulus: int
     denial_buckets: tuple[DenialBucket, ...]
+    reductions: tuple[Reduction, ...] = ()
 
 
 def fee_rules_from_dict(data: Mapping[str, Any]) -> FeeRules:
@@ -133,6 +142,9 @@ def fee_rules_from_dict(data: Mapping[str, Any]) -> FeeRules:
         not_on_schedule=_bucket({"below": 0, **data["code_not_on_schedule"]}),
         bucket_modulus=int(denials["bucket_modulus"]),
         denial_buckets=tuple(_bucket(b) for b in denials["buckets"]),
+        reductions=tuple(
+            Reduction(int(r["below"]), r["group"], r["carc"], int(r["percent"])) for r in denials.get("reductions", [])
+        ),
     )
 
 
@@ -162,6 +174,8 @@ def adjudicate_claim(claim: BilledClaim, rules: FeeRules) -> ClaimDecision:
         lines = tuple(_denied_line(line, bucket) for line in claim.lines)
     else:
         lines = _priced_lines(claim.lines, schedule, rules)
+        reduction = reduction_for(claim.patient_control_number, rules)
+        lines = tuple(_reduced(line, reduction) for line in lines) if reduction else lines
     status = (
         STATUS_DENIED
         if all(d.paid_cents == 0 and d.allowed_cents == 0 for d in lines)
@@ -192,10 +206,28 @@ def schedule_for(claim: BilledClaim, rules: FeeRules) -> Schedule:
     return rules.by_plan_type[plan_type]
 
 
-def denial_bucket(patient_control_number: str, rules: FeeRules) -> DenialBucket | None:
+def _slot(patient_control_number: str, rules: FeeRules) -> int:
     digest = hashlib.sha256(patient_control_number.encode("utf-8")).digest()
-    slot = int.from_bytes(digest[:8], "big") % rules.bucket_modulus
+    return int.from_bytes(digest[:8], "big") % rules.bucket_modulus
+
+
+def denial_bucket(patient_control_number: str, rules: FeeRules) -> DenialBucket | None:
+    slot = _slot(patient_control_number, rules)
     return next((b for b in rules.denial_buckets if slot < b.below), None)
+
+
+def reduction_for(patient_control_number: str, rules: FeeRules) -> Reduction | None:
+    slot = _slot(patient_control_number, rules)
+    return next((r for r in rules.reductions if slot < r.below), None)
+
+
+def _reduced(decision: LineDecision, reduction: Reduction) -> LineDecision:
+    """Pay less than allowed, with the payer's reason for the difference."""
+    cut = _round_cents(Decimal(decision.paid_cents) * reduction.percent / 100)
+    if cut <= 0:
+        return decision
+    extra = Adjustment(reduction.group, reduction.carc, cut)
+    return replace(decision, paid_cents=decision.paid_cents - cut, adjustments=(*decision.adjustments, extra))
 
 
 def payer_claim_number(patient_control_number: str) -> str:

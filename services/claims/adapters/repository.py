@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import DESCENDING
+from pymongo.errors import DuplicateKeyError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.outbox import OutboxStore
@@ -14,7 +15,6 @@ class MongoClaimStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.claims = OutboxStore(db["claims"])
         self.interchanges = db["interchanges"]
-        self.counters = db["counters"]
 
     async def ensure_indexes(self) -> None:
         await self.claims.collection.create_index("status")
@@ -22,18 +22,26 @@ class MongoClaimStore:
         await self.interchanges.create_index("dropped")
 
     async def next_control_number(self) -> int:
-        """ISA13 must never repeat, across restarts too: one atomic counter document."""
-        doc = await self.counters.find_one_and_update(
-            {"_id": "interchange"}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        return int(doc["value"])
+        """ISA13 must never repeat, across restarts and concurrent workers too.
+
+        A number is claimed by inserting the interchange's own document with it as `_id`: the
+        unique key is the only atomic primitive FerretDB's SQLite backend guarantees (its
+        findAndModify `$inc` handed out duplicates under concurrency in tests/integration)."""
+        last = await self.interchanges.find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)])
+        candidate = (int(last["_id"]) if last else 0) + 1
+        while True:
+            try:
+                await self.interchanges.insert_one({"_id": candidate, "dropped": False})
+                return candidate
+            except DuplicateKeyError:
+                candidate += 1
 
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:
-        doc = {"file_name": file_name, "x12": x12, "claim_ids": claim_ids, "dropped": False}
-        await self.interchanges.update_one({"_id": control_number}, {"$setOnInsert": doc}, upsert=True)
+        doc = {"file_name": file_name, "x12": x12, "claim_ids": claim_ids}
+        await self.interchanges.update_one({"_id": control_number}, {"$set": doc})
 
     async def undropped_interchanges(self) -> list[dict[str, Any]]:
-        return await self.interchanges.find({"dropped": False}).to_list(None)
+        return await self.interchanges.find({"dropped": False, "x12": {"$exists": True}}).to_list(None)
 
     async def mark_dropped(self, control_number: int) -> None:
         await self.interchanges.update_one({"_id": control_number}, {"$set": {"dropped": True}})

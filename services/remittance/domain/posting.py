@@ -28,8 +28,14 @@ def claim_status(claim: ClaimPayment) -> str:
         return "reversed"
     if claim.status_code in DENIED_STATUS or (claim.paid_cents == 0 and claim.charge_cents > 0):
         return "denied"
-    unexpected = [a for a in adjustments(claim) if a.group_code not in {"CO", "PR"} or (a.group_code == "CO" and a.reason_code != "45")]
-    return "partially_paid" if unexpected else "paid"
+    return "partially_paid" if reduced(claim) else "paid"
+
+
+def reduced(claim: ClaimPayment) -> bool:
+    """Paid less than allowed: a line denied outright, or an adjustment beyond contract and patient share."""
+    line_denied = any(line.paid_cents == 0 and line.charge_cents > 0 for line in claim.lines)
+    beyond = [a for a in adjustments(claim) if a.group_code != "PR" and (a.group_code, a.reason_code) != ("CO", "45")]
+    return line_denied or bool(beyond)
 
 
 def signed_amounts(claim: ClaimPayment) -> dict[str, int]:
