@@ -3,11 +3,18 @@ TTL indexes, $lookup or Decimal128 (money is integer cents)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
 from pymongo import AsyncMongoClient, MongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
 
 from shared.settings import Settings
+
+T = TypeVar("T")
 
 
 def async_database(settings: Settings, service: str) -> AsyncDatabase:
@@ -18,3 +25,29 @@ def async_database(settings: Settings, service: str) -> AsyncDatabase:
 def sync_database(settings: Settings, service: str) -> Database:
     client: MongoClient = MongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
     return client[settings.database_name(service)]
+
+
+# FerretDB 1.24 (SQLite) keeps one pooled SQLite connection open per update statement that matched
+# a document until the whole command returns, from a pool of 100: a bulk write of more matched
+# updates than that deadlocks the database for good. Commands therefore carry at most this many.
+# (Filters are pushed down to SQLite only for `_id` equality, so lookups go by `_id`, one each.)
+SAFE_BULK_OPERATIONS = 50
+
+
+def chunks(items: Sequence[T], size: int = SAFE_BULK_OPERATIONS) -> list[Sequence[T]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+async def bulk_write_safely(collection: AsyncCollection, operations: Sequence[Any]) -> set[Any]:
+    """Run the operations in FerretDB-safe commands; return the `_id`s that were upserted."""
+    upserted: set[Any] = set()
+    for chunk in chunks(operations):
+        result = await collection.bulk_write(list(chunk), ordered=False)
+        upserted |= set(result.upserted_ids.values())
+    return upserted
+
+
+async def find_by_ids(collection: AsyncCollection, ids: Sequence[Any], projection: dict[str, Any] | None = None) -> dict[Any, dict[str, Any]]:
+    """One `_id` lookup per key, concurrently: each is pushed down to an index lookup."""
+    docs = await asyncio.gather(*(collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids)))
+    return {doc["_id"]: doc for doc in docs if doc is not None}

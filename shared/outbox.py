@@ -1,19 +1,23 @@
 """The transactional-outbox pattern on one MongoDB document (no multi-document transactions).
 
 A record and the events it causes are written in one document write: `outbox` holds the
-messages not yet acknowledged by the broker and `published` says whether it is empty. Redelivery finds the
-document already there (same `_id`, derived from the event key) and only re-sends what is pending.
+messages not yet acknowledged by the broker and `published` says whether it is empty.
+Redelivery finds the document already there (same `_id`, the event key) and only re-sends
+what is still pending, so effects happen once however often a record is consumed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.messaging import Outgoing, Publisher
+from shared.mongo import bulk_write_safely, find_by_ids
+
+Record = tuple[dict[str, Any], Sequence[Outgoing]]
 
 
 def insert_once(doc: dict[str, Any], outbox: Sequence[Outgoing]) -> UpdateOne:
@@ -22,28 +26,8 @@ def insert_once(doc: dict[str, Any], outbox: Sequence[Outgoing]) -> UpdateOne:
     return UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": body}, upsert=True)
 
 
-async def write_once(collection: AsyncCollection, docs: Iterable[tuple[dict[str, Any], Sequence[Outgoing]]]) -> None:
-    operations = [insert_once(doc, outbox) for doc, outbox in docs]
-    if operations:
-        await collection.bulk_write(operations, ordered=False)
-
-
-async def flush_outbox(collection: AsyncCollection, publisher: Publisher, ids: Sequence[str]) -> int:
-    """Publish the pending outbox of these records, then mark them published. Returns messages sent."""
-    pending = await collection.find({"_id": {"$in": list(ids)}, "published": False}, {"outbox": 1}).to_list(None)
-    messages = [Outgoing(**message) for doc in pending for message in doc["outbox"]]
-    if messages:
-        await publisher.publish(messages)
-        sent_ids = [doc["_id"] for doc in pending]
-        await collection.update_many({"_id": {"$in": sent_ids}}, {"$set": {"published": True, "outbox": []}})
-    return len(messages)
-
-
-async def append_to_outbox(collection: AsyncCollection, record_id: str, update: dict[str, Any], outbox: Sequence[Outgoing]) -> None:
-    """Change a record and queue the events that change causes, in one document write."""
-    changes: dict[str, Any] = {"$set": {**update, "published": False}}
-    changes["$push"] = {"outbox": {"$each": [message.model_dump() for message in outbox]}}
-    await collection.update_one({"_id": record_id}, changes)
+def mark_published(record_id: str) -> UpdateOne:
+    return UpdateOne({"_id": record_id, "published": False}, {"$set": {"published": True, "outbox": []}})
 
 
 class OutboxStore:
@@ -53,14 +37,34 @@ class OutboxStore:
         self.collection = collection
 
     async def known(self, keys: Sequence[str]) -> set[str]:
-        docs = await self.collection.find({"_id": {"$in": list(keys)}}, {"_id": 1}).to_list(None)
-        return {doc["_id"] for doc in docs}
+        return set(await find_by_ids(self.collection, keys, {"_id": 1}))
 
-    async def save(self, records: Sequence[tuple[dict[str, Any], Sequence[Outgoing]]]) -> None:
-        await write_once(self.collection, records)
+    async def save(self, records: Sequence[Record]) -> set[str]:
+        """Write the records that are new, with their outbox; return their ids."""
+        inserted = await bulk_write_safely(self.collection, [insert_once(doc, outbox) for doc, outbox in records])
+        return {str(record_id) for record_id in inserted}
 
-    async def flush(self, keys: Sequence[str], publisher: Publisher) -> int:
-        return await flush_outbox(self.collection, publisher, keys)
+    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
+        """Write new records with their outbox, publish what is pending for all of them (new ones
+        from memory, redelivered ones from their stored outbox), then mark them published.
+        Returns the ids that were new."""
+        inserted = await self.save(records)
+        fresh = {doc["_id"]: list(outbox) for doc, outbox in records if doc["_id"] in inserted and outbox}
+        pending = await self.pending([doc["_id"] for doc, _ in records if doc["_id"] not in inserted])
+        await self.send({**pending, **fresh}, publisher)
+        return inserted
+
+    async def publish_pending(self, ids: Sequence[str], publisher: Publisher) -> None:
+        await self.send(await self.pending(ids), publisher)
+
+    async def send(self, outboxes: dict[str, list[Outgoing]], publisher: Publisher) -> None:
+        if outboxes:
+            await publisher.publish([message for messages in outboxes.values() for message in messages])
+            await bulk_write_safely(self.collection, [mark_published(record_id) for record_id in outboxes])
+
+    async def pending(self, ids: Sequence[str]) -> dict[str, list[Outgoing]]:
+        docs = await find_by_ids(self.collection, ids, {"outbox": 1, "published": 1})
+        return {key: [Outgoing(**m) for m in doc["outbox"]] for key, doc in docs.items() if not doc["published"] and doc["outbox"]}
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": key}, {"outbox": 0})
@@ -78,21 +82,28 @@ class InMemoryOutboxStore:
     async def known(self, keys: Sequence[str]) -> set[str]:
         return {key for key in keys if key in self.docs}
 
-    async def save(self, records: Sequence[tuple[dict[str, Any], Sequence[Outgoing]]]) -> None:
+    async def save(self, records: Sequence[Record]) -> set[str]:
+        inserted = {doc["_id"] for doc, _ in records if doc["_id"] not in self.docs}
         for doc, outbox in records:
             self.docs.setdefault(doc["_id"], {**doc, "outbox": list(outbox), "published": not outbox})
+        return inserted
 
-    async def flush(self, keys: Sequence[str], publisher: Publisher) -> int:
-        pending = [self.docs[k] for k in keys if k in self.docs and not self.docs[k]["published"]]
+    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
+        inserted = await self.save(records)
+        await self.publish_pending([doc["_id"] for doc, _ in records], publisher)
+        return inserted
+
+    async def publish_pending(self, ids: Sequence[str], publisher: Publisher) -> None:
+        pending = [self.docs[key] for key in dict.fromkeys(ids) if key in self.docs and not self.docs[key]["published"]]
         messages = [message for doc in pending for message in doc["outbox"]]
         if messages:
             await publisher.publish(messages)
         for doc in pending:
             doc.update(published=True, outbox=[])
-        return len(messages)
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return self.docs.get(key)
 
     async def with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
         return [doc for doc in self.docs.values() if doc.get("status") == status][:limit]
+

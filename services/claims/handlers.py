@@ -59,7 +59,7 @@ class SubmitClaims:
         for start in range(0, len(ready), self.submitter.max_claims):
             await self.submit_interchange(ready[start:start + self.submitter.max_claims])
         await self.store.claims.save(rejected)
-        await self.store.claims.flush(keys, self.publisher)
+        await self.store.claims.publish_pending(sorted(known), self.publisher)  # redelivered: re-send what a crash left
 
     def assemble_all(self, events: list[ClaimCoded]) -> tuple[list[tuple[ClaimCoded, Claim]], list[Any]]:
         ready, rejected = [], []
@@ -78,9 +78,11 @@ class SubmitClaims:
         x12 = render_837p([claim for _, claim in batch], envelope, self.submitter.submitter)
         file_name = f"TB{envelope.interchange_control_number:09d}.837"
         await self.store.save_interchange(envelope.interchange_control_number, file_name, x12, [c.claim_id for _, c in batch])
-        await self.store.claims.save([submitted_record(event, claim, envelope, file_name, self.clock()) for event, claim in batch])
+        records = [submitted_record(event, claim, envelope, file_name, self.clock()) for event, claim in batch]
+        await self.store.claims.save(records)
         await self.exchange.drop_outbound(file_name, x12)
         await self.store.mark_dropped(envelope.interchange_control_number)
+        await self.store.claims.publish_pending([doc["_id"] for doc, _ in records], self.publisher)
 
     async def envelope(self) -> Envelope:
         number = await self.store.next_control_number()

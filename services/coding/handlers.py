@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from shared.contracts.events import ClaimCoded, CodedLine, CoverageVerified
 from shared.messaging import Outgoing, Publisher
+from shared.outbox import Record
 from shared.metrics import HOLDS
 from shared.topics import CLAIM_CODED
 from services.coding.domain.engine import CodingResult, Hold, IsBillableDiagnosis, code_encounter
@@ -16,9 +17,7 @@ SERVICE = "coding"
 
 
 class CodingStore(Protocol):
-    async def known(self, keys: Sequence[str]) -> set[str]: ...
-    async def save(self, records: Sequence[tuple[dict[str, Any], Sequence[Outgoing]]]) -> None: ...
-    async def flush(self, keys: Sequence[str], publisher: Publisher) -> int: ...
+    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]: ...
 
 
 class CodeEncounters:
@@ -26,13 +25,10 @@ class CodeEncounters:
         self.store, self.publisher, self.rules, self.is_billable = store, publisher, rules, is_billable
 
     async def __call__(self, events: list[CoverageVerified]) -> None:
-        keys = [event.correlation_id for event in events]
-        known = await self.store.known(keys)
-        fresh = {e.correlation_id: e for e in events if e.correlation_id not in known}
-        await self.store.save([self.record_for(event) for event in fresh.values()])
-        await self.store.flush(keys, self.publisher)
+        unique = {event.correlation_id: event for event in events}
+        await self.store.save_and_publish([self.record_for(event) for event in unique.values()], self.publisher)
 
-    def record_for(self, event: CoverageVerified) -> tuple[dict[str, Any], list[Outgoing]]:
+    def record_for(self, event: CoverageVerified) -> Record:
         result = self.outcome(event)
         for hold in result.holds:
             HOLDS.labels(SERVICE, hold.reason).inc()

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified, Verification
 from shared.messaging import Outgoing, Publisher
+from shared.outbox import Record
 from shared.metrics import HOLDS
 from shared.topics import COVERAGE_VERIFIED
 from services.eligibility.domain.model import CoverageId, coverage_of, verify
@@ -20,10 +21,10 @@ SERVICE = "eligibility"
 
 
 class EligibilityRepository(Protocol):
-    async def known_encounters(self, keys: list[str]) -> set[str]: ...
     async def latest_verifications(self, coverage_keys: set[str]) -> dict[str, Verification]: ...
-    async def save(self, records: list[tuple[dict[str, Any], list[Outgoing]]], verifications: list[tuple[CoverageId, Verification]]) -> None: ...
-    async def flush(self, keys: list[str], publisher: Publisher) -> int: ...
+    async def save_verifications(self, verifications: list[tuple[CoverageId, Verification]]) -> None: ...
+    async def save_and_publish(self, records: list[Record], publisher: Publisher) -> set[str]:
+        """Store new encounter records with their events and publish them; return the new keys."""
 
 
 class VerifyCoverage:
@@ -34,14 +35,12 @@ class VerifyCoverage:
         self.repo, self.publisher, self.policy, self.clock = repo, publisher, policy, clock
 
     async def __call__(self, encounters: list[EncounterCompleted]) -> None:
-        keys = [encounter.key for encounter in encounters]
-        known = await self.repo.known_encounters(keys)
-        fresh = unique_by_key([e for e in encounters if e.key not in known])
-        records, verifications = await self.decide_all(fresh)
-        await self.repo.save(records, verifications)
-        await self.repo.flush(keys, self.publisher)
+        records, verifications = await self.decide_all(unique_by_key(encounters))
+        inserted = await self.repo.save_and_publish(records, self.publisher)
+        # A redelivered encounter was decided before: only new encounters' verifications are kept.
+        await self.repo.save_verifications([(c, v) for key, c, v in verifications if key in inserted])
 
-    async def decide_all(self, encounters: list[EncounterCompleted]) -> tuple[list[Any], list[Any]]:
+    async def decide_all(self, encounters: list[EncounterCompleted]) -> tuple[list[Record], list[Any]]:
         coverages = {e.key: coverage_of(e) for e in encounters}
         latest = await self.repo.latest_verifications({c.key for c in coverages.values() if c})
         records, verifications = [], []
@@ -50,7 +49,7 @@ class VerifyCoverage:
             verification = verify(encounter, latest.get(coverage.key) if coverage else None, self.policy, self.clock())
             if coverage and not verification.reused:
                 latest[coverage.key] = verification
-                verifications.append((coverage, verification))
+                verifications.append((encounter.key, coverage, verification))
             records.append(record_for(encounter, verification, coverage))
         return records, verifications
 
@@ -59,9 +58,7 @@ def unique_by_key(encounters: list[EncounterCompleted]) -> list[EncounterComplet
     return list({encounter.key: encounter for encounter in reversed(encounters)}.values())[::-1]
 
 
-def record_for(
-    encounter: EncounterCompleted, verification: Verification, coverage: CoverageId | None
-) -> tuple[dict[str, Any], list[Outgoing]]:
+def record_for(encounter: EncounterCompleted, verification: Verification, coverage: CoverageId | None) -> Record:
     waiting = verification.outcome == "needs_manual"
     doc = {
         "_id": encounter.key, "event_id": str(encounter.event_id), "source": encounter.source,

@@ -78,8 +78,7 @@ class RemittancePosting:
             HOLDS.labels(SERVICE, "unmatched_claim").inc(len(unmatched))
             await self.store.park_unmatched(trace, unmatched)
         records = [payment_record(trace, claim, expected[claim.patient_control_number], self.clock()) for claim in matched]
-        await self.store.payments.save(records)
-        await self.store.payments.flush([doc["_id"] for doc, _ in records], self.publisher)
+        await self.store.payments.save_and_publish(records, self.publisher)
 
 
 def payment_id(trace: str, claim: ClaimPayment) -> str:

@@ -8,6 +8,7 @@ from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.mongo import find_by_ids
 from shared.outbox import OutboxStore
 
 
@@ -15,11 +16,11 @@ class MongoClaimStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.claims = OutboxStore(db["claims"])
         self.interchanges = db["interchanges"]
+        self.drops_pending = db["drops_pending"]  # tiny on purpose: scanned before every batch
 
     async def ensure_indexes(self) -> None:
         await self.claims.collection.create_index("status")
         await self.claims.collection.create_index("patient_control_number")
-        await self.interchanges.create_index("dropped")
 
     async def next_control_number(self) -> int:
         """ISA13 must never repeat, across restarts and concurrent workers too.
@@ -39,9 +40,12 @@ class MongoClaimStore:
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:
         doc = {"file_name": file_name, "x12": x12, "claim_ids": claim_ids}
         await self.interchanges.update_one({"_id": control_number}, {"$set": doc})
+        await self.drops_pending.update_one({"_id": control_number}, {"$set": {"file_name": file_name}}, upsert=True)
 
     async def undropped_interchanges(self) -> list[dict[str, Any]]:
-        return await self.interchanges.find({"dropped": False, "x12": {"$exists": True}}).to_list(None)
+        pending = await self.drops_pending.find({}).to_list(None)
+        return list((await find_by_ids(self.interchanges, [doc["_id"] for doc in pending])).values())
 
     async def mark_dropped(self, control_number: int) -> None:
         await self.interchanges.update_one({"_id": control_number}, {"$set": {"dropped": True}})
+        await self.drops_pending.delete_one({"_id": control_number})

@@ -2,50 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pymongo import ASCENDING, UpdateOne
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.events import Verification
-from shared.messaging import Outgoing, Publisher
-from shared.outbox import OutboxStore
+from shared.messaging import Publisher
+from shared.mongo import bulk_write_safely, find_by_ids
+from shared.outbox import OutboxStore, Record
 from services.eligibility.domain.model import CoverageId
 
 
 class MongoEligibilityRepository:
+    """`verifications` holds one document per coverage (`_id` = payer|member|plan year): the
+    latest verification, which later encounters reuse, and every earlier one as history."""
+
     def __init__(self, db: AsyncDatabase) -> None:
         self.encounters = OutboxStore(db["encounters"])
         self.verifications = db["verifications"]
 
     async def ensure_indexes(self) -> None:
-        await self.verifications.create_index([("coverage_key", ASCENDING)])
-        await self.encounters.collection.create_index([("status", ASCENDING)])
-
-    async def known_encounters(self, keys: list[str]) -> set[str]:
-        return await self.encounters.known(keys)
+        await self.encounters.collection.create_index("status")
 
     async def latest_verifications(self, coverage_keys: set[str]) -> dict[str, Verification]:
-        docs = await self.verifications.find({"coverage_key": {"$in": sorted(coverage_keys)}}).to_list(None)
-        latest: dict[str, Verification] = {}
-        for doc in sorted(docs, key=lambda d: d["verification"]["verified_at"]):
-            latest[doc["coverage_key"]] = Verification.model_validate(doc["verification"])
-        return latest
+        docs = await find_by_ids(self.verifications, sorted(coverage_keys), {"latest": 1})
+        return {key: Verification.model_validate(doc["latest"]) for key, doc in docs.items()}
 
-    async def save(
-        self, records: list[tuple[dict[str, Any], list[Outgoing]]], verifications: list[tuple[CoverageId, Verification]]
-    ) -> None:
-        if verifications:
-            await self.verifications.bulk_write([verification_upsert(c, v) for c, v in verifications], ordered=False)
-        await self.encounters.save(records)
+    async def save_verifications(self, verifications: list[tuple[CoverageId, Verification]]) -> None:
+        await bulk_write_safely(self.verifications, [verification_upsert(c, v) for c, v in verifications])
 
-    async def flush(self, keys: list[str], publisher: Publisher) -> int:
-        return await self.encounters.flush(keys, publisher)
+    async def save_and_publish(self, records: list[Record], publisher: Publisher) -> set[str]:
+        return await self.encounters.save_and_publish(records, publisher)
 
 
 def verification_upsert(coverage: CoverageId, verification: Verification) -> UpdateOne:
-    doc = {
-        "coverage_key": coverage.key, "payer_id": coverage.payer_id, "member_id": coverage.member_id,
-        "plan_year": coverage.plan_year, "verification": verification.model_dump(mode="json"),
-    }
-    return UpdateOne({"_id": verification.verification_id}, {"$setOnInsert": doc}, upsert=True)
+    stored = verification.model_dump(mode="json")
+    identity = {"payer_id": coverage.payer_id, "member_id": coverage.member_id, "plan_year": coverage.plan_year}
+    return UpdateOne(
+        {"_id": coverage.key},
+        {"$set": {**identity, "latest": stored}, "$push": {"history": stored}},
+        upsert=True,
+    )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.contracts.events import ClaimSubmitted
+from shared.mongo import bulk_write_safely, find_by_ids
 from shared.outbox import OutboxStore
-from services.remittance.domain.era import ClaimPayment
+from services.remittance.domain.era import Adjustment, ClaimPayment, LinePayment
 
 
 class MongoRemittanceStore:
@@ -27,12 +30,10 @@ class MongoRemittanceStore:
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
         operations = [UpdateOne({"_id": c.patient_control_number}, {"$setOnInsert": expected_doc(c)}, upsert=True) for c in claims]
-        if operations:
-            await self.expected_claims.bulk_write(operations, ordered=False)
+        await bulk_write_safely(self.expected_claims, operations)
 
     async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:
-        docs = await self.expected_claims.find({"_id": {"$in": list(pcns)}}).to_list(None)
-        return {doc["_id"]: doc for doc in docs}
+        return await find_by_ids(self.expected_claims, pcns, {"submitted": 0})
 
     async def era_seen(self, digest: str) -> bool:
         doc = await self.eras.find_one({"_id": digest}, {"outcome": 1})
@@ -46,12 +47,11 @@ class MongoRemittanceStore:
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         operations = [UpdateOne({"_id": f"{trace}:{c.patient_control_number}:{c.status_code}"},
                                 {"$setOnInsert": unmatched_doc(trace, c)}, upsert=True) for c in claims]
-        if operations:
-            await self.unmatched.bulk_write(operations, ordered=False)
+        await bulk_write_safely(self.unmatched, operations)
 
     async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
         docs = await self.unmatched.find({}).to_list(limit)
-        return [{**doc, "claim": pickle.loads(doc["claim_pickle"])} for doc in docs]
+        return [{**doc, "claim": claim_payment_from_doc(doc["claim"])} for doc in docs]
 
     async def clear_unmatched(self, ids: Sequence[str]) -> None:
         if ids:
@@ -69,5 +69,26 @@ def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
 def unmatched_doc(trace: str, claim: ClaimPayment) -> dict[str, Any]:
     return {
         "trace": trace, "patient_control_number": claim.patient_control_number, "charge_cents": claim.charge_cents,
-        "paid_cents": claim.paid_cents, "claim_pickle": pickle.dumps(claim),
+        "paid_cents": claim.paid_cents, "claim": claim_payment_doc(claim),
     }
+
+
+def claim_payment_doc(claim: ClaimPayment) -> dict[str, Any]:
+    """A ClaimPayment as BSON-friendly values (Decimal units and dates as strings)."""
+    doc = asdict(claim)
+    for line in doc["lines"]:
+        line["units"] = str(line["units"])
+        line["service_date"] = line["service_date"].isoformat() if line["service_date"] else None
+    return doc
+
+
+def claim_payment_from_doc(doc: dict[str, Any]) -> ClaimPayment:
+    lines = tuple(
+        LinePayment(**{**line, "units": Decimal(line["units"]), "modifiers": tuple(line["modifiers"]),
+                       "adjustments": tuple(Adjustment(**a) for a in line["adjustments"]),
+                       "remark_codes": tuple(line["remark_codes"]),
+                       "service_date": date.fromisoformat(line["service_date"]) if line["service_date"] else None})
+        for line in doc["lines"]
+    )
+    return ClaimPayment(**{**doc, "adjustments": tuple(Adjustment(**a) for a in doc["adjustments"]),
+                           "lines": lines, "remarks": tuple(doc["remarks"])})
