@@ -8,25 +8,27 @@ import time
 
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
-from deploy.ops.tracking import stage_counts, wait_accounted
+from deploy.ops.tracking import Tracker, stage_counts
 from shared.settings import get_settings
 
 
 def main(count: int) -> None:
     settings = get_settings()
     events = batch(count, seed=int(time.time()), prefix=f"BENCH-{int(time.time())}-")
-    started = time.monotonic()
+    tracker, started = Tracker(settings), time.monotonic()
     keys: list[str] = []
     for start in range(0, count, 200):
-        status, body = post_events(events[start:start + 200], settings=settings)
+        status, body = post_events(events[start : start + 200], settings=settings)
         assert status == 202, body
         keys += [item["key"] for item in body["accepted"]]
     ingested = time.monotonic() - started
-    found = wait_accounted(settings, keys, timeout=600)
+    found = tracker.wait(keys, timeout=600)
     elapsed = time.monotonic() - started
     counts = stage_counts(found)
-    print(f"pipeline: {count} encounters, ingest {count / ingested:,.0f}/s, "
-          f"end to end {count / elapsed:,.1f}/s ({elapsed:.1f}s); outcomes {dict(counts)}")
+    print(
+        f"pipeline: {count} encounters, ingest {count / ingested:,.0f}/s, "
+        f"end to end {count / elapsed:,.1f}/s ({elapsed:.1f}s); outcomes {dict(counts)}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@ from pymongo import AsyncMongoClient, MongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from shared.settings import Settings
 
 T = TypeVar("T")
+DUPLICATE_KEY = 11000
 
 
 def async_database(settings: Settings, service: str) -> AsyncDatabase:
@@ -35,7 +37,7 @@ SAFE_BULK_OPERATIONS = 50
 
 
 def chunks(items: Sequence[T], size: int = SAFE_BULK_OPERATIONS) -> list[Sequence[T]]:
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 async def bulk_write_safely(collection: AsyncCollection, operations: Sequence[Any]) -> set[Any]:
@@ -47,7 +49,23 @@ async def bulk_write_safely(collection: AsyncCollection, operations: Sequence[An
     return upserted
 
 
-async def find_by_ids(collection: AsyncCollection, ids: Sequence[Any], projection: dict[str, Any] | None = None) -> dict[Any, dict[str, Any]]:
+async def insert_new(collection: AsyncCollection, docs: Sequence[dict[str, Any]]) -> set[Any]:
+    """Insert every document whose `_id` is new (first write wins); return those ids."""
+    if not docs:
+        return set()
+    ids = [doc["_id"] for doc in docs]
+    try:
+        await collection.insert_many(list(docs), ordered=False)
+    except BulkWriteError as error:
+        if any(e["code"] != DUPLICATE_KEY for e in error.details["writeErrors"]):
+            raise
+        return set(ids) - {ids[e["index"]] for e in error.details["writeErrors"]}
+    return set(ids)
+
+
+async def find_by_ids(
+    collection: AsyncCollection, ids: Sequence[Any], projection: dict[str, Any] | None = None
+) -> dict[Any, dict[str, Any]]:
     """One `_id` lookup per key, concurrently: each is pushed down to an index lookup."""
     docs = await asyncio.gather(*(collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids)))
     return {doc["_id"]: doc for doc in docs if doc is not None}

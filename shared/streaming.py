@@ -69,8 +69,14 @@ def dead_letter(event: EventT, service: str, reason: str, errors: list[str]) -> 
     key = message.key.decode(errors="replace") if isinstance(message.key, bytes) else None
     raw = message.value if isinstance(message.value, bytes) else str(message.value).encode()
     return DeadLetter(
-        source_topic=message.topic, partition=message.partition, offset=message.offset, key=key,
-        reason=reason, errors=errors, raw_base64=base64.b64encode(raw).decode(), service=service,
+        source_topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=key,
+        reason=reason,
+        errors=errors,
+        raw_base64=base64.b64encode(raw).decode(),
+        service=service,
         failed_at=utc_now(),
     )
 
@@ -156,7 +162,9 @@ async def consume(
 HandlerFactory = Callable[[faust.App, Settings], Awaitable[BatchHandler]]
 
 
-def worker_app(service: str, topic: str, model: type[BaseModel], build_handler: HandlerFactory, settings: Settings) -> faust.App:
+def worker_app(
+    service: str, topic: str, model: type[BaseModel], build_handler: HandlerFactory, settings: Settings
+) -> faust.App:
     """A faust app with one agent: `topic` in, the service's handler, dead letters out."""
     app = make_app(service, settings)
 

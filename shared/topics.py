@@ -31,7 +31,11 @@ CLAIM_SUBMITTED = Topic("claim-submitted", ClaimSubmitted, "claims", ("remittanc
 PAYMENT_POSTED = Topic("payment-posted", PaymentPosted, "remittance", ())
 
 PIPELINE: tuple[Topic, ...] = (
-    ENCOUNTER_COMPLETED, COVERAGE_VERIFIED, CLAIM_CODED, CLAIM_SUBMITTED, PAYMENT_POSTED,
+    ENCOUNTER_COMPLETED,
+    COVERAGE_VERIFIED,
+    CLAIM_CODED,
+    CLAIM_SUBMITTED,
+    PAYMENT_POSTED,
 )
 
 

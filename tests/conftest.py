@@ -36,8 +36,10 @@ def infrastructure() -> Iterator[dict[str, str]]:
         yield from containers()
         return
     subprocess.run(["bash", str(REPO / "deploy" / "local" / "infra.sh"), "up"], check=True)
-    yield {"TELEBILL_KAFKA_BOOTSTRAP": os.environ.get("TELEBILL_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
-           "TELEBILL_MONGO_URL": os.environ.get("TELEBILL_MONGO_URL", "mongodb://127.0.0.1:27017/")}
+    yield {
+        "TELEBILL_KAFKA_BOOTSTRAP": os.environ.get("TELEBILL_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
+        "TELEBILL_MONGO_URL": os.environ.get("TELEBILL_MONGO_URL", "mongodb://127.0.0.1:27017/"),
+    }
 
 
 def containers() -> Iterator[dict[str, str]]:
@@ -45,7 +47,10 @@ def containers() -> Iterator[dict[str, str]]:
     from testcontainers.mongodb import MongoDbContainer
 
     with KafkaContainer("apache/kafka:3.9.1").with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
-        env = {"TELEBILL_KAFKA_BOOTSTRAP": kafka.get_bootstrap_server(), "TELEBILL_MONGO_URL": mongo.get_connection_url()}
+        env = {
+            "TELEBILL_KAFKA_BOOTSTRAP": kafka.get_bootstrap_server(),
+            "TELEBILL_MONGO_URL": mongo.get_connection_url(),
+        }
         os.environ.update(env)
         yield env
 
@@ -55,7 +60,9 @@ def settings(infrastructure: dict[str, str]):  # type: ignore[no-untyped-def]
     from shared.kafka import ensure_topics
     from shared.settings import Settings
 
-    live = Settings(kafka_bootstrap=infrastructure["TELEBILL_KAFKA_BOOTSTRAP"], mongo_url=infrastructure["TELEBILL_MONGO_URL"])
+    live = Settings(
+        kafka_bootstrap=infrastructure["TELEBILL_KAFKA_BOOTSTRAP"], mongo_url=infrastructure["TELEBILL_MONGO_URL"]
+    )
     ensure_topics(live)
     return live
 

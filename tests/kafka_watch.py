@@ -19,7 +19,9 @@ class TopicWatch:
         for partition in partitions:
             self.consumer.position(partition)  # pin "now" before the test produces anything
 
-    def collect(self, wanted: Callable[[dict[str, Any], bytes | None], bool], count: int, timeout: float = 90.0) -> list[dict[str, Any]]:
+    def collect(
+        self, wanted: Callable[[dict[str, Any], bytes | None], bool], count: int, timeout: float = 90.0
+    ) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while len(found) < count and time.monotonic() < deadline:

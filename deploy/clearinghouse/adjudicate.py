@@ -136,9 +136,7 @@ def fee_rules_from_dict(data: Mapping[str, Any]) -> FeeRules:
         plan_type_by_filing_indicator=dict(data["plan_type_by_filing_indicator"]),
         by_plan_type={k: _schedule(v, base) for k, v in data["schedules_by_plan_type"].items()},
         by_payer_id={k: _schedule(v, base) for k, v in data.get("schedules_by_payer_id", {}).items()},
-        contractual=Adjustment(
-            data["contractual_adjustment"]["group"], data["contractual_adjustment"]["carc"], 0
-        ),
+        contractual=Adjustment(data["contractual_adjustment"]["group"], data["contractual_adjustment"]["carc"], 0),
         not_on_schedule=_bucket({"below": 0, **data["code_not_on_schedule"]}),
         bucket_modulus=int(denials["bucket_modulus"]),
         denial_buckets=tuple(_bucket(b) for b in denials["buckets"]),
@@ -177,13 +175,9 @@ def adjudicate_claim(claim: BilledClaim, rules: FeeRules) -> ClaimDecision:
         reduction = reduction_for(claim.patient_control_number, rules)
         lines = tuple(_reduced(line, reduction) for line in lines) if reduction else lines
     status = (
-        STATUS_DENIED
-        if all(d.paid_cents == 0 and d.allowed_cents == 0 for d in lines)
-        else STATUS_PROCESSED_PRIMARY
+        STATUS_DENIED if all(d.paid_cents == 0 and d.allowed_cents == 0 for d in lines) else STATUS_PROCESSED_PRIMARY
     )
-    return ClaimDecision(
-        claim, status, payer_claim_number(claim.patient_control_number), schedule.clp06, lines
-    )
+    return ClaimDecision(claim, status, payer_claim_number(claim.patient_control_number), schedule.clp06, lines)
 
 
 def _check_effective(claim: BilledClaim, rules: FeeRules) -> None:
@@ -200,9 +194,7 @@ def schedule_for(claim: BilledClaim, rules: FeeRules) -> Schedule:
         return rules.by_payer_id[claim.payer_id]
     plan_type = rules.plan_type_by_filing_indicator.get(claim.filing_indicator, "")
     if plan_type not in rules.by_plan_type:
-        raise ValueError(
-            f"{claim.patient_control_number}: no schedule for filing indicator {claim.filing_indicator!r}"
-        )
+        raise ValueError(f"{claim.patient_control_number}: no schedule for filing indicator {claim.filing_indicator!r}")
     return rules.by_plan_type[plan_type]
 
 
@@ -240,12 +232,8 @@ def _denied_line(line: BilledLine, bucket: DenialBucket) -> LineDecision:
     return LineDecision(line, 0, 0, (adjustment,), (bucket.rarc,) if bucket.rarc else ())
 
 
-def _priced_lines(
-    lines: tuple[BilledLine, ...], schedule: Schedule, rules: FeeRules
-) -> tuple[LineDecision, ...]:
-    copay_left = (
-        int(schedule.patient_share.get("cents", 0)) if schedule.patient_share["kind"] == "copay" else 0
-    )
+def _priced_lines(lines: tuple[BilledLine, ...], schedule: Schedule, rules: FeeRules) -> tuple[LineDecision, ...]:
+    copay_left = int(schedule.patient_share.get("cents", 0)) if schedule.patient_share["kind"] == "copay" else 0
     decisions = []
     for line in lines:
         fee = schedule.fees_cents.get(line.code)

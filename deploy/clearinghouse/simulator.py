@@ -19,12 +19,12 @@ from pathlib import Path
 
 from prometheus_client import Counter
 
+from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, ClaimDecision, FeeRules, adjudicate, fee_rules_from_dict
+from deploy.clearinghouse.x12_out import Payee, Payer, parse_837_claims, remittance_batches, render_835, render_999
+from services.claims.domain.claim import Address, Envelope
 from shared.metrics import serve_metrics
 from shared.settings import Settings, get_settings
 from shared.x12.segments import tokenize
-from services.claims.domain.claim import Address, Envelope
-from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, ClaimDecision, FeeRules, adjudicate, fee_rules_from_dict
-from deploy.clearinghouse.x12_out import Payee, Payer, parse_837_claims, remittance_batches, render_835, render_999
 
 log = logging.getLogger("clearinghouse")
 SENDER_ID = "SIMCLEARING"

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from deploy.ops import processes
 from shared.kafka import ensure_topics
 from shared.settings import get_settings
-from deploy.ops import processes
 
 app = typer.Typer(help="Telehealth billing pipeline: local operations.", no_args_is_help=True)
 console = Console()

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from shared.settings import Settings, get_settings
 from services.ingest.domain.intake import sign
+from shared.settings import Settings, get_settings
 
 
 def base_url(settings: Settings) -> str:
@@ -24,7 +24,9 @@ def post_body(body: bytes, source: str, url: str | None = None, settings: Settin
     return response.status_code, response.json()
 
 
-def post_events(events: list[dict[str, Any]], url: str | None = None, settings: Settings | None = None) -> tuple[int, Any]:
+def post_events(
+    events: list[dict[str, Any]], url: str | None = None, settings: Settings | None = None
+) -> tuple[int, Any]:
     body = json.dumps(events).encode()
     return post_body(body, str(events[0].get("source", "")) if events else "", url, settings)
 

@@ -9,10 +9,10 @@ from collections import Counter
 from rich.console import Console
 from rich.table import Table
 
-from shared.settings import Settings
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch, invalid
-from deploy.ops.tracking import Outcome, stage_counts, wait_accounted
+from deploy.ops.tracking import Outcome, Tracker, stage_counts
+from shared.settings import Settings
 
 INVALID_COUNT = 3
 
@@ -24,7 +24,7 @@ def dollars(cents: int) -> str:
 def send_all(settings: Settings, events: list[dict], console: Console) -> list[str]:
     keys = []
     for start in range(0, len(events), 50):
-        status, body = post_events(events[start:start + 50], settings=settings)
+        status, body = post_events(events[start : start + 50], settings=settings)
         if status != 202:
             raise RuntimeError(f"ingest API answered {status}: {body}")
         keys += [item["key"] for item in body["accepted"]]
@@ -58,21 +58,27 @@ def money_table(found: dict[str, Outcome]) -> Table:
         table.add_column(column, justify="right")
     for status, count in Counter(p["claim_status"] for p in payments).most_common():
         rows = [p for p in payments if p["claim_status"] == status]
-        table.add_row(status, str(count), *(dollars(sum(p[f] for p in rows)) for f in ("charge_cents", "paid_cents", "patient_responsibility_cents")))
+        table.add_row(
+            status,
+            str(count),
+            *(dollars(sum(p[f] for p in rows)) for f in ("charge_cents", "paid_cents", "patient_responsibility_cents")),
+        )
     return table
 
 
 def run_demo(settings: Settings, count: int, console: Console) -> int:
     prefix = f"DEMO-{int(time.time())}-"
     events = batch(count, seed=int(time.time()), prefix=prefix)
-    started = time.monotonic()
+    tracker, started = Tracker(settings), time.monotonic()
     keys = send_all(settings, events, console)
     rejected = send_invalid(settings, prefix, console)
-    found = wait_accounted(settings, keys)
+    found = tracker.wait(keys)
     summary(found, console)
     in_flight = stage_counts(found)["in_flight"]
-    console.print(f"{len(keys)} encounters in {time.monotonic() - started:.1f}s; {rejected}/{INVALID_COUNT} invalid rejected; "
-                  f"{in_flight} unaccounted")
+    console.print(
+        f"{len(keys)} encounters in {time.monotonic() - started:.1f}s; {rejected}/{INVALID_COUNT} invalid rejected; "
+        f"{in_flight} unaccounted"
+    )
     console.print(where_to_look(settings))
     return 0 if in_flight == 0 and rejected == INVALID_COUNT else 1
 

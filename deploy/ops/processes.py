@@ -28,8 +28,19 @@ def pipeline_processes(settings: Settings) -> list[Process]:
         Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
         for name in ("eligibility", "coding", "claims", "remittance")
     ]
-    api = (sys.executable, "-m", "uvicorn", "--factory", "services.ingest.entrypoints.api:create_app",
-           "--host", settings.ingest_host, "--port", str(settings.ingest_port), "--log-level", "warning")
+    api = (
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "services.ingest.entrypoints.api:create_app",
+        "--host",
+        settings.ingest_host,
+        "--port",
+        str(settings.ingest_port),
+        "--log-level",
+        "warning",
+    )
     return workers + [
         Process("clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"),
         Process("ingest", api, ""),
@@ -70,7 +81,9 @@ def start(settings: Settings, process: Process) -> int:
         return running
     log = log_path(settings, process.name)
     with log.open("ab") as out:
-        child = subprocess.Popen(process.argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy())
+        child = subprocess.Popen(
+            process.argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy()
+        )
     (run_dir(settings) / f"{process.name}.pid").write_text(str(child.pid))
     return child.pid
 

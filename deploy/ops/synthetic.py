@@ -17,10 +17,19 @@ PAYERS = [
 DIAGNOSES = ["E11.9", "I10", "F41.1", "J45.40", "Z79.51", "E78.5", "F32.A", "M54.50", "K21.9", "G47.33"]
 FIRST = ["JANE", "JOHN", "MARIA", "WEI", "AISHA", "CARLOS", "EMMA", "NOAH", "OLIVIA", "LIAM"]
 LAST = ["DOE", "SMITH", "GARCIA", "CHEN", "KHAN", "LOPEZ", "BROWN", "NGUYEN", "PATEL", "JONES"]
-MODALITIES = [("audio_video", 60), ("audio_only", 20), ("remote_monitoring", 12), ("e_visit", 4), ("virtual_check_in", 4)]
+MODALITIES = [
+    ("audio_video", 60),
+    ("audio_only", 20),
+    ("remote_monitoring", 12),
+    ("e_visit", 4),
+    ("virtual_check_in", 4),
+]
 BILLING = {
-    "npi": "1234567893", "tax_id": "741234567", "organization_name": "LONE STAR TELEHEALTH PA",
-    "taxonomy": "207Q00000X", "organization_type": "physician_group",
+    "npi": "1234567893",
+    "tax_id": "741234567",
+    "organization_name": "LONE STAR TELEHEALTH PA",
+    "taxonomy": "207Q00000X",
+    "organization_type": "physician_group",
     "address": {"line1": "500 CONGRESS AVE", "city": "AUSTIN", "state": "TX", "postal_code": "787011234"},
 }
 RENDERING = {"npi": "1987654328", "first_name": "ALAN", "last_name": "GRANT", "taxonomy": "207Q00000X"}
@@ -32,7 +41,9 @@ def pick_modality(rng: random.Random) -> str:
 
 def patient(rng: random.Random, n: int) -> dict[str, Any]:
     return {
-        "patient_id": f"P-{n:06d}", "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
+        "patient_id": f"P-{n:06d}",
+        "first_name": rng.choice(FIRST),
+        "last_name": rng.choice(LAST),
         "birth_date": (date(1940, 1, 1) + timedelta(days=rng.randint(0, 25000))).isoformat(),
         "sex": rng.choice("FM"),
         "address": {"line1": f"{rng.randint(1, 999)} ELM ST", "city": "AUSTIN", "state": "TX", "postal_code": "78701"},
@@ -54,14 +65,28 @@ def coverage(rng: random.Random, n: int) -> dict[str, Any]:
 
 def visit(rng: random.Random, encounter_id: str, day: date, modality: str) -> dict[str, Any]:
     home = rng.random() < 0.8
-    location: dict[str, Any] = {"setting": "home", "state": "TX"} if home else {
-        "setting": "facility", "state": "NM", "facility_type": "rural_health_clinic", "facility_npi": "1456789019"}
+    location: dict[str, Any] = (
+        {"setting": "home", "state": "TX"}
+        if home
+        else {
+            "setting": "facility",
+            "state": "NM",
+            "facility_type": "rural_health_clinic",
+            "facility_npi": "1456789019",
+        }
+    )
     minutes = rng.choice([8, 12, 18, 22, 27, 33, 41, 47, 55, 62])
     body: dict[str, Any] = {
-        "encounter_id": encounter_id, "date_of_service": day.isoformat(), "modality": modality,
-        "patient_location": location, "provider_location": {"state": "TX", "setting": "office"},
-        "new_patient": rng.random() < 0.25, "total_minutes": minutes, "time_documented": rng.random() < 0.9,
-        "consent_recorded": True, "diagnoses": rng.sample(DIAGNOSES, rng.randint(1, 4)),
+        "encounter_id": encounter_id,
+        "date_of_service": day.isoformat(),
+        "modality": modality,
+        "patient_location": location,
+        "provider_location": {"state": "TX", "setting": "office"},
+        "new_patient": rng.random() < 0.25,
+        "total_minutes": minutes,
+        "time_documented": rng.random() < 0.9,
+        "consent_recorded": True,
+        "diagnoses": rng.sample(DIAGNOSES, rng.randint(1, 4)),
     }
     if rng.random() < 0.3:
         body["mdm_level"] = rng.choice(["straightforward", "low", "moderate", "high"])
@@ -71,9 +96,12 @@ def visit(rng: random.Random, encounter_id: str, day: date, modality: str) -> di
     if modality == "remote_monitoring":
         body["new_patient"] = False
         body["remote_monitoring"] = {
-            "period_start": (day - timedelta(days=29)).isoformat(), "period_end": day.isoformat(),
-            "reading_days": rng.randint(3, 30), "device": "blood_pressure_monitor",
-            "first_episode": rng.random() < 0.3, "management_minutes": rng.choice([0, 12, 24, 45]),
+            "period_start": (day - timedelta(days=29)).isoformat(),
+            "period_end": day.isoformat(),
+            "reading_days": rng.randint(3, 30),
+            "device": "blood_pressure_monitor",
+            "first_episode": rng.random() < 0.3,
+            "management_minutes": rng.choice([0, 12, 24, 45]),
             "interactive_communication": True,
         }
     return body
@@ -84,10 +112,16 @@ def encounter(
 ) -> dict[str, Any]:
     day = day or date(2026, 3, 2) + timedelta(days=rng.randint(0, 200))
     return {
-        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "event_type": "encounter-completed",
-        "schema_version": 1, "occurred_at": f"{day.isoformat()}T18:00:00Z", "source": source,
-        "encounter": visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng)), "patient": patient(rng, n),
-        "coverage": coverage(rng, n), "rendering_provider": RENDERING, "billing_provider": BILLING,
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "event_type": "encounter-completed",
+        "schema_version": 1,
+        "occurred_at": f"{day.isoformat()}T18:00:00Z",
+        "source": source,
+        "encounter": visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng)),
+        "patient": patient(rng, n),
+        "coverage": coverage(rng, n),
+        "rendering_provider": RENDERING,
+        "billing_provider": BILLING,
     }
 
 

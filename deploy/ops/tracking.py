@@ -1,15 +1,23 @@
-"""Where each encounter ended up, read from each service's own database (an operator's view;
-services never do this). Used by the demo and the end-to-end tests."""
+"""Where each encounter ended up: posted payments read from `payment-posted` (as any downstream
+consumer would), holds looked up by `_id` in each service's database (an operator's view; services
+never do this). Used by the demo, the benches and the end-to-end tests."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from kafka import KafkaConsumer, TopicPartition
+
 from shared.mongo import sync_database
 from shared.settings import Settings
+from shared.topics import PAYMENT_POSTED
+
+HOLD_CHECK_SECONDS = 3.0
 
 
 @dataclass
@@ -19,32 +27,61 @@ class Outcome:
     payments: list[dict[str, Any]] = field(default_factory=list)
 
 
-def outcomes(settings: Settings, keys: list[str]) -> dict[str, Outcome]:
-    found = {key: Outcome("in_flight") for key in keys}
-    eligibility = sync_database(settings, "eligibility")["encounters"]
-    for doc in eligibility.find({"_id": {"$in": keys}, "status": "waiting_manual"}, {"verification": 1}):
-        found[doc["_id"]] = Outcome("held_eligibility", doc["verification"].get("reason", ""))
-    coding = sync_database(settings, "coding")["coded_encounters"]
-    for doc in coding.find({"_id": {"$in": keys}, "status": {"$in": ["held", "self_pay"]}}, {"status": 1, "holds": 1}):
+def hold_of(settings: Settings, key: str) -> Outcome | None:
+    doc = sync_database(settings, "eligibility")["encounters"].find_one({"_id": key}, {"status": 1, "verification": 1})
+    if doc and doc["status"] == "waiting_manual":
+        return Outcome("held_eligibility", doc["verification"].get("reason", ""))
+    doc = sync_database(settings, "coding")["coded_encounters"].find_one({"_id": key}, {"status": 1, "holds": 1})
+    if doc and doc["status"] in ("held", "self_pay"):
         reasons = ", ".join(hold["reason"] for hold in doc.get("holds", []))
-        found[doc["_id"]] = Outcome("held_coding" if doc["status"] == "held" else "self_pay", reasons)
-    claims = sync_database(settings, "claims")["claims"]
-    for doc in claims.find({"_id": {"$in": keys}, "status": "scrub_rejected"}, {"problems": 1}):
-        found[doc["_id"]] = Outcome("scrub_rejected", "; ".join(doc.get("problems", [])))
-    payments = sync_database(settings, "remittance")["payments"]
-    for doc in payments.find({"correlation_id": {"$in": keys}}, {"payment": 1, "correlation_id": 1}):
-        found[doc["correlation_id"]].stage = "posted"
-        found[doc["correlation_id"]].payments.append(doc["payment"])
-    return found
+        return Outcome("held_coding" if doc["status"] == "held" else "self_pay", reasons)
+    doc = sync_database(settings, "claims")["claims"].find_one({"_id": key}, {"status": 1, "problems": 1})
+    if doc and doc["status"] == "scrub_rejected":
+        return Outcome("scrub_rejected", "; ".join(doc.get("problems", [])))
+    return None
 
 
-def wait_accounted(settings: Settings, keys: list[str], timeout: float = 180.0) -> dict[str, Outcome]:
-    deadline = time.monotonic() + timeout
-    while True:
-        current = outcomes(settings, keys)
-        if all(o.stage != "in_flight" for o in current.values()) or time.monotonic() > deadline:
-            return current
-        time.sleep(1.0)
+class Tracker:
+    """Create it before sending, so that it sees every payment posted from then on."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+        partitions = [
+            TopicPartition(PAYMENT_POSTED.name, p)
+            for p in self.consumer.partitions_for_topic(PAYMENT_POSTED.name) or []
+        ]
+        self.consumer.assign(partitions)
+        self.consumer.seek_to_end(*partitions)
+        for partition in partitions:
+            self.consumer.position(partition)
+
+    def wait(self, keys: list[str], timeout: float = 180.0) -> dict[str, Outcome]:
+        found = {key: Outcome("in_flight") for key in keys}
+        deadline, next_hold_check = time.monotonic() + timeout, time.monotonic() + HOLD_CHECK_SECONDS
+        while any(o.stage == "in_flight" for o in found.values()) and time.monotonic() < deadline:
+            self.read_payments(found)
+            if time.monotonic() >= next_hold_check:
+                self.check_holds(found)
+                next_hold_check = time.monotonic() + HOLD_CHECK_SECONDS
+        self.consumer.close()
+        return found
+
+    def read_payments(self, found: dict[str, Outcome]) -> None:
+        for records in self.consumer.poll(timeout_ms=500).values():
+            for record in records:
+                payment = json.loads(record.value)
+                outcome = found.get(payment["correlation_id"])
+                if outcome is not None:
+                    outcome.stage = "posted"
+                    outcome.payments.append(payment)
+
+    def check_holds(self, found: dict[str, Outcome]) -> None:
+        waiting = [key for key, outcome in found.items() if outcome.stage == "in_flight"]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for key, hold in zip(waiting, pool.map(lambda key: hold_of(self.settings, key), waiting), strict=True):
+                if hold is not None and found[key].stage == "in_flight":
+                    found[key] = hold
 
 
 def stage_counts(found: dict[str, Outcome]) -> Counter[str]:

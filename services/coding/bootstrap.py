@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import faust
 
+from services.coding.adapters.icd10 import is_billable
+from services.coding.domain.engine import IsBillableDiagnosis
+from services.coding.domain.rules import load_rules
+from services.coding.handlers import SERVICE, CodeEncounters, CodingStore
 from shared.messaging import Publisher
 from shared.mongo import async_database
 from shared.outbox import OutboxStore
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
-from services.coding.adapters.icd10 import is_billable
-from services.coding.domain.engine import IsBillableDiagnosis
-from services.coding.domain.rules import load_rules
-from services.coding.handlers import SERVICE, CodeEncounters, CodingStore
 
 
-def bootstrap(store: CodingStore, publisher: Publisher, is_billable_dx: IsBillableDiagnosis = is_billable) -> CodeEncounters:
+def bootstrap(
+    store: CodingStore, publisher: Publisher, is_billable_dx: IsBillableDiagnosis = is_billable
+) -> CodeEncounters:
     return CodeEncounters(store, publisher, load_rules(), is_billable_dx)
 
 

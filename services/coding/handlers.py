@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from shared.contracts.events import ClaimCoded, CodedLine, CoverageVerified
-from shared.messaging import Outgoing, Publisher
-from shared.outbox import Record
-from shared.metrics import HOLDS
-from shared.topics import CLAIM_CODED
 from services.coding.domain.engine import CodingResult, Hold, IsBillableDiagnosis, code_encounter
 from services.coding.domain.rules import CodingRules
+from shared.contracts.events import ClaimCoded, CodedLine, CoverageVerified
+from shared.messaging import Outgoing, Publisher
+from shared.metrics import HOLDS
+from shared.outbox import Record
+from shared.topics import CLAIM_CODED
 
 SERVICE = "coding"
 
@@ -21,7 +21,9 @@ class CodingStore(Protocol):
 
 
 class CodeEncounters:
-    def __init__(self, store: CodingStore, publisher: Publisher, rules: CodingRules, is_billable: IsBillableDiagnosis) -> None:
+    def __init__(
+        self, store: CodingStore, publisher: Publisher, rules: CodingRules, is_billable: IsBillableDiagnosis
+    ) -> None:
         self.store, self.publisher, self.rules, self.is_billable = store, publisher, rules, is_billable
 
     async def __call__(self, events: list[CoverageVerified]) -> None:
@@ -51,8 +53,11 @@ class CodeEncounters:
 
 def coding_record(event: CoverageVerified, result: CodingResult) -> dict[str, Any]:
     return {
-        "_id": event.correlation_id, "event_id": event.event_id, "status": result.status,
-        "place_of_service": result.place_of_service, "diagnoses": list(result.diagnoses),
+        "_id": event.correlation_id,
+        "event_id": event.event_id,
+        "status": result.status,
+        "place_of_service": result.place_of_service,
+        "diagnoses": list(result.diagnoses),
         "lines": [line_dict(line) for line in result.lines],
         "holds": [{"reason": h.reason, "message": h.message} for h in result.holds],
         "coverage_verified": event.model_dump(mode="json"),
@@ -61,15 +66,24 @@ def coding_record(event: CoverageVerified, result: CodingResult) -> dict[str, An
 
 def line_dict(line: Any) -> dict[str, Any]:
     return {
-        "code": line.code, "modifiers": list(line.modifiers), "units": line.units,
-        "diagnosis_pointers": list(line.diagnosis_pointers), "date_of_service": line.date_of_service.isoformat(),
-        "rule": line.rule, "source": line.source, "explanation": line.explanation,
+        "code": line.code,
+        "modifiers": list(line.modifiers),
+        "units": line.units,
+        "diagnosis_pointers": list(line.diagnosis_pointers),
+        "date_of_service": line.date_of_service.isoformat(),
+        "rule": line.rule,
+        "source": line.source,
+        "explanation": line.explanation,
     }
 
 
 def claim_coded(event: CoverageVerified, result: CodingResult) -> ClaimCoded:
     return ClaimCoded.caused_by(
-        event.event_id, event.correlation_id, encounter=event.encounter, verification=event.verification,
-        place_of_service=result.place_of_service, diagnoses=list(result.diagnoses),
+        event.event_id,
+        event.correlation_id,
+        encounter=event.encounter,
+        verification=event.verification,
+        place_of_service=result.place_of_service,
+        diagnoses=list(result.diagnoses),
         lines=[CodedLine.model_validate(line_dict(line)) for line in result.lines],
     )

@@ -7,14 +7,14 @@ from datetime import datetime
 
 import faust
 
+from services.eligibility.adapters.repository import MongoEligibilityRepository
+from services.eligibility.domain.policy import load_policy
+from services.eligibility.handlers import SERVICE, EligibilityRepository, VerifyCoverage
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
-from services.eligibility.adapters.repository import MongoEligibilityRepository
-from services.eligibility.domain.policy import load_policy
-from services.eligibility.handlers import SERVICE, EligibilityRepository, VerifyCoverage
 
 
 def bootstrap(

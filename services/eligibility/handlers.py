@@ -7,14 +7,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.eligibility.domain.model import CoverageId, coverage_of, verify
+from services.eligibility.domain.policy import VerificationPolicy
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified, Verification
 from shared.messaging import Outgoing, Publisher
-from shared.outbox import Record
 from shared.metrics import HOLDS
+from shared.outbox import Record
 from shared.topics import COVERAGE_VERIFIED
-from services.eligibility.domain.model import CoverageId, coverage_of, verify
-from services.eligibility.domain.policy import VerificationPolicy
 
 log = logging.getLogger(__name__)
 SERVICE = "eligibility"
@@ -29,7 +29,10 @@ class EligibilityRepository(Protocol):
 
 class VerifyCoverage:
     def __init__(
-        self, repo: EligibilityRepository, publisher: Publisher, policy: VerificationPolicy,
+        self,
+        repo: EligibilityRepository,
+        publisher: Publisher,
+        policy: VerificationPolicy,
         clock: Callable[[], datetime],
     ) -> None:
         self.repo, self.publisher, self.policy, self.clock = repo, publisher, policy, clock
@@ -61,13 +64,20 @@ def unique_by_key(encounters: list[EncounterCompleted]) -> list[EncounterComplet
 def record_for(encounter: EncounterCompleted, verification: Verification, coverage: CoverageId | None) -> Record:
     waiting = verification.outcome == "needs_manual"
     doc = {
-        "_id": encounter.key, "event_id": str(encounter.event_id), "source": encounter.source,
-        "encounter_id": encounter.encounter.encounter_id, "plan_type": encounter.coverage.plan_type,
-        "coverage_key": coverage.key if coverage else None, "status": "waiting_manual" if waiting else "verified",
-        "verification": verification.model_dump(mode="json"), "encounter": encounter.model_dump(mode="json"),
+        "_id": encounter.key,
+        "event_id": str(encounter.event_id),
+        "source": encounter.source,
+        "encounter_id": encounter.encounter.encounter_id,
+        "plan_type": encounter.coverage.plan_type,
+        "coverage_key": coverage.key if coverage else None,
+        "status": "waiting_manual" if waiting else "verified",
+        "verification": verification.model_dump(mode="json"),
+        "encounter": encounter.model_dump(mode="json"),
     }
     if waiting:
         HOLDS.labels(SERVICE, "needs_manual").inc()
         return doc, []
-    event = CoverageVerified.caused_by(str(encounter.event_id), encounter.key, encounter=encounter, verification=verification)
+    event = CoverageVerified.caused_by(
+        str(encounter.event_id), encounter.key, encounter=encounter, verification=verification
+    )
     return doc, [Outgoing.of(COVERAGE_VERIFIED.name, encounter.key, event)]

@@ -7,20 +7,20 @@ from datetime import datetime
 
 import faust
 
+from services.remittance.adapters.repository import MongoRemittanceStore
+from services.remittance.handlers import SERVICE, RemittancePosting, RemittanceStore
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
-from services.remittance.adapters.repository import MongoRemittanceStore
-from services.remittance.handlers import SERVICE, RemittancePosting, RemittanceStore
 
 
-def bootstrap(store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime] = utc_now) -> RemittancePosting:
+def bootstrap(
+    store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime] = utc_now
+) -> RemittancePosting:
     return RemittancePosting(store, publisher, clock)
 
 
 async def build_posting(app: faust.App, settings: Settings) -> RemittancePosting:
-    store = MongoRemittanceStore(async_database(settings, SERVICE))
-    await store.ensure_indexes()
-    return bootstrap(store, FaustPublisher(app))
+    return bootstrap(MongoRemittanceStore(async_database(settings, SERVICE)), FaustPublisher(app))

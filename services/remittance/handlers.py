@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
+from services.remittance.domain.posting import adjustments, claim_status, journal, posting_key
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore
 from shared.topics import PAYMENT_POSTED
-from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
-from services.remittance.domain.posting import adjustments, claim_status, journal
 
 SERVICE = "remittance"
 
@@ -29,6 +29,7 @@ class RemittanceStore(Protocol):
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None: ...
     async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
         """Parked entries: `_id`, `trace`, `patient_control_number` and the `claim` as a ClaimPayment."""
+
     async def clear_unmatched(self, ids: Sequence[str]) -> None: ...
 
 
@@ -77,27 +78,37 @@ class RemittancePosting:
         if unmatched:
             HOLDS.labels(SERVICE, "unmatched_claim").inc(len(unmatched))
             await self.store.park_unmatched(trace, unmatched)
-        records = [payment_record(trace, claim, expected[claim.patient_control_number], self.clock()) for claim in matched]
+        records = [
+            payment_record(trace, claim, expected[claim.patient_control_number], self.clock()) for claim in matched
+        ]
         await self.store.payments.save_and_publish(records, self.publisher)
 
 
-def payment_id(trace: str, claim: ClaimPayment) -> str:
-    """One posting per (ERA trace, claim, CLP02): the same 835 twice posts once; a reversal is its own."""
-    return f"{trace}:{claim.patient_control_number}:{claim.status_code}"
-
-
-def payment_record(trace: str, claim: ClaimPayment, submitted: dict[str, Any], at: datetime) -> tuple[dict[str, Any], list[Outgoing]]:
+def payment_record(
+    trace: str, claim: ClaimPayment, submitted: dict[str, Any], at: datetime
+) -> tuple[dict[str, Any], list[Outgoing]]:
     event = PaymentPosted.caused_by(
-        submitted["event_id"], submitted["correlation_id"], claim_id=submitted["claim_id"],
-        patient_control_number=claim.patient_control_number, payer_claim_number=claim.payer_claim_number or "",
-        era_trace_number=trace, claim_status=claim_status(claim), status_code=claim.status_code,
-        charge_cents=claim.charge_cents, paid_cents=claim.paid_cents,
-        patient_responsibility_cents=claim.patient_responsibility_cents, adjustments=adjustments(claim),
+        submitted["event_id"],
+        submitted["correlation_id"],
+        claim_id=submitted["claim_id"],
+        patient_control_number=claim.patient_control_number,
+        payer_claim_number=claim.payer_claim_number or "",
+        era_trace_number=trace,
+        claim_status=claim_status(claim),
+        status_code=claim.status_code,
+        charge_cents=claim.charge_cents,
+        paid_cents=claim.paid_cents,
+        patient_responsibility_cents=claim.patient_responsibility_cents,
+        adjustments=adjustments(claim),
         journal=journal(claim),
     )
     doc = {
-        "_id": payment_id(trace, claim), "correlation_id": submitted["correlation_id"], "claim_id": submitted["claim_id"],
-        "status": event.claim_status, "paid_cents": claim.paid_cents, "posted_at": at.isoformat(),
+        "_id": posting_key(trace, claim),
+        "correlation_id": submitted["correlation_id"],
+        "claim_id": submitted["claim_id"],
+        "status": event.claim_status,
+        "paid_cents": claim.paid_cents,
+        "posted_at": at.isoformat(),
         "payment": event.model_dump(mode="json"),
     }
     return doc, [Outgoing.of(PAYMENT_POSTED.name, submitted["correlation_id"], event)]

@@ -23,15 +23,32 @@ ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]
 Minutes = Annotated[int, Field(ge=0, le=1440)]
 Sex = Literal["F", "M", "U"]
 Device = Literal[
-    "blood_pressure_monitor", "glucometer", "pulse_oximeter", "spirometer", "weight_scale", "thermometer",
+    "blood_pressure_monitor",
+    "glucometer",
+    "pulse_oximeter",
+    "spirometer",
+    "weight_scale",
+    "thermometer",
     "other",
 ]
 PeripheralDevice = Literal[
-    "blood_pressure_monitor", "glucometer", "pulse_oximeter", "spirometer", "weight_scale", "thermometer",
-    "stethoscope", "otoscope", "other",
+    "blood_pressure_monitor",
+    "glucometer",
+    "pulse_oximeter",
+    "spirometer",
+    "weight_scale",
+    "thermometer",
+    "stethoscope",
+    "otoscope",
+    "other",
 ]
 Modality = Literal[
-    "audio_video", "audio_only", "store_and_forward", "e_visit", "virtual_check_in", "remote_monitoring",
+    "audio_video",
+    "audio_only",
+    "store_and_forward",
+    "e_visit",
+    "virtual_check_in",
+    "remote_monitoring",
 ]
 PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial", "self_pay"]
 
@@ -55,8 +72,13 @@ class PatientLocation(Inner):
     state: StateCode | None = None
     facility_type: (
         Literal[
-            "physician_office", "hospital", "critical_access_hospital", "rural_health_clinic", "fqhc",
-            "skilled_nursing_facility", "community_mental_health_center",
+            "physician_office",
+            "hospital",
+            "critical_access_hospital",
+            "rural_health_clinic",
+            "fqhc",
+            "skilled_nursing_facility",
+            "community_mental_health_center",
         ]
         | None
     ) = None

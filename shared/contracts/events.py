@@ -84,7 +84,12 @@ class ClaimSubmitted(PipelineEvent):
 
 
 JournalAccount = Literal[
-    "cash", "insurance_ar", "contractual_adjustment", "patient_ar", "denial_writeoff", "other_adjustment",
+    "cash",
+    "insurance_ar",
+    "contractual_adjustment",
+    "patient_ar",
+    "denial_writeoff",
+    "other_adjustment",
 ]
 
 

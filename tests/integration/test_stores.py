@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.contracts.encounter import EncounterCompleted
-from shared.messaging import RecordingPublisher
-from shared.mongo import async_database
 from services.claims.adapters.repository import MongoClaimStore
 from services.eligibility.adapters.repository import MongoEligibilityRepository
 from services.eligibility.bootstrap import bootstrap
+from shared.contracts.encounter import EncounterCompleted
+from shared.messaging import RecordingPublisher
+from shared.mongo import async_database
 from tests.conftest import example
 
 pytestmark = pytest.mark.integration

@@ -118,9 +118,7 @@ def test_medicare_pays_80_percent_of_allowed_with_co45_and_pr2() -> None:
 
 
 def test_commercial_copay_is_taken_once_per_claim_and_charge_below_fee_is_allowed_in_full() -> None:
-    decision = adjudicate_claim(
-        billed(undenied_pcn("COM"), "CI", [("99214", 12550, 1), ("99213", 5000, 1)]), RULES
-    )
+    decision = adjudicate_claim(billed(undenied_pcn("COM"), "CI", [("99214", 12550, 1), ("99213", 5000, 1)]), RULES)
     first, second = decision.lines
     assert (first.allowed_cents, first.adjustments, first.paid_cents) == (
         12550,
@@ -132,9 +130,7 @@ def test_commercial_copay_is_taken_once_per_claim_and_charge_below_fee_is_allowe
 
 
 def test_medicaid_is_70_percent_of_base_and_units_multiply_the_fee() -> None:
-    decision = adjudicate_claim(
-        billed(undenied_pcn("MCD"), "MC", [("99213", 20000, 1), ("99458", 20000, 2)]), RULES
-    )
+    decision = adjudicate_claim(billed(undenied_pcn("MCD"), "MC", [("99213", 20000, 1), ("99458", 20000, 2)]), RULES)
     assert [line.allowed_cents for line in decision.lines] == [6370, 2 * 2660]
     assert decision.patient_responsibility_cents == 0 and decision.status_code == "1"
 
@@ -146,9 +142,7 @@ def test_payer_specific_schedule_wins_over_plan_type() -> None:
 
 
 def test_code_not_on_schedule_is_denied_on_its_line_only() -> None:
-    decision = adjudicate_claim(
-        billed(undenied_pcn("UNL"), "MB", [("90791", 30000, 1), ("99212", 5600, 1)]), RULES
-    )
+    decision = adjudicate_claim(billed(undenied_pcn("UNL"), "MB", [("90791", 30000, 1), ("99212", 5600, 1)]), RULES)
     denied, paid = decision.lines
     assert (denied.paid_cents, denied.adjustments, denied.remark_codes) == (
         0,
@@ -158,9 +152,7 @@ def test_code_not_on_schedule_is_denied_on_its_line_only() -> None:
     assert paid.paid_cents == 4480 and decision.status_code == "1"
 
 
-@pytest.mark.parametrize(
-    "carc,group,rarc", [("27", "PR", ()), ("50", "CO", ("N115",)), ("16", "CO", ("M51",))]
-)
+@pytest.mark.parametrize("carc,group,rarc", [("27", "PR", ()), ("50", "CO", ("N115",)), ("16", "CO", ("M51",))])
 def test_hash_chosen_denials(carc: str, group: str, rarc: tuple[str, ...]) -> None:
     pcn = next(f"D{i}" for i in range(100_000) if (b := denial_bucket(f"D{i}", RULES)) and b.carc == carc)
     decision = adjudicate_claim(billed(pcn, "MB", [("99213", 12500, 1), ("99457", 6000, 1)]), RULES)
@@ -212,9 +204,7 @@ def test_parse_837_reads_a_public_sample() -> None:
 
 
 def test_parse_837_refuses_inconsistent_claims() -> None:
-    text = render_837p([make_claim(1)], envelope(1), SUBMITTER).replace(
-        "CLM*TB000001*250.55", "CLM*TB000001*250.56"
-    )
+    text = render_837p([make_claim(1)], envelope(1), SUBMITTER).replace("CLM*TB000001*250.55", "CLM*TB000001*250.56")
     with pytest.raises(Claim837ParseError, match="CLM02 25056"):
         parse_837_claims(text)
     with pytest.raises(Claim837ParseError):
@@ -232,9 +222,7 @@ def test_parse_837_gives_back_what_was_rendered() -> None:
         assert (got.payer_id, got.billing_provider_npi, got.member_id) == (
             claim.payer_id, claim.billing_provider.npi, claim.member_id)  # fmt: skip
         assert got.patient_last_name == claim.patient.last_name.upper()
-        expected = [
-            (x.code, x.modifiers, x.charge_cents, Decimal(x.units), x.date_of_service) for x in claim.lines
-        ]
+        expected = [(x.code, x.modifiers, x.charge_cents, Decimal(x.units), x.date_of_service) for x in claim.lines]
         assert [(x.code, x.modifiers, x.charge_cents, x.units, x.service_date) for x in got.lines] == expected
 
 
@@ -260,9 +248,7 @@ def test_round_trip_837_to_835() -> None:
     seen: list[str] = []
     for n, ((payer_id, npi), batch) in enumerate(remittance_batches(decisions).items()):
         payee = Payee(batch[0].claim.billing_provider_name, npi, "123456789")
-        text = render_835(
-            batch, payer_for(payer_id), payee, f"TRACE{n:04d}", date(2026, 3, 9), reply_envelope(n)
-        )
+        text = render_835(batch, payer_for(payer_id), payee, f"TRACE{n:04d}", date(2026, 3, 9), reply_envelope(n))
         assert pyx12_errors(text) == []
         [rem] = parse_835(text)
         assert (rem.trace_number, rem.payer_id, rem.payee_id, rem.payment_date) == (
@@ -294,8 +280,6 @@ def test_pyx12_does_flag_a_broken_835() -> None:
     text = render_835(decisions, payer_for("PAYER0"), Payee("CLINIC", "1234567893"), "T9", date(2026, 3, 9),
                       reply_envelope(9))  # fmt: skip
     assert pyx12_errors(text) == []
-    without_contact = "".join(
-        line for line in text.splitlines(keepends=True) if not line.startswith("PER*BL")
-    )
+    without_contact = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("PER*BL"))
     assert any("Payer Technical Contact" in e for e in pyx12_errors(without_contact))
     assert any("CLP06" in e for e in pyx12_errors(text.replace("*MB*", "*CI*", 1)))

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 import yaml
 
-from shared.metrics import SERVICE_PORT_OFFSET
 from deploy.ops.processes import pipeline_processes
+from shared.metrics import SERVICE_PORT_OFFSET
 from shared.settings import Settings
 from tests.conftest import REPO
 

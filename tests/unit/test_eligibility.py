@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from services.eligibility.adapters.memory import InMemoryEligibilityRepository
+from services.eligibility.bootstrap import bootstrap
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified
 from shared.messaging import RecordingPublisher
-from services.eligibility.adapters.memory import InMemoryEligibilityRepository
-from services.eligibility.bootstrap import bootstrap
 from tests.conftest import example
 
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -32,7 +32,8 @@ def run(encounters: list[EncounterCompleted], repo: InMemoryEligibilityRepositor
 def test_covered_encounter_is_forwarded_with_its_correlation_id() -> None:
     _, sent = run([encounter()])
     assert [(e.correlation_id, e.verification.outcome, e.verification.reused) for e in sent] == [
-        ("acme-video:E1", "covered", False)]
+        ("acme-video:E1", "covered", False)
+    ]
 
 
 def test_second_encounter_of_the_same_coverage_reuses_the_verification() -> None:
@@ -66,7 +67,8 @@ def test_self_pay_skips_the_inquiry() -> None:
     assert sent[0].verification.outcome == "self_pay"
 
 
-def test_redelivery_publishes_nothing_twice() -> None:
+def test_redelivery_repeats_the_same_event_and_no_effect() -> None:
     repo, first = run([encounter()])
     _, second = run([encounter(), encounter()], repo)
-    assert len(first) == 1 and second == []
+    assert [e.event_id for e in second] == [first[0].event_id]  # consumers are idempotent by key
+    assert sum(map(len, repo.verifications.values())) == 1

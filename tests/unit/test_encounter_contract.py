@@ -13,8 +13,20 @@ from tests.conftest import EXAMPLES, SHARED
 
 VALID = sorted(p for p in EXAMPLES.glob("*.json") if int(p.name[:2]) < 90)
 INVALID = sorted(p for p in EXAMPLES.glob("*.json") if int(p.name[:2]) >= 90)
-KEPT = ("type", "enum", "const", "pattern", "format", "minimum", "maximum", "minLength", "maxLength",
-        "minItems", "maxItems", "additionalProperties")
+KEPT = (
+    "type",
+    "enum",
+    "const",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "additionalProperties",
+)
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)

@@ -133,18 +133,12 @@ def test_tertiary_sample_svc_has_no_procedure_code_and_its_line_does_not_balance
 
 # --- synthetic cases ---------------------------------------------------------------------------
 
-ISA = (
-    "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       "
-    "*260301*1200*^*00501*000000001*0*P*:~"
-)
+ISA = "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       *260301*1200*^*00501*000000001*0*P*:~"
 
 
 def era(*transactions: str) -> str:
     return (
-        ISA
-        + "GS*HP*PAYER*PROVIDER*20260301*1200*1*X*005010X221A1~"
-        + "".join(transactions)
-        + "GE*1*1~IEA*1*000000001~"
+        ISA + "GS*HP*PAYER*PROVIDER*20260301*1200*1*X*005010X221A1~" + "".join(transactions) + "GE*1*1~IEA*1*000000001~"
     )
 
 
@@ -169,9 +163,7 @@ def test_several_transactions_give_several_remittances() -> None:
 
 def test_cas_with_six_triplets_and_line_remarks() -> None:
     cas = "CAS*CO*45*1*1*253*2**A1*3**B1*4**B2*5**B3*6~"
-    body = (
-        HEADER.format(amount="79", trace="T3") + "CLP*A1*1*100*79**MB*X~SVC*HC:99213:95:GT*100*79**1~" + cas
-    )
+    body = HEADER.format(amount="79", trace="T3") + "CLP*A1*1*100*79**MB*X~SVC*HC:99213:95:GT*100*79**1~" + cas
     [rem] = parse_835(era(transaction("0001", body + "LQ*HE*M51~LQ*HE*N130~")))
     line = rem.claims[0].lines[0]
     assert [a.reason for a in line.adjustments] == ["45", "253", "A1", "B1", "B2", "B3"]
@@ -276,9 +268,7 @@ def mutate(data: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(range(len(SAMPLE_BYTES))), st.lists(mutation, min_size=1, max_size=6))
-def test_mutated_samples_only_ever_raise_era_parse_error(
-    which: int, edits: list[tuple[str, int, bytes]]
-) -> None:
+def test_mutated_samples_only_ever_raise_era_parse_error(which: int, edits: list[tuple[str, int, bytes]]) -> None:
     text = mutate(SAMPLE_BYTES[which], edits).decode("latin-1")
     try:
         remittances = parse_835(text)
@@ -296,9 +286,7 @@ def test_arbitrary_text_only_ever_raises_era_parse_error(text: str) -> None:
 
 # --- shared/x12 tokenizer (the reader under parse_835; kept here to stay within this change's files) --
 
-ALL_SAMPLES = sorted(
-    p for p in SAMPLES.parents[1].rglob("*") if p.is_file() and p.name not in ("README.md", "LICENSE")
-)
+ALL_SAMPLES = sorted(p for p in SAMPLES.parents[1].rglob("*") if p.is_file() and p.name not in ("README.md", "LICENSE"))
 ISA_SAMPLES = [p for p in ALL_SAMPLES if p.read_bytes().lstrip().startswith(b"ISA")]
 
 

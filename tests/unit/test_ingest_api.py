@@ -6,9 +6,9 @@ import json
 
 from fastapi.testclient import TestClient
 
-from shared.settings import DEV_INGEST_SECRET
 from services.ingest.domain.intake import sign
 from services.ingest.entrypoints.api import create_app
+from shared.settings import DEV_INGEST_SECRET
 from tests.conftest import example
 
 
@@ -42,7 +42,9 @@ def test_valid_event_is_accepted_and_produced() -> None:
 def test_batch_is_accepted_whole() -> None:
     client, sink = client_and_sink()
     with client:
-        response = post(client, [example("01-medicare-video-home-established.json"), example("02-commercial-audio-only-home.json")])
+        response = post(
+            client, [example("01-medicare-video-home-established.json"), example("02-commercial-audio-only-home.json")]
+        )
     assert response.status_code == 202 and len(sink.sent) == 2
 
 
@@ -59,13 +61,20 @@ def test_invalid_event_is_422_naming_every_problem() -> None:
         response = post(client, example("90-invalid-several-errors.json"))
     assert response.status_code == 422 and sink.sent == []
     assert {e["loc"] for e in response.json()["errors"]} == {
-        "event_id", "encounter.modality", "encounter.diagnoses.1", "patient.birth_date", "unexpected"}
+        "event_id",
+        "encounter.modality",
+        "encounter.diagnoses.1",
+        "patient.birth_date",
+        "unexpected",
+    }
 
 
 def test_one_invalid_item_rejects_the_whole_batch() -> None:
     client, sink = client_and_sink()
     with client:
-        response = post(client, [example("01-medicare-video-home-established.json"), example("90-invalid-several-errors.json")])
+        response = post(
+            client, [example("01-medicare-video-home-established.json"), example("90-invalid-several-errors.json")]
+        )
     assert response.status_code == 422 and sink.sent == []
     assert {e["index"] for e in response.json()["errors"]} == {1}
 
@@ -73,5 +82,7 @@ def test_one_invalid_item_rejects_the_whole_batch() -> None:
 def test_body_that_is_not_json_is_422() -> None:
     client, _ = client_and_sink()
     with client:
-        response = client.post("/v1/encounters", content=b"{nope", headers={"X-Telebill-Signature": sign(b"{nope", DEV_INGEST_SECRET)})
+        response = client.post(
+            "/v1/encounters", content=b"{nope", headers={"X-Telebill-Signature": sign(b"{nope", DEV_INGEST_SECRET)}
+        )
     assert response.status_code == 422

@@ -10,8 +10,15 @@ from services.remittance.domain.posting import claim_status, journal
 
 
 def payment(status: str, charge: int, paid: int, *adjustments: tuple[str, str, int]) -> ClaimPayment:
-    return ClaimPayment("TB1", status, charge, paid, sum(a for g, _, a in adjustments if g == "PR"), "PCN1",
-                        adjustments=tuple(Adjustment(g, r, a) for g, r, a in adjustments))
+    return ClaimPayment(
+        "TB1",
+        status,
+        charge,
+        paid,
+        sum(a for g, _, a in adjustments if g == "PR"),
+        "PCN1",
+        adjustments=tuple(Adjustment(g, r, a) for g, r, a in adjustments),
+    )
 
 
 def balance(claim: ClaimPayment) -> tuple[int, int]:
@@ -22,7 +29,12 @@ def balance(claim: ClaimPayment) -> tuple[int, int]:
 def test_paid_claim_posts_cash_contractual_and_patient_share() -> None:
     claim = payment("1", 15000, 7000, ("CO", "45", 6000), ("PR", "2", 2000))
     accounts = {line.account: (line.debit_cents, line.credit_cents) for line in journal(claim)}
-    assert accounts == {"insurance_ar": (0, 15000), "cash": (7000, 0), "contractual_adjustment": (6000, 0), "patient_ar": (2000, 0)}
+    assert accounts == {
+        "insurance_ar": (0, 15000),
+        "cash": (7000, 0),
+        "contractual_adjustment": (6000, 0),
+        "patient_ar": (2000, 0),
+    }
     assert claim_status(claim) == "paid"
 
 
@@ -43,7 +55,10 @@ def test_reversal_reverses_every_side() -> None:
     assert accounts == {"insurance_ar": (15000, 0), "cash": (0, 7000), "contractual_adjustment": (0, 8000)}
 
 
-@given(st.integers(0, 10**7), st.lists(st.tuples(st.sampled_from(["CO", "PR", "OA", "PI"]), st.integers(-10**6, 10**6)), max_size=6))
+@given(
+    st.integers(0, 10**7),
+    st.lists(st.tuples(st.sampled_from(["CO", "PR", "OA", "PI"]), st.integers(-(10**6), 10**6)), max_size=6),
+)
 def test_journal_balances_whenever_the_claim_balances(paid: int, cas: list[tuple[str, int]]) -> None:
     charge = paid + sum(amount for _, amount in cas)
     debits, credits = balance(payment("1", charge, paid, *((g, "45", a) for g, a in cas)))

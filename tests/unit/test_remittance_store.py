@@ -8,8 +8,12 @@ from services.remittance.adapters.repository import claim_payment_doc, claim_pay
 from services.remittance.domain.era import parse_835
 from tests.conftest import SHARED
 
-CLAIMS = [claim for path in sorted((SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1").glob("*.835"))
-          for remittance in parse_835(path.read_text()) for claim in remittance.claims]
+CLAIMS = [
+    claim
+    for path in sorted((SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1").glob("*.835"))
+    for remittance in parse_835(path.read_text())
+    for claim in remittance.claims
+]
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.patient_control_number)

@@ -21,10 +21,14 @@ def event(value: bytes, offset: int = 7) -> SimpleNamespace:
 def test_garbage_and_contract_violations_become_dead_letters_with_reasons() -> None:
     good = json.dumps(example("01-medicare-video-home-established.json")).encode()
     bad = json.dumps(example("90-invalid-several-errors.json")).encode()
-    decoded, dead = decode([event(good, 1), event(b"\x00\xffgarbage", 2), event(bad, 3)], EncounterCompleted, "eligibility")
+    decoded, dead = decode(
+        [event(good, 1), event(b"\x00\xffgarbage", 2), event(bad, 3)], EncounterCompleted, "eligibility"
+    )
     assert [e.message.offset for e, _ in decoded] == [1]
     assert [(d.offset, d.reason) for d in dead] == [
-        (2, "not decodable as JSON"), (3, "does not match the EncounterCompleted contract")]
+        (2, "not decodable as JSON"),
+        (3, "does not match the EncounterCompleted contract"),
+    ]
     assert base64.b64decode(dead[0].raw_base64) == b"\x00\xffgarbage"
     assert len(dead[1].errors) == 5
 

@@ -174,9 +174,7 @@ def pyx12_errors(x12_text: str) -> list[str]:
     """
     fd_json = io.StringIO()
     with _pyx12_error_log() as log:
-        ok = pyx12_document.x12n_document(
-            pyx12_params.params(), io.StringIO(x12_text), None, None, None, fd_json
-        )
+        ok = pyx12_document.x12n_document(pyx12_params.params(), io.StringIO(x12_text), None, None, None, fd_json)
     errors = _json_errors(json.loads(fd_json.getvalue() or "{}")) + log.messages
     return errors if ok or errors else ["pyx12 returned not-ok without detail"]
 
@@ -266,9 +264,7 @@ def test_names_upper_cased_and_separators_removed() -> None:
     assert ["SV1", "HC:99214:93", "125.5", "UN", "1", "02", "", "1:2"] in rows
 
 
-@pytest.mark.parametrize(
-    "cents,expected", [(12500, "125"), (12550, "125.5"), (12505, "125.05"), (5, "0.05"), (0, "0")]
-)
+@pytest.mark.parametrize("cents,expected", [(12500, "125"), (12550, "125.5"), (12505, "125.05"), (5, "0.05"), (0, "0")])
 def test_amounts_are_trimmed_the_x12_way(cents: int, expected: str) -> None:
     assert format_amount(cents) == expected
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import DESCENDING
-from pymongo.errors import DuplicateKeyError
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import find_by_ids
 from shared.outbox import OutboxStore

@@ -7,10 +7,10 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.claims.domain.claim import Address, BillingProvider, Claim, Person, RenderingProvider, ServiceLine
 from shared.contracts import encounter as contract
 from shared.contracts.events import ClaimCoded
 from shared.rules import Sourced
-from services.claims.domain.claim import Address, BillingProvider, Claim, Person, RenderingProvider, ServiceLine
 
 
 class Charge(BaseModel):
@@ -53,8 +53,11 @@ def subscriber_person(event: ClaimCoded) -> Person:
     if coverage.subscriber_relationship == "self" or sub is None:
         return patient
     return Person(
-        sub.last_name or patient.last_name, sub.first_name or patient.first_name,
-        sub.birth_date or patient.birth_date, sub.sex or "U", address(sub.address) if sub.address else patient.address,
+        sub.last_name or patient.last_name,
+        sub.first_name or patient.first_name,
+        sub.birth_date or patient.birth_date,
+        sub.sex or "U",
+        address(sub.address) if sub.address else patient.address,
     )
 
 
@@ -64,10 +67,17 @@ def service_lines(event: ClaimCoded, charges: ChargeMaster) -> tuple[ServiceLine
         price = charges.price(line.code, line.date_of_service)
         if price is None:
             raise MissingCharge(f"no charge for {line.code} on {line.date_of_service} in the charge master")
-        lines.append(ServiceLine(
-            line.code, tuple(line.modifiers), line.units, price * line.units, tuple(line.diagnosis_pointers),
-            line.date_of_service, event.place_of_service or "11",
-        ))
+        lines.append(
+            ServiceLine(
+                line.code,
+                tuple(line.modifiers),
+                line.units,
+                price * line.units,
+                tuple(line.diagnosis_pointers),
+                line.date_of_service,
+                event.place_of_service or "11",
+            )
+        )
     return tuple(lines)
 
 
@@ -75,13 +85,24 @@ def assemble(event: ClaimCoded, charges: ChargeMaster) -> Claim:
     enc, pcn = event.encounter, patient_control_number(event.correlation_id)
     billing, rendering = enc.billing_provider, enc.rendering_provider
     return Claim(
-        claim_id=pcn, patient_control_number=pcn, frequency_code="1",
-        payer_id=enc.coverage.payer_id or "", payer_name=enc.coverage.payer_name or enc.coverage.payer_id or "",
-        plan_type=enc.coverage.plan_type, member_id=enc.coverage.member_id or "",
-        group_number=enc.coverage.group_number, relationship=enc.coverage.subscriber_relationship,
-        subscriber=subscriber_person(event), patient=patient_person(event),
-        billing_provider=BillingProvider(billing.npi, billing.tax_id, billing.organization_name, address(billing.address), billing.taxonomy),
-        rendering_provider=RenderingProvider(rendering.npi, rendering.last_name, rendering.first_name, rendering.taxonomy),
-        place_of_service=event.place_of_service or "11", diagnoses=tuple(event.diagnoses),
+        claim_id=pcn,
+        patient_control_number=pcn,
+        frequency_code="1",
+        payer_id=enc.coverage.payer_id or "",
+        payer_name=enc.coverage.payer_name or enc.coverage.payer_id or "",
+        plan_type=enc.coverage.plan_type,
+        member_id=enc.coverage.member_id or "",
+        group_number=enc.coverage.group_number,
+        relationship=enc.coverage.subscriber_relationship,
+        subscriber=subscriber_person(event),
+        patient=patient_person(event),
+        billing_provider=BillingProvider(
+            billing.npi, billing.tax_id, billing.organization_name, address(billing.address), billing.taxonomy
+        ),
+        rendering_provider=RenderingProvider(
+            rendering.npi, rendering.last_name, rendering.first_name, rendering.taxonomy
+        ),
+        place_of_service=event.place_of_service or "11",
+        diagnoses=tuple(event.diagnoses),
         lines=service_lines(event, charges),
     )

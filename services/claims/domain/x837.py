@@ -174,9 +174,7 @@ def _submitter_contact(submitter: Submitter) -> Row:
         return ["PER", "IC", _text(submitter.contact_name), "TE", _digits(submitter.phone)]
     if submitter.email:
         return ["PER", "IC", _text(submitter.contact_name), "EM", _clean_id(submitter.email)]
-    raise ValueError(
-        "1000A PER needs a submitter phone or email (Submitter, or claim.extras submitter_phone)"
-    )
+    raise ValueError("1000A PER needs a submitter phone or email (Submitter, or claim.extras submitter_phone)")
 
 
 # --- detail ------------------------------------------------------------------------------------
@@ -204,9 +202,7 @@ def _billing_provider(provider: BillingProvider, hl_id: int) -> list[Row]:
     rows: list[Row] = [["HL", str(hl_id), "", "20", "1"]]
     if provider.taxonomy:
         rows.append(["PRV", "BI", "PXC", _clean_id(provider.taxonomy)])
-    rows.append(
-        ["NM1", "85", "2", _text(provider.organization_name), "", "", "", "", "XX", _clean_id(provider.npi)]
-    )
+    rows.append(["NM1", "85", "2", _text(provider.organization_name), "", "", "", "", "XX", _clean_id(provider.npi)])
     rows += _address(provider.address)
     rows.append(["REF", "EI", _digits(provider.tax_id)])
     return rows

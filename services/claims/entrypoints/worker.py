@@ -1,12 +1,12 @@
 """`claim-coded` → assemble, batch into 837P, drop for the clearinghouse → `claim-submitted`."""
 
+from services.claims.bootstrap import build_worker_handler
+from services.claims.handlers import SERVICE
 from shared.contracts.events import ClaimCoded
 from shared.metrics import serve_metrics
 from shared.settings import get_settings
 from shared.streaming import worker_app
 from shared.topics import CLAIM_CODED
-from services.claims.bootstrap import build_worker_handler
-from services.claims.handlers import SERVICE
 
 settings = get_settings()
 app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, build_worker_handler, settings)

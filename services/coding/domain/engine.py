@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.contracts.encounter import EncounterCompleted
 from services.coding.domain.remote_monitoring import management_codes, setup_code, supply_code
 from services.coding.domain.rules import CodingRules, EmLevel, PayerPolicy
+from shared.contracts.encounter import EncounterCompleted
 
 SYNCHRONOUS = {"audio_video", "audio_only"}
 AUTOMATIC = SYNCHRONOUS | {"remote_monitoring"}
@@ -65,14 +65,20 @@ def code_encounter(encounter: EncounterCompleted, rules: CodingRules, is_billabl
 def diagnosis_holds(diagnoses: tuple[str, ...], is_billable: IsBillableDiagnosis) -> list[Hold]:
     return [
         Hold("diagnosis_not_billable", f"ICD-10-CM {code} is unknown or not a billable (leaf) code")
-        for code in diagnoses if not is_billable(code)
+        for code in diagnoses
+        if not is_billable(code)
     ]
 
 
 def policy_holds(encounter: EncounterCompleted, policy: PayerPolicy | None) -> list[Hold]:
     visit = encounter.encounter
     if policy is None:
-        return [Hold("no_payer_policy", f"no payer policy in force for {encounter.coverage.plan_type} on {visit.date_of_service}")]
+        return [
+            Hold(
+                "no_payer_policy",
+                f"no payer policy in force for {encounter.coverage.plan_type} on {visit.date_of_service}",
+            )
+        ]
     if visit.modality not in AUTOMATIC:
         return [Hold("modality_not_supported", f"{visit.modality} is not coded automatically by this version")]
     if visit.modality == "remote_monitoring" and visit.remote_monitoring is None:
@@ -88,7 +94,9 @@ def audio_only_holds(encounter: EncounterCompleted, policy: PayerPolicy) -> list
     if policy.audio_only_requires_home and visit.patient_location.setting != "home":
         holds.append(Hold("audio_only_not_at_home", f"{policy.payer}: audio-only telehealth needs the patient at home"))
     if policy.audio_only_requires_reason and visit.audio_only_reason is None:
-        holds.append(Hold("audio_only_reason_missing", f"{policy.payer}: audio-only needs the reason video was not used"))
+        holds.append(
+            Hold("audio_only_reason_missing", f"{policy.payer}: audio-only needs the reason video was not used")
+        )
     return holds
 
 
@@ -127,17 +135,24 @@ def em_line(
         return Hold("em_level_unsupported", "neither documented time nor MDM supports an office E/M level")
     why = (
         f"{visit.total_minutes} min documented >= {chosen.min_minutes} min threshold for {chosen.code}"
-        if chosen is by_time else f"MDM {visit.mdm_level} supports {chosen.code}"
+        if chosen is by_time
+        else f"MDM {visit.mdm_level} supports {chosen.code}"
     )
     return Line(
-        code=chosen.code, modifiers=modifiers(encounter, policy), units=1,
-        diagnosis_pointers=tuple(range(1, min(4, len(diagnoses)) + 1)), date_of_service=visit.date_of_service,
-        rule="em-office-time" if chosen is by_time else "em-office-mdm", source=rules.em_table.source,
+        code=chosen.code,
+        modifiers=modifiers(encounter, policy),
+        units=1,
+        diagnosis_pointers=tuple(range(1, min(4, len(diagnoses)) + 1)),
+        date_of_service=visit.date_of_service,
+        rule="em-office-time" if chosen is by_time else "em-office-mdm",
+        source=rules.em_table.source,
         explanation=f"{why}; POS {place} and modifiers from the {policy.payer} policy",
     )
 
 
-def rpm_result(encounter: EncounterCompleted, rules: CodingRules, policy: PayerPolicy, diagnoses: tuple[str, ...]) -> CodingResult:
+def rpm_result(
+    encounter: EncounterCompleted, rules: CodingRules, policy: PayerPolicy, diagnoses: tuple[str, ...]
+) -> CodingResult:
     period = encounter.encounter.remote_monitoring
     assert period is not None  # policy_holds holds RPM encounters without a period
     table = rules.rpm_table
@@ -145,8 +160,16 @@ def rpm_result(encounter: EncounterCompleted, rules: CodingRules, policy: PayerP
     facts = f"{period.reading_days} reading days, {period.management_minutes or 0} management min"
     found = [(c, 1) for c in (setup_code(table, period), supply_code(table, period)) if c]
     lines = tuple(
-        Line(code.code, (), units, pointers, period.period_end, f"rpm-{code.kind}", code.source,
-             f"{facts}; {code.code} ({code.kind}) in force on {period.period_end}")
+        Line(
+            code.code,
+            (),
+            units,
+            pointers,
+            period.period_end,
+            f"rpm-{code.kind}",
+            code.source,
+            f"{facts}; {code.code} ({code.kind}) in force on {period.period_end}",
+        )
         for code, units in found + management_codes(table, period)
     )
     if not lines:

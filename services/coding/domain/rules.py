@@ -73,7 +73,9 @@ def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> C
     if not policy_files:
         raise RuleFileError(f"no payer policy files in {policy_dir or rules_dir / 'payers'}")
     policies = [load_rule_file(path, PayerPolicy) for path in policy_files]
-    return CodingRules(em_table=em_table, rpm_table=rpm_table, policies=sorted(policies, key=lambda p: -len(p.payer_ids)))
+    return CodingRules(
+        em_table=em_table, rpm_table=rpm_table, policies=sorted(policies, key=lambda p: -len(p.payer_ids))
+    )
 
 
 __all__ = ["CodingRules", "EmLevel", "EmTable", "Effective", "PayerPolicy", "load_rules"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from services.eligibility.domain.model import CoverageId
 from shared.contracts.events import Verification
 from shared.messaging import Publisher
 from shared.outbox import InMemoryOutboxStore, Record
-from services.eligibility.domain.model import CoverageId
 
 
 class InMemoryEligibilityRepository:

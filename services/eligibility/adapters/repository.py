@@ -5,11 +5,11 @@ from __future__ import annotations
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.eligibility.domain.model import CoverageId
 from shared.contracts.events import Verification
 from shared.messaging import Publisher
 from shared.mongo import bulk_write_safely, find_by_ids
 from shared.outbox import OutboxStore, Record
-from services.eligibility.domain.model import CoverageId
 
 
 class MongoEligibilityRepository:

@@ -6,9 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from services.eligibility.domain.policy import VerificationPolicy
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageOutcome, Verification
-from services.eligibility.domain.policy import VerificationPolicy
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,13 @@ def verify(
     coverage = coverage_of(encounter)
     outcome, method, reason = first_outcome(encounter)
     return Verification(
-        verification_id=verification_id(coverage, encounter.key, now), outcome=outcome, method=method,
-        verified_at=now, reused=False, plan_year=day.year, reason=reason,
+        verification_id=verification_id(coverage, encounter.key, now),
+        outcome=outcome,
+        method=method,
+        verified_at=now,
+        reused=False,
+        plan_year=day.year,
+        reason=reason,
     )
 
 
@@ -71,6 +76,8 @@ def first_outcome(encounter: EncounterCompleted) -> tuple[CoverageOutcome, str, 
     missing = missing_for_billing(encounter)
     if missing:
         return "needs_manual", "structural", "cannot verify coverage, missing: " + ", ".join(missing)
-    return "covered", "structural", (
-        "member and payer identifiers present; payer inquiry (X12 270/271) not performed by this version"
+    return (
+        "covered",
+        "structural",
+        ("member and payer identifiers present; payer inquiry (X12 270/271) not performed by this version"),
     )

@@ -1,12 +1,12 @@
 """`encounter-completed` → verify coverage → `coverage-verified`."""
 
+from services.eligibility.bootstrap import build_worker_handler
+from services.eligibility.handlers import SERVICE
 from shared.contracts.encounter import EncounterCompleted
 from shared.metrics import serve_metrics
 from shared.settings import get_settings
 from shared.streaming import worker_app
 from shared.topics import ENCOUNTER_COMPLETED
-from services.eligibility.bootstrap import build_worker_handler
-from services.eligibility.handlers import SERVICE
 
 settings = get_settings()
 app = worker_app(SERVICE, ENCOUNTER_COMPLETED.name, EncounterCompleted, build_worker_handler, settings)

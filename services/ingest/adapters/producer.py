@@ -15,7 +15,9 @@ class EncounterProducer:
     def send(self, encounters: list[EncounterCompleted]) -> None:
         """Returns only when the broker has every record: a 202 is a promise the data is safe."""
         futures = [
-            self.producer.send(ENCOUNTER_COMPLETED.name, key=e.key, value=e.model_dump_json(exclude_unset=True).encode())
+            self.producer.send(
+                ENCOUNTER_COMPLETED.name, key=e.key, value=e.model_dump_json(exclude_unset=True).encode()
+            )
             for e in encounters
         ]
         self.producer.flush(self.timeout)

@@ -52,7 +52,9 @@ def validate_items(items: list[Any]) -> tuple[list[EncounterCompleted], list[Pro
         try:
             valid.append(EncounterCompleted.model_validate(item))
         except ValidationError as error:
-            problems += [Problem(index, ".".join(str(p) for p in e["loc"]) or "(root)", e["msg"]) for e in error.errors()]
+            problems += [
+                Problem(index, ".".join(str(p) for p in e["loc"]) or "(root)", e["msg"]) for e in error.errors()
+            ]
     return valid, problems
 
 

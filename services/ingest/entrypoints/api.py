@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, make_asgi_app
 
+from services.ingest.domain.intake import Problem, claimed_source, parse_body, signature_valid, validate_items
 from shared.contracts.encounter import EncounterCompleted
 from shared.settings import Settings, get_settings
-from services.ingest.domain.intake import Problem, claimed_source, parse_body, signature_valid, validate_items
 
 ACCEPTED = Counter("telebill_ingest_accepted_total", "Encounters accepted by the ingest API")
 REJECTED = Counter("telebill_ingest_rejected_total", "Requests rejected by the ingest API", ["reason"])
@@ -36,12 +36,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def unprocessable(problems: list[Problem]) -> JSONResponse:
     REJECTED.labels("invalid").inc()
-    return JSONResponse(status_code=422, content={"detail": "invalid encounter-completed", "errors": [p.as_dict() for p in problems]})
+    return JSONResponse(
+        status_code=422, content={"detail": "invalid encounter-completed", "errors": [p.as_dict() for p in problems]}
+    )
 
 
 @router.post("/v1/encounters", status_code=202)
 async def post_encounters(
-    request: Request, out: SinkDep, settings: SettingsDep,
+    request: Request,
+    out: SinkDep,
+    settings: SettingsDep,
     x_telebill_signature: Annotated[str | None, Header()] = None,
 ) -> Any:
     body = await request.body()
@@ -52,7 +56,9 @@ async def post_encounters(
     source = claimed_source(items)
     if source is None or not signature_valid(body, x_telebill_signature, settings.secret_for(source)):
         REJECTED.labels("signature").inc()
-        return JSONResponse(status_code=401, content={"detail": "missing or invalid X-Telebill-Signature for this source"})
+        return JSONResponse(
+            status_code=401, content={"detail": "missing or invalid X-Telebill-Signature for this source"}
+        )
     encounters, problems = validate_items(items)
     if problems:
         return unprocessable(problems)
@@ -88,7 +94,7 @@ def create_app(make_sink: Any = None) -> FastAPI:
 
 
 def default_sink() -> Sink:
-    from shared.kafka import make_producer
     from services.ingest.adapters.producer import EncounterProducer
+    from shared.kafka import make_producer
 
     return EncounterProducer(make_producer(get_settings()))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.remittance.domain.era import ClaimPayment
 from shared.contracts.events import ClaimSubmitted
 from shared.outbox import InMemoryOutboxStore
-from services.remittance.domain.era import ClaimPayment
 
 
 class InMemoryRemittanceStore:
@@ -19,10 +19,16 @@ class InMemoryRemittanceStore:
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
         for c in claims:
-            self.expected_claims.setdefault(c.patient_control_number, {
-                "_id": c.patient_control_number, "claim_id": c.claim_id, "correlation_id": c.correlation_id,
-                "event_id": c.event_id, "total_charge_cents": c.total_charge_cents,
-            })
+            self.expected_claims.setdefault(
+                c.patient_control_number,
+                {
+                    "_id": c.patient_control_number,
+                    "claim_id": c.claim_id,
+                    "correlation_id": c.correlation_id,
+                    "event_id": c.event_id,
+                    "total_charge_cents": c.total_charge_cents,
+                },
+            )
 
     async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {pcn: self.expected_claims[pcn] for pcn in pcns if pcn in self.expected_claims}
@@ -36,7 +42,9 @@ class InMemoryRemittanceStore:
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         for c in claims:
             key = f"{trace}:{c.patient_control_number}:{c.status_code}"
-            self.unmatched.setdefault(key, {"_id": key, "trace": trace, "patient_control_number": c.patient_control_number, "claim": c})
+            self.unmatched.setdefault(
+                key, {"_id": key, "trace": trace, "patient_control_number": c.patient_control_number, "claim": c}
+            )
 
     async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
         return list(self.unmatched.values())[:limit]

@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.events import ClaimSubmitted
-from shared.mongo import bulk_write_safely, find_by_ids
-from shared.outbox import OutboxStore
 from services.remittance.domain.era import Adjustment, ClaimPayment, LinePayment
+from services.remittance.domain.posting import posting_key
+from shared.contracts.events import ClaimSubmitted
+from shared.mongo import find_by_ids, insert_new
+from shared.outbox import OutboxStore
 
 
 class MongoRemittanceStore:
@@ -24,13 +24,8 @@ class MongoRemittanceStore:
         self.eras = db["eras"]
         self.unmatched = db["unmatched"]
 
-    async def ensure_indexes(self) -> None:
-        await self.payments.collection.create_index("correlation_id")
-        await self.unmatched.create_index("patient_control_number")
-
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
-        operations = [UpdateOne({"_id": c.patient_control_number}, {"$setOnInsert": expected_doc(c)}, upsert=True) for c in claims]
-        await bulk_write_safely(self.expected_claims, operations)
+        await insert_new(self.expected_claims, [{"_id": c.patient_control_number, **expected_doc(c)} for c in claims])
 
     async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await find_by_ids(self.expected_claims, pcns, {"submitted": 0})
@@ -45,9 +40,7 @@ class MongoRemittanceStore:
         )
 
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
-        operations = [UpdateOne({"_id": f"{trace}:{c.patient_control_number}:{c.status_code}"},
-                                {"$setOnInsert": unmatched_doc(trace, c)}, upsert=True) for c in claims]
-        await bulk_write_safely(self.unmatched, operations)
+        await insert_new(self.unmatched, [{"_id": posting_key(trace, c), **unmatched_doc(trace, c)} for c in claims])
 
     async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
         docs = await self.unmatched.find({}).to_list(limit)
@@ -60,16 +53,23 @@ class MongoRemittanceStore:
 
 def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
     return {
-        "claim_id": claim.claim_id, "correlation_id": claim.correlation_id, "event_id": claim.event_id,
-        "payer_id": claim.payer_id, "total_charge_cents": claim.total_charge_cents, "status": "awaiting_payment",
+        "claim_id": claim.claim_id,
+        "correlation_id": claim.correlation_id,
+        "event_id": claim.event_id,
+        "payer_id": claim.payer_id,
+        "total_charge_cents": claim.total_charge_cents,
+        "status": "awaiting_payment",
         "submitted": claim.model_dump(mode="json"),
     }
 
 
 def unmatched_doc(trace: str, claim: ClaimPayment) -> dict[str, Any]:
     return {
-        "trace": trace, "patient_control_number": claim.patient_control_number, "charge_cents": claim.charge_cents,
-        "paid_cents": claim.paid_cents, "claim": claim_payment_doc(claim),
+        "trace": trace,
+        "patient_control_number": claim.patient_control_number,
+        "charge_cents": claim.charge_cents,
+        "paid_cents": claim.paid_cents,
+        "claim": claim_payment_doc(claim),
     }
 
 
@@ -84,11 +84,23 @@ def claim_payment_doc(claim: ClaimPayment) -> dict[str, Any]:
 
 def claim_payment_from_doc(doc: dict[str, Any]) -> ClaimPayment:
     lines = tuple(
-        LinePayment(**{**line, "units": Decimal(line["units"]), "modifiers": tuple(line["modifiers"]),
-                       "adjustments": tuple(Adjustment(**a) for a in line["adjustments"]),
-                       "remark_codes": tuple(line["remark_codes"]),
-                       "service_date": date.fromisoformat(line["service_date"]) if line["service_date"] else None})
+        LinePayment(
+            **{
+                **line,
+                "units": Decimal(line["units"]),
+                "modifiers": tuple(line["modifiers"]),
+                "adjustments": tuple(Adjustment(**a) for a in line["adjustments"]),
+                "remark_codes": tuple(line["remark_codes"]),
+                "service_date": date.fromisoformat(line["service_date"]) if line["service_date"] else None,
+            }
+        )
         for line in doc["lines"]
     )
-    return ClaimPayment(**{**doc, "adjustments": tuple(Adjustment(**a) for a in doc["adjustments"]),
-                           "lines": lines, "remarks": tuple(doc["remarks"])})
+    return ClaimPayment(
+        **{
+            **doc,
+            "adjustments": tuple(Adjustment(**a) for a in doc["adjustments"]),
+            "lines": lines,
+            "remarks": tuple(doc["remarks"]),
+        }
+    )

@@ -146,17 +146,13 @@ class _Walker:
 
     def _outside_transaction(self, segment: Segment) -> None:
         if self.current is not None:
-            raise EraParseError(
-                "envelope segment inside a transaction (missing SE)", segment.position, segment.tag
-            )
+            raise EraParseError("envelope segment inside a transaction (missing SE)", segment.position, segment.tag)
 
     def _start(self, segment: Segment) -> None:
         if self.current is not None:
             raise EraParseError("ST inside an open transaction (missing SE)", segment.position, segment.tag)
         if segment.element(1) != "835":
-            raise EraParseError(
-                f"not an 835 transaction: ST01={segment.element(1)!r}", segment.position, "ST"
-            )
+            raise EraParseError(f"not an 835 transaction: ST01={segment.element(1)!r}", segment.position, "ST")
         self.current = _Transaction()
 
     def _finish(self) -> None:
@@ -298,9 +294,7 @@ def _cas_adjustments(segment: Segment) -> tuple[Adjustment, ...]:
         reason_at = 2 + 3 * triplet
         if segment.element(reason_at):
             amount = _cents(segment, reason_at + 1, required=True)
-            adjustments.append(
-                Adjustment(group, segment.element(reason_at), amount, segment.element(reason_at + 2))
-            )
+            adjustments.append(Adjustment(group, segment.element(reason_at), amount, segment.element(reason_at + 2)))
     if not adjustments:
         raise ValueError("CAS without any reason/amount")
     return tuple(adjustments)

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from shared.contracts.events import Adjustment, JournalLine
 from services.remittance.domain.era import ClaimPayment
+from shared.contracts.events import Adjustment, JournalLine
 
 DENIED_STATUS = {"4"}
 REVERSAL_STATUS = {"22"}
-ACCOUNT_BY_GROUP = {"CO": "contractual_adjustment", "PR": "patient_ar", "OA": "other_adjustment",
-                    "PI": "other_adjustment", "CR": "other_adjustment"}
-MEMO = {
-    "cash": "payer payment", "insurance_ar": "claim charge leaves insurance A/R",
-    "contractual_adjustment": "contractual adjustments (CO)", "patient_ar": "patient responsibility (PR)",
-    "denial_writeoff": "denied: written off pending appeal", "other_adjustment": "other adjustments (OA/PI/CR)",
+ACCOUNT_BY_GROUP = {
+    "CO": "contractual_adjustment",
+    "PR": "patient_ar",
+    "OA": "other_adjustment",
+    "PI": "other_adjustment",
+    "CR": "other_adjustment",
 }
+MEMO = {
+    "cash": "payer payment",
+    "insurance_ar": "claim charge leaves insurance A/R",
+    "contractual_adjustment": "contractual adjustments (CO)",
+    "patient_ar": "patient responsibility (PR)",
+    "denial_writeoff": "denied: written off pending appeal",
+    "other_adjustment": "other adjustments (OA/PI/CR)",
+}
+
+
+def posting_key(trace: str, claim: ClaimPayment) -> str:
+    """One posting per (ERA trace, claim, CLP02): the same 835 twice posts once; a reversal is its own."""
+    return f"{trace}:{claim.patient_control_number}:{claim.status_code}"
 
 
 def adjustments(claim: ClaimPayment) -> list[Adjustment]:
@@ -55,5 +68,6 @@ def signed_amounts(claim: ClaimPayment) -> dict[str, int]:
 def journal(claim: ClaimPayment) -> list[JournalLine]:
     return [
         JournalLine(account=account, debit_cents=max(cents, 0), credit_cents=max(-cents, 0), memo=MEMO[account])
-        for account, cents in signed_amounts(claim).items() if cents
+        for account, cents in signed_amounts(claim).items()
+        if cents
     ] or [JournalLine(account="insurance_ar", debit_cents=0, credit_cents=0, memo="nothing to post")] * 2

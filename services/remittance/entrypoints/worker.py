@@ -2,14 +2,14 @@
 
 import asyncio
 
+from services.remittance.adapters.inbox import EraInbox
+from services.remittance.bootstrap import build_posting
+from services.remittance.handlers import SERVICE
 from shared.contracts.events import ClaimSubmitted
 from shared.metrics import serve_metrics
 from shared.settings import get_settings
 from shared.streaming import worker_app
 from shared.topics import CLAIM_SUBMITTED
-from services.remittance.adapters.inbox import EraInbox
-from services.remittance.bootstrap import build_posting
-from services.remittance.handlers import SERVICE
 
 
 async def record_submissions(app, settings):  # type: ignore[no-untyped-def]
