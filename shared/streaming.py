@@ -21,7 +21,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
 from shared.messaging import Outgoing, Publisher
-from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_SECONDS
+from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_SECONDS, PUBLISH_SECONDS
 from shared.settings import Settings
 from shared.topics import DLQ_SUFFIX
 
@@ -57,11 +57,12 @@ class FaustPublisher:
 
     async def publish(self, messages: Sequence[Outgoing]) -> None:
         producer = self._app.producer
-        pending = [
-            await producer.send(message.topic, message.key.encode(), message.value.encode(), None, None, None)
-            for message in messages
-        ]
-        await asyncio.gather(*pending)
+        with PUBLISH_SECONDS.time():
+            pending = [
+                await producer.send(message.topic, message.key.encode(), message.value.encode(), None, None, None)
+                for message in messages
+            ]
+            await asyncio.gather(*pending)
 
 
 def dead_letter(event: EventT, service: str, reason: str, errors: list[str]) -> DeadLetter:

@@ -150,7 +150,7 @@ kafka_installed() {
 
 # Changes whenever the wrapper's source or dependencies change.
 ferret_build_key() {
-  cat "$FERRET_SRC/main.go" "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" | sha256sum | cut -c1-16
+  cat "$FERRET_SRC"/*.go "$FERRET_SRC/go.mod" "$FERRET_SRC/go.sum" | sha256sum | cut -c1-16
 }
 
 ferret_bin() {

@@ -17,7 +17,7 @@ from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import PAYMENT_POSTED
 
-HOLD_CHECK_SECONDS = 3.0
+QUIET_SECONDS = 3.0
 
 
 @dataclass
@@ -57,17 +57,21 @@ class Tracker:
             self.consumer.position(partition)
 
     def wait(self, keys: list[str], timeout: float = 180.0) -> dict[str, Outcome]:
+        """Holds are looked up only once payments have stopped arriving for a while, so that
+        watching never competes with the pipeline for the database."""
         found = {key: Outcome("in_flight") for key in keys}
-        deadline, next_hold_check = time.monotonic() + timeout, time.monotonic() + HOLD_CHECK_SECONDS
+        deadline, last_payment = time.monotonic() + timeout, time.monotonic()
         while any(o.stage == "in_flight" for o in found.values()) and time.monotonic() < deadline:
-            self.read_payments(found)
-            if time.monotonic() >= next_hold_check:
+            if self.read_payments(found):
+                last_payment = time.monotonic()
+            elif time.monotonic() - last_payment >= QUIET_SECONDS:
                 self.check_holds(found)
-                next_hold_check = time.monotonic() + HOLD_CHECK_SECONDS
+                last_payment = time.monotonic()
         self.consumer.close()
         return found
 
-    def read_payments(self, found: dict[str, Outcome]) -> None:
+    def read_payments(self, found: dict[str, Outcome]) -> int:
+        seen = 0
         for records in self.consumer.poll(timeout_ms=500).values():
             for record in records:
                 payment = json.loads(record.value)
@@ -75,6 +79,8 @@ class Tracker:
                 if outcome is not None:
                     outcome.stage = "posted"
                     outcome.payments.append(payment)
+                    seen += 1
+        return seen
 
     def check_holds(self, found: dict[str, Outcome]) -> None:
         waiting = [key for key, outcome in found.items() if outcome.stage == "in_flight"]

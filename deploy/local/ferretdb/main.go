@@ -58,6 +58,8 @@ func run(listen, data string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	go keepIDIndexes(ctx, dir, logger)
+
 	// New has already bound the TCP socket, so clients can connect from here on.
 	fmt.Printf("ferretdb ready on %s (%s)\n", listen, f.MongoDBURI())
 
