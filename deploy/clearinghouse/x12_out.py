@@ -32,11 +32,8 @@ MAX_CAS_TRIPLETS = 6
 Row = list[str]
 
 
-class Claim837ParseError(ValueError):
-    def __init__(self, message: str, segment_index: int, segment_tag: str) -> None:
-        super().__init__(f"{message} (segment #{segment_index} {segment_tag or '<none>'})")
-        self.segment_index = segment_index
-        self.segment_tag = segment_tag
+class Claim837ParseError(X12SyntaxError):
+    """An 837 the simulator cannot read, naming the segment and its position."""
 
 
 # --- 837P in ---------------------------------------------------------------------------------------

@@ -17,12 +17,8 @@ MAX_CAS_TRIPLETS = 6
 MAX_PLB_ADJUSTMENTS = 6
 
 
-class EraParseError(ValueError):
-    def __init__(self, message: str, segment_index: int, segment_tag: str) -> None:
-        super().__init__(f"{message} (segment #{segment_index} {segment_tag or '<none>'})")
-        self.message = message
-        self.segment_index = segment_index
-        self.segment_tag = segment_tag
+class EraParseError(X12SyntaxError):
+    """An 835 that cannot be read, naming the segment and its position."""
 
 
 @dataclass(frozen=True)
