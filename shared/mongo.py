@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, MongoClient
@@ -25,8 +26,13 @@ def async_database(settings: Settings, service: str) -> AsyncDatabase:
 
 
 def sync_database(settings: Settings, service: str) -> Database:
-    client: MongoClient = MongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
-    return client[settings.database_name(service)]
+    return sync_client(settings.mongo_url)[settings.database_name(service)]
+
+
+@lru_cache(maxsize=8)
+def sync_client(url: str) -> MongoClient:
+    """One client (and connection pool) per server for a whole process: clients are expensive."""
+    return MongoClient(url, tz_aware=True, serverSelectionTimeoutMS=10_000)
 
 
 # FerretDB 1.24 (SQLite) keeps one pooled SQLite connection open per update statement that matched

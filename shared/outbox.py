@@ -59,9 +59,6 @@ class OutboxStore:
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": key}, {"outbox": 0})
 
-    async def with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
-        return await self.collection.find({"status": status}, {"outbox": 0}).to_list(limit)
-
 
 class InMemoryOutboxStore:
     """The same behaviour in memory, for unit tests."""
@@ -90,6 +87,3 @@ class InMemoryOutboxStore:
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return self.docs.get(key)
-
-    async def with_status(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
-        return [doc for doc in self.docs.values() if doc.get("status") == status][:limit]

@@ -21,7 +21,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
 from shared.messaging import Outgoing, Publisher
-from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_SECONDS, PUBLISH_SECONDS
+from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_SECONDS, PUBLISH_SECONDS, serve_metrics
 from shared.settings import Settings
 from shared.topics import DLQ_SUFFIX
 
@@ -158,6 +158,12 @@ async def consume(
             await send_dead_letters(publisher, dead)
         EVENTS_CONSUMED.labels(service).inc(len(events))
         HANDLER_SECONDS.labels(service).observe(asyncio.get_running_loop().time() - started)
+
+
+def run_worker(app: faust.App, service: str, settings: Settings) -> None:
+    """A worker process: its Prometheus endpoint, then faust's command line (`worker ...`)."""
+    serve_metrics(service, settings.metrics_base_port, settings.metrics_host)
+    app.main()
 
 
 HandlerFactory = Callable[[faust.App, Settings], Awaitable[BatchHandler]]

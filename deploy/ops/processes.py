@@ -72,7 +72,8 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except OSError:
         return False
-    return not Path(f"/proc/{pid}/status").exists() or "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    status = Path(f"/proc/{pid}/status")  # a killed child stays a zombie until reaped: not alive
+    return not status.exists() or "(zombie)" not in status.read_text()
 
 
 def start(settings: Settings, process: Process) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -16,7 +15,6 @@ from shared.metrics import HOLDS
 from shared.outbox import Record
 from shared.topics import COVERAGE_VERIFIED
 
-log = logging.getLogger(__name__)
 SERVICE = "eligibility"
 
 
@@ -38,7 +36,8 @@ class VerifyCoverage:
         self.repo, self.publisher, self.policy, self.clock = repo, publisher, policy, clock
 
     async def __call__(self, encounters: list[EncounterCompleted]) -> None:
-        records, verifications = await self.decide_all(unique_by_key(encounters))
+        unique = {encounter.key: encounter for encounter in encounters}
+        records, verifications = await self.decide_all(list(unique.values()))
         inserted = await self.repo.save_and_publish(records, self.publisher)
         # A redelivered encounter was decided before: only new encounters' verifications are kept.
         await self.repo.save_verifications([(c, v) for key, c, v in verifications if key in inserted])
@@ -55,10 +54,6 @@ class VerifyCoverage:
                 verifications.append((encounter.key, coverage, verification))
             records.append(record_for(encounter, verification, coverage))
         return records, verifications
-
-
-def unique_by_key(encounters: list[EncounterCompleted]) -> list[EncounterCompleted]:
-    return list({encounter.key: encounter for encounter in reversed(encounters)}.values())[::-1]
 
 
 def record_for(encounter: EncounterCompleted, verification: Verification, coverage: CoverageId | None) -> Record:

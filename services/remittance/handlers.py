@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
@@ -33,6 +34,12 @@ class RemittanceStore(Protocol):
     async def clear_unmatched(self, ids: Sequence[str]) -> None: ...
 
 
+class Inbox(Protocol):
+    def waiting(self) -> list[Path]: ...
+    async def read(self, path: Path) -> str: ...
+    def archive_file(self, path: Path, outcome: str) -> None: ...
+
+
 class RemittancePosting:
     def __init__(self, store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime]) -> None:
         self.store, self.publisher, self.clock = store, publisher, clock
@@ -51,6 +58,12 @@ class RemittancePosting:
         await self.store.clear_unmatched([entry["_id"] for entry in ready])
         return len(ready)
 
+    async def post_inbox(self, inbox: Inbox) -> None:
+        """Post every 835 waiting in the inbound folder, archive each by outcome, then retry parked claims."""
+        for path in inbox.waiting():
+            inbox.archive_file(path, await self.post_file(path.name, await inbox.read(path)))
+        await self.rematch_parked()
+
     async def post_file(self, file_name: str, text: str) -> str:
         digest = hashlib.sha256(text.encode()).hexdigest()
         if await self.store.era_seen(digest):
@@ -61,7 +74,7 @@ class RemittancePosting:
             HOLDS.labels(SERVICE, "era_unreadable").inc()
             await self.store.record_era(digest, file_name, "unreadable", [str(error)])
             return "unreadable"
-        problems = [f"{r.trace_number}: {p}" for r in remittances for p in balance(r)]
+        problems = [problem for remittance in remittances for problem in balance(remittance)]
         if problems:
             HOLDS.labels(SERVICE, "era_unbalanced").inc()
             await self.store.record_era(digest, file_name, "unbalanced", problems)

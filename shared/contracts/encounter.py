@@ -31,17 +31,7 @@ Device = Literal[
     "thermometer",
     "other",
 ]
-PeripheralDevice = Literal[
-    "blood_pressure_monitor",
-    "glucometer",
-    "pulse_oximeter",
-    "spirometer",
-    "weight_scale",
-    "thermometer",
-    "stethoscope",
-    "otoscope",
-    "other",
-]
+PeripheralDevice = Literal[Device, "stethoscope", "otoscope"]
 Modality = Literal[
     "audio_video",
     "audio_only",

@@ -51,7 +51,7 @@ class ClaimCoded(PipelineEvent):
     schema_version: Literal[1] = 1
     encounter: EncounterCompleted
     verification: Verification
-    place_of_service: str | None
+    place_of_service: str = Field(pattern=r"^[0-9]{2}$")
     diagnoses: list[str] = Field(min_length=1, max_length=12)
     lines: list[CodedLine] = Field(min_length=1, max_length=50)
 
@@ -121,7 +121,7 @@ class PaymentPosted(PipelineEvent):
     paid_cents: Cents
     patient_responsibility_cents: Cents
     adjustments: list[Adjustment]
-    journal: list[JournalLine] = Field(min_length=2)
+    journal: list[JournalLine] = Field(description="Empty only when the claim moved no money.")
 
     @model_validator(mode="after")
     def _journal_balances(self) -> PaymentPosted:

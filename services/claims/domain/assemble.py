@@ -75,7 +75,7 @@ def service_lines(event: ClaimCoded, charges: ChargeMaster) -> tuple[ServiceLine
                 price * line.units,
                 tuple(line.diagnosis_pointers),
                 line.date_of_service,
-                event.place_of_service or "11",
+                event.place_of_service,
             )
         )
     return tuple(lines)
@@ -102,7 +102,7 @@ def assemble(event: ClaimCoded, charges: ChargeMaster) -> Claim:
         rendering_provider=RenderingProvider(
             rendering.npi, rendering.last_name, rendering.first_name, rendering.taxonomy
         ),
-        place_of_service=event.place_of_service or "11",
+        place_of_service=event.place_of_service,
         diagnoses=tuple(event.diagnoses),
         lines=service_lines(event, charges),
     )

@@ -3,14 +3,12 @@
 from services.coding.bootstrap import build_worker_handler
 from services.coding.handlers import SERVICE
 from shared.contracts.events import CoverageVerified
-from shared.metrics import serve_metrics
 from shared.settings import get_settings
-from shared.streaming import worker_app
+from shared.streaming import run_worker, worker_app
 from shared.topics import COVERAGE_VERIFIED
 
 settings = get_settings()
 app = worker_app(SERVICE, COVERAGE_VERIFIED.name, CoverageVerified, build_worker_handler, settings)
 
 if __name__ == "__main__":
-    serve_metrics(SERVICE, settings.metrics_base_port, settings.metrics_host)
-    app.main()
+    run_worker(app, SERVICE, settings)

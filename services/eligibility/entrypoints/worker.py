@@ -3,14 +3,12 @@
 from services.eligibility.bootstrap import build_worker_handler
 from services.eligibility.handlers import SERVICE
 from shared.contracts.encounter import EncounterCompleted
-from shared.metrics import serve_metrics
 from shared.settings import get_settings
-from shared.streaming import worker_app
+from shared.streaming import run_worker, worker_app
 from shared.topics import ENCOUNTER_COMPLETED
 
 settings = get_settings()
 app = worker_app(SERVICE, ENCOUNTER_COMPLETED.name, EncounterCompleted, build_worker_handler, settings)
 
 if __name__ == "__main__":
-    serve_metrics(SERVICE, settings.metrics_base_port, settings.metrics_host)
-    app.main()
+    run_worker(app, SERVICE, settings)

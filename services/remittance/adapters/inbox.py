@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -15,6 +16,9 @@ class EraInbox:
         if not self.inbound.is_dir():
             return []
         return sorted(p for p in self.inbound.glob("*.835") if p.is_file())[:limit]
+
+    async def read(self, path: Path) -> str:
+        return await asyncio.to_thread(path.read_text)
 
     def archive_file(self, path: Path, outcome: str) -> None:
         target = self.archive / outcome

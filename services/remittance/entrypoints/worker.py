@@ -1,37 +1,38 @@
 """`claim-submitted` → expect a payment; 835 files in the inbound folder → `payment-posted`."""
 
-import asyncio
+import faust
 
 from services.remittance.adapters.inbox import EraInbox
 from services.remittance.bootstrap import build_posting
-from services.remittance.handlers import SERVICE
+from services.remittance.handlers import SERVICE, RemittancePosting
 from shared.contracts.events import ClaimSubmitted
-from shared.metrics import serve_metrics
-from shared.settings import get_settings
-from shared.streaming import worker_app
+from shared.settings import Settings, get_settings
+from shared.streaming import BatchHandler, run_worker, worker_app
 from shared.topics import CLAIM_SUBMITTED
 
+posting: RemittancePosting | None = None
 
-async def record_submissions(app, settings):  # type: ignore[no-untyped-def]
-    return (await build_posting(app, settings)).record_submissions
+
+async def shared_posting(app: faust.App, settings: Settings) -> RemittancePosting:
+    """One posting service, and so one database client, for the agent and the timer."""
+    global posting
+    posting = posting or await build_posting(app, settings)
+    return posting
+
+
+async def record_submissions(app: faust.App, settings: Settings) -> BatchHandler:
+    return (await shared_posting(app, settings)).record_submissions
 
 
 settings = get_settings()
 app = worker_app(SERVICE, CLAIM_SUBMITTED.name, ClaimSubmitted, record_submissions, settings)
 inbox = EraInbox(settings.exchange_dir)
-posting = None
 
 
 @app.timer(interval=settings.poll_seconds, on_leader=True)
 async def post_waiting_remittances() -> None:
-    global posting
-    posting = posting or await build_posting(app, settings)
-    for path in inbox.waiting():
-        outcome = await posting.post_file(path.name, await asyncio.to_thread(path.read_text))
-        inbox.archive_file(path, outcome)
-    await posting.rematch_parked()
+    await (await shared_posting(app, settings)).post_inbox(inbox)
 
 
 if __name__ == "__main__":
-    serve_metrics(SERVICE, settings.metrics_base_port, settings.metrics_host)
-    app.main()
+    run_worker(app, SERVICE, settings)
