@@ -8,6 +8,7 @@ from datetime import datetime
 import faust
 
 from services.remittance.adapters.repository import MongoRemittanceStore
+from services.remittance.domain.posting import load_posting_rules
 from services.remittance.handlers import SERVICE, RemittancePosting, RemittanceStore
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
@@ -19,7 +20,7 @@ from shared.streaming import FaustPublisher
 def bootstrap(
     store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime] = utc_now
 ) -> RemittancePosting:
-    return RemittancePosting(store, publisher, clock)
+    return RemittancePosting(store, publisher, load_posting_rules(), clock)
 
 
 async def build_posting(app: faust.App, settings: Settings) -> RemittancePosting:

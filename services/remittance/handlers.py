@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
-from services.remittance.domain.posting import adjustments, claim_status, journal, posting_key
+from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
@@ -41,8 +41,10 @@ class Inbox(Protocol):
 
 
 class RemittancePosting:
-    def __init__(self, store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime]) -> None:
-        self.store, self.publisher, self.clock = store, publisher, clock
+    def __init__(
+        self, store: RemittanceStore, publisher: Publisher, rules: PostingRules, clock: Callable[[], datetime]
+    ) -> None:
+        self.store, self.publisher, self.rules, self.clock = store, publisher, rules, clock
 
     async def record_submissions(self, events: list[ClaimSubmitted]) -> None:
         await self.store.save_expected(events)
@@ -92,13 +94,14 @@ class RemittancePosting:
             HOLDS.labels(SERVICE, "unmatched_claim").inc(len(unmatched))
             await self.store.park_unmatched(trace, unmatched)
         records = [
-            payment_record(trace, claim, expected[claim.patient_control_number], self.clock()) for claim in matched
+            payment_record(trace, claim, expected[claim.patient_control_number], self.rules, self.clock())
+            for claim in matched
         ]
         await self.store.payments.save_and_publish(records, self.publisher)
 
 
 def payment_record(
-    trace: str, claim: ClaimPayment, submitted: dict[str, Any], at: datetime
+    trace: str, claim: ClaimPayment, submitted: dict[str, Any], rules: PostingRules, at: datetime
 ) -> tuple[dict[str, Any], list[Outgoing]]:
     event = PaymentPosted.caused_by(
         submitted["event_id"],
@@ -107,13 +110,13 @@ def payment_record(
         patient_control_number=claim.patient_control_number,
         payer_claim_number=claim.payer_claim_number or "",
         era_trace_number=trace,
-        claim_status=claim_status(claim),
+        claim_status=claim_status(claim, rules),
         status_code=claim.status_code,
         charge_cents=claim.charge_cents,
         paid_cents=claim.paid_cents,
         patient_responsibility_cents=claim.patient_responsibility_cents,
         adjustments=adjustments(claim),
-        journal=journal(claim),
+        journal=journal(claim, rules),
     )
     doc = {
         "_id": posting_key(trace, claim),
