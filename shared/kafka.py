@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from shared.messaging import Outgoing
 from shared.settings import Settings
 from shared.topics import all_topic_names
 
@@ -34,3 +38,19 @@ def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[st
         return missing
     finally:
         admin.close()
+
+
+class ProducerPublisher:
+    """The Publisher port over kafka-python, for processes that are not faust workers (APIs)."""
+
+    def __init__(self, producer: KafkaProducer) -> None:
+        self.producer = producer
+
+    async def publish(self, messages: Sequence[Outgoing]) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.send_and_wait, list(messages))
+
+    def send_and_wait(self, messages: list[Outgoing]) -> None:
+        futures = [self.producer.send(m.topic, key=m.key, value=m.value.encode()) for m in messages]
+        self.producer.flush()
+        for future in futures:
+            future.get(timeout=30)

@@ -8,6 +8,7 @@ EVENTS_CONSUMED = Counter("telebill_events_consumed_total", "Records consumed fr
 DEAD_LETTERS = Counter("telebill_dead_letters_total", "Records sent to a dead-letter topic", ["service", "topic"])
 HANDLER_SECONDS = Histogram("telebill_batch_seconds", "Time to handle one consumed batch", ["service"])
 HOLDS = Counter("telebill_holds_total", "Records held for a person to resolve", ["service", "reason"])
+RESOLVED = Counter("telebill_holds_resolved_total", "Held records a person resolved", ["service"])
 PUBLISH_SECONDS = Histogram("telebill_publish_seconds", "Time to publish a batch of events until acknowledged")
 
 SERVICE_PORT_OFFSET = {"ingest": 0, "eligibility": 1, "coding": 2, "claims": 3, "remittance": 4, "clearinghouse": 5}

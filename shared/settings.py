@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_INGEST_SECRET = "telebill-development-secret"
+DEV_OPS_TOKEN = "telebill-development-ops-token"
 
 
 def default_home() -> Path:
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
     )
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8080
+    ops_token: str = Field(DEV_OPS_TOKEN, description="Bearer token for the services' ops endpoints.")
+    coding_api_port: int = 8081
+    coding_policy_dir: Path | None = Field(None, description="A practice's own payer policies (override shipped).")
     batch_size: int = Field(500, ge=1)
     batch_seconds: float = Field(0.2, gt=0)
     claims_interchange_max_claims: int = Field(200, ge=1)
@@ -51,6 +55,8 @@ class Settings(BaseSettings):
             not self.ingest_secrets or DEV_INGEST_SECRET in self.ingest_secrets.values()
         ):
             raise ValueError("production needs TELEBILL_INGEST_SECRETS with a real secret per source")
+        if self.environment == "production" and self.ops_token == DEV_OPS_TOKEN:
+            raise ValueError("production needs TELEBILL_OPS_TOKEN set to a real token")
         return self
 
     def secret_for(self, source: str) -> str | None:

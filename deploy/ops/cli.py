@@ -70,6 +70,17 @@ def send(files: list[Path], url: str = typer.Option("", help="Ingest API base UR
 
 
 @app.command()
+def code(
+    file: Path,
+    policy_dir: Path | None = typer.Option(None, "--policy-dir", help="A practice's own payer policies."),
+) -> None:
+    """Code one encounter-completed JSON file and print the result as one JSON object."""
+    from services.coding.entrypoints.cli import run
+
+    raise typer.Exit(run(file, policy_dir))
+
+
+@app.command()
 def demo(count: int = typer.Option(300, help="How many synthetic encounters to send.")) -> None:
     """Start everything, push realistic encounters through, and report what happened."""
     from deploy.ops.demo import run_demo

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 class Process:
     name: str
     argv: tuple[str, ...]
-    ready_line: str
+    ready_line: str = ""
+    ready_url: str = ""
 
 
 def pipeline_processes(settings: Settings) -> list[Process]:
@@ -28,23 +29,18 @@ def pipeline_processes(settings: Settings) -> list[Process]:
         Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
         for name in ("eligibility", "coding", "claims", "remittance")
     ]
-    api = (
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "services.ingest.entrypoints.api:create_app",
-        "--host",
-        settings.ingest_host,
-        "--port",
-        str(settings.ingest_port),
-        "--log-level",
-        "warning",
-    )
     return workers + [
         Process("clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"),
-        Process("ingest", api, ""),
+        api_process("ingest", "services.ingest.entrypoints.api:create_app", settings.ingest_host, settings.ingest_port),
+        api_process(
+            "coding-api", "services.coding.entrypoints.api:create_app", settings.ingest_host, settings.coding_api_port
+        ),
     ]
+
+
+def api_process(name: str, factory: str, host: str, port: int) -> Process:
+    argv = (sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host, "--port", str(port))
+    return Process(name, (*argv, "--log-level", "warning"), ready_url=f"http://{host}:{port}/readyz")
 
 
 def run_dir(settings: Settings) -> Path:
@@ -102,18 +98,18 @@ def wait_ready(settings: Settings, process: Process, since: int, timeout: float 
 
 
 def is_ready(settings: Settings, process: Process, since: int) -> bool:
-    if not process.ready_line:
-        return api_answers(settings)
+    if process.ready_url:
+        return answers(process.ready_url)
     with log_path(settings, process.name).open("rb") as log:
         log.seek(since)
         return process.ready_line.encode() in log.read()
 
 
-def api_answers(settings: Settings) -> bool:
+def answers(url: str) -> bool:
     import httpx
 
     try:
-        return httpx.get(f"http://{settings.ingest_host}:{settings.ingest_port}/readyz", timeout=1).status_code == 200
+        return httpx.get(url, timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 

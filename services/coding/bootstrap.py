@@ -1,13 +1,16 @@
-"""Composition root of the coding service."""
+"""Composition root of the coding service: the worker's handler and the ops API's use cases."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import faust
 
 from services.coding.adapters.icd10 import is_billable
+from services.coding.adapters.repository import RECORDS, MongoHoldStore
 from services.coding.domain.engine import IsBillableDiagnosis
-from services.coding.domain.rules import load_rules
-from services.coding.handlers import SERVICE, CodeEncounters, CodingStore
+from services.coding.domain.rules import CodingRules, load_rules
+from services.coding.handlers import SERVICE, CodeEncounters, CodingStore, HoldStore, ListHolds, ResolveHold
 from shared.messaging import Publisher
 from shared.mongo import async_database
 from shared.outbox import OutboxStore
@@ -15,13 +18,42 @@ from shared.settings import Settings
 from shared.streaming import FaustPublisher
 
 
+def rules_for(settings: Settings | None = None) -> CodingRules:
+    """Loaded (and validated) once at start-up: a bad policy file stops the process with its errors."""
+    return load_rules(policy_dir=settings.coding_policy_dir if settings else None)
+
+
 def bootstrap(
-    store: CodingStore, publisher: Publisher, is_billable_dx: IsBillableDiagnosis = is_billable
+    store: CodingStore,
+    publisher: Publisher,
+    is_billable_dx: IsBillableDiagnosis = is_billable,
+    rules: CodingRules | None = None,
 ) -> CodeEncounters:
-    return CodeEncounters(store, publisher, load_rules(), is_billable_dx)
+    return CodeEncounters(store, publisher, rules or rules_for(), is_billable_dx)
+
+
+@dataclass(frozen=True)
+class HoldDesk:
+    """What the ops API needs: list holds and resolve them."""
+
+    list_holds: ListHolds
+    resolve: ResolveHold
+
+
+def hold_desk(
+    store: HoldStore,
+    publisher: Publisher,
+    is_billable_dx: IsBillableDiagnosis = is_billable,
+    rules: CodingRules | None = None,
+) -> HoldDesk:
+    return HoldDesk(ListHolds(store), ResolveHold(store, publisher, rules or rules_for(), is_billable_dx))
 
 
 async def build_worker_handler(app: faust.App, settings: Settings) -> CodeEncounters:
-    store = OutboxStore(async_database(settings, SERVICE)["coded_encounters"])
+    store = OutboxStore(async_database(settings, SERVICE)[RECORDS])
     await store.collection.create_index("status")
-    return bootstrap(store, FaustPublisher(app))
+    return bootstrap(store, FaustPublisher(app), rules=rules_for(settings))
+
+
+def build_hold_desk(settings: Settings, publisher: Publisher) -> HoldDesk:
+    return hold_desk(MongoHoldStore(async_database(settings, SERVICE)), publisher, rules=rules_for(settings))

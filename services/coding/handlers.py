@@ -1,23 +1,37 @@
-"""Coding use cases: code verified encounters, forward coded claims, hold what cannot be coded."""
+"""Coding use cases: code verified encounters, list what is held, resolve a hold by hand."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from services.coding.domain.engine import CodingResult, Hold, IsBillableDiagnosis, code_encounter
+from services.coding.domain.engine import IsBillableDiagnosis, code_encounter
+from services.coding.domain.model import CodingResult, Hold, Line
+from services.coding.domain.resolution import Resolution, resolve
 from services.coding.domain.rules import CodingRules
 from shared.contracts.events import ClaimCoded, CodedLine, CoverageVerified
 from shared.messaging import Outgoing, Publisher
-from shared.metrics import HOLDS
+from shared.metrics import HOLDS, RESOLVED
 from shared.outbox import Record
 from shared.topics import CLAIM_CODED
 
 SERVICE = "coding"
+# Holds a coder cannot clear: coverage belongs to eligibility, self-pay has no payer claim.
+NOT_RESOLVABLE_HERE = {"coverage_not_verified", "self_pay"}
 
 
 class CodingStore(Protocol):
     async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]: ...
+
+
+class HoldStore(Protocol):
+    async def held(self, reason: str | None, limit: int) -> list[dict[str, Any]]: ...
+    async def record(self, key: str) -> dict[str, Any] | None: ...
+    async def resolution(self, key: str) -> dict[str, Any] | None: ...
+    async def save_resolution(self, record: Record, publisher: Publisher) -> bool: ...
+    async def mark_resolved(self, key: str, resolution_id: str) -> None: ...
 
 
 class CodeEncounters:
@@ -37,8 +51,7 @@ class CodeEncounters:
         doc = coding_record(event, result)
         if result.status != "coded":
             return doc, []
-        coded = claim_coded(event, result)
-        return doc, [Outgoing.of(CLAIM_CODED.name, event.correlation_id, coded)]
+        return doc, [Outgoing.of(CLAIM_CODED.name, event.correlation_id, claim_coded(event, result))]
 
     def outcome(self, event: CoverageVerified) -> CodingResult:
         verification = event.verification
@@ -47,8 +60,78 @@ class CodeEncounters:
             return CodingResult("self_pay", None, diagnoses)
         if verification.outcome != "covered":
             hold = Hold("coverage_not_verified", f"coverage {verification.outcome}: {verification.reason}")
-            return CodingResult("held", None, diagnoses, holds=(hold,))
+            return CodingResult.held(diagnoses, hold)
         return code_encounter(event.encounter, self.rules, self.is_billable)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a resolution attempt came to: `status` is resolved, already_resolved, invalid,
+    not_found or not_held; `problems` lists every reason it was refused."""
+
+    status: str
+    key: str
+    problems: tuple[str, ...] = ()
+    resolution: dict[str, Any] | None = None
+
+
+class ResolveHold:
+    def __init__(
+        self, store: HoldStore, publisher: Publisher, rules: CodingRules, is_billable: IsBillableDiagnosis
+    ) -> None:
+        self.store, self.publisher, self.rules, self.is_billable = store, publisher, rules, is_billable
+
+    async def __call__(self, key: str, resolution: Resolution, at: datetime) -> Outcome:
+        record = await self.store.record(key)
+        if record is None:
+            return Outcome("not_found", key, (f"no coding record for {key}",))
+        existing = await self.store.resolution(key)
+        if existing is not None:
+            await self.store.save_resolution((existing, []), self.publisher)  # re-publishes its stored event
+            return Outcome("already_resolved", key, resolution=existing)
+        refused = refusal(record)
+        if refused:
+            return Outcome("not_held", key, refused)
+        event = CoverageVerified.model_validate(record["coverage_verified"])
+        result = resolve(event.encounter, self.rules, self.is_billable, resolution)
+        if isinstance(result, list):
+            return Outcome("invalid", key, tuple(result))
+        doc = resolution_record(key, resolution, result, at)
+        await self.store.save_resolution(
+            (doc, [Outgoing.of(CLAIM_CODED.name, key, claim_coded(event, result))]), self.publisher
+        )
+        await self.store.mark_resolved(key, key)
+        RESOLVED.labels(SERVICE).inc()
+        return Outcome("resolved", key, resolution=doc)
+
+
+def refusal(record: dict[str, Any]) -> tuple[str, ...]:
+    if record["status"] != "held":
+        return (f"{record['_id']} is {record['status']}, not held",)
+    blocking = [h["message"] for h in record["holds"] if h["reason"] in NOT_RESOLVABLE_HERE]
+    return tuple(f"not resolvable by coding: {message}" for message in blocking)
+
+
+class ListHolds:
+    def __init__(self, store: HoldStore) -> None:
+        self.store = store
+
+    async def __call__(self, reason: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return [hold_summary(doc) for doc in await self.store.held(reason, limit)]
+
+
+def hold_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    encounter = doc["coverage_verified"]["encounter"]
+    return {
+        "key": doc["_id"],
+        "encounter_id": encounter["encounter"]["encounter_id"],
+        "date_of_service": encounter["encounter"]["date_of_service"],
+        "modality": encounter["encounter"]["modality"],
+        "payer_id": encounter["coverage"].get("payer_id"),
+        "diagnoses": doc["diagnoses"],
+        "holds": doc["holds"],
+        "held_at": doc.get("held_at"),
+    }
 
 
 def coding_record(event: CoverageVerified, result: CodingResult) -> dict[str, Any]:
@@ -60,11 +143,24 @@ def coding_record(event: CoverageVerified, result: CodingResult) -> dict[str, An
         "diagnoses": list(result.diagnoses),
         "lines": [line_dict(line) for line in result.lines],
         "holds": [{"reason": h.reason, "message": h.message} for h in result.holds],
+        "held_at": event.occurred_at.isoformat() if result.status == "held" else None,
         "coverage_verified": event.model_dump(mode="json"),
     }
 
 
-def line_dict(line: Any) -> dict[str, Any]:
+def resolution_record(key: str, resolution: Resolution, result: CodingResult, at: datetime) -> dict[str, Any]:
+    return {
+        "_id": key,
+        "operator": resolution.operator,
+        "note": resolution.note,
+        "resolved_at": at.isoformat(),
+        "place_of_service": result.place_of_service,
+        "diagnoses": list(result.diagnoses),
+        "lines": [line_dict(line) for line in result.lines],
+    }
+
+
+def line_dict(line: Line) -> dict[str, Any]:
     return {
         "code": line.code,
         "modifiers": list(line.modifiers),

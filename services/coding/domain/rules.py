@@ -1,7 +1,9 @@
-"""Coding rules as data: the E/M level table and payer policies, validated when loaded."""
+"""Coding rules as data: code tables and payer policies, validated when loaded, indexed once."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -13,23 +15,101 @@ from shared.rules import Effective, RuleFileError, Sourced, load_rule_file
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MdmLevel = Literal["straightforward", "low", "moderate", "high"]
+Modality = Literal["audio_video", "audio_only", "store_and_forward", "e_visit", "virtual_check_in", "remote_monitoring"]
+BriefService = Literal["virtual_check_in", "e_visit", "store_and_forward"]
+Device = Literal[
+    "blood_pressure_monitor",
+    "glucometer",
+    "pulse_oximeter",
+    "spirometer",
+    "weight_scale",
+    "thermometer",
+    "stethoscope",
+    "otoscope",
+    "other",
+]
+ProcedureCode = str
+TELEHEALTH_MODIFIERS = {"95", "93", "FQ", "GQ", "GT"}
 
 
-class EmLevel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Row(BaseModel):
+    """A table row: may narrow the table's effective dates and name a more precise source."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    source: str | None = None
+    effective: Effective | None = None
+
+    def in_force(self, on: date) -> bool:
+        return self.effective is None or self.effective.covers(on)
+
+
+class EmLevel(Row):
     code: str = Field(pattern=r"^[0-9]{5}$")
+    family: Literal["office", "telemedicine"]
+    modality: Literal["any", "audio_video", "audio_only"] = "any"
     patient: Literal["new", "established"]
     min_minutes: int = Field(ge=1)
     mdm: MdmLevel
+    min_discussion_minutes: int | None = Field(None, ge=1)
+    office_equivalent: str | None = None
 
 
 class EmTable(Sourced):
     levels: list[EmLevel] = Field(min_length=1)
 
-    def for_patient(self, new_patient: bool) -> list[EmLevel]:
-        kind = "new" if new_patient else "established"
-        return sorted((lvl for lvl in self.levels if lvl.patient == kind), key=lambda lvl: lvl.min_minutes)
+
+class ProlongedRow(Row):
+    code: str = Field(pattern=r"^[0-9A-Z]{5}$")
+    after: str
+    first_unit_minutes: int = Field(ge=1)
+    unit_minutes: int = Field(ge=1)
+
+
+class ProlongedTable(Sourced):
+    rows: list[ProlongedRow] = Field(min_length=1)
+
+
+class BriefCode(Row):
+    code: str = Field(pattern=r"^[0-9A-Z]{5}$")
+    service: BriefService
+    minutes_from: Literal["medical_discussion_minutes", "total_minutes", "none"]
+    min_minutes: int = Field(ge=0)
+    max_minutes: int | None = None
+
+
+class BundlingWindow(Row):
+    service: BriefService
+    days_before: int | None = Field(None, ge=0)
+    days_after: int | None = Field(None, ge=0)
+    hours_after: int | None = Field(None, ge=0)
+
+
+class BriefTable(Sourced):
+    codes: list[BriefCode] = Field(min_length=1)
+    bundling: list[BundlingWindow] = Field(default_factory=list)
+
+
+class OriginatingSite(Sourced):
+    code: str = Field(pattern=r"^[0-9A-Z]{5}$")
+
+
+class DeviceService(Row):
+    device: Device
+    code: str = Field(pattern=r"^[0-9A-Z]{5}$")
+
+
+class PeripheralTable(Sourced):
+    services: list[DeviceService]
+
+
+class CatalogueCode(Row):
+    code: str = Field(pattern=r"^[0-9A-Z]{5}$")
+    kind: str
+
+
+class CodeCatalogue(Sourced):
+    codes: list[CatalogueCode]
 
 
 class PlaceOfService(BaseModel):
@@ -39,25 +119,55 @@ class PlaceOfService(BaseModel):
     elsewhere: str = Field(pattern=r"^[0-9]{2}$")
 
 
+class Demonstration(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    modifier: str
+    patient_states: list[str] = Field(min_length=1)
+
+
 class PayerPolicy(Sourced):
-    payer: str = Field(min_length=1)
-    plan_types: list[str] = Field(default_factory=list)
+    """One payer's telehealth settings. The README's "Payer policies" section documents each field."""
+
+    payer: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    plan_types: list[Literal["medicare", "medicare_advantage", "medicaid", "commercial"]] = Field(default_factory=list)
     payer_ids: list[str] = Field(default_factory=list)
-    video_modifier: str | None = Field(description="'95', or null for payers that do not want it")
-    audio_only_modifier: str
-    rural_clinic_audio_only_modifier: str
+    video_modifier: Literal["95"] | None = Field(description="'95', or null for payers that do not want it")
+    audio_only_modifier: Literal["93"]
+    rural_clinic_audio_only_modifier: Literal["93", "FQ"]
     place_of_service: PlaceOfService
-    audio_only_requires_home: bool
-    audio_only_requires_reason: bool
     non_telehealth_place_of_service: str = Field(pattern=r"^[0-9]{2}$")
+    audio_only_requires_home: bool
+    audio_only_reasons: list[Literal["patient_declined_video", "patient_lacks_video", "technical_failure"]]
+    home_site_windows: list[Effective] | None
+    telemedicine_codes: Literal["adopted", "not_paid"]
+    prolonged_code: Literal["G2212", "99417"]
+    consent_required_for: list[Modality]
+    device_services_paid: list[Device]
+    asynchronous_demonstration: Demonstration | None
+    rural_clinic_telehealth_code: str | None = Field(pattern=r"^[0-9A-Z]{5}$")
+
+    def allows_home_site(self, on: date) -> bool:
+        return self.home_site_windows is None or any(window.covers(on) for window in self.home_site_windows)
 
 
-class CodingRules(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class CodingRules:
+    """Every rule table plus the indexes the engine reads on its hot path."""
 
-    em_table: EmTable
+    em_office: EmTable
+    em_telemedicine: EmTable
+    prolonged: ProlongedTable
+    brief: BriefTable
     rpm_table: RpmTable
-    policies: list[PayerPolicy]
+    originating_site: OriginatingSite
+    peripherals: PeripheralTable
+    catalogue: CodeCatalogue
+    policies: tuple[PayerPolicy, ...]
+    known: dict[str, list[tuple[str, Row | Sourced]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "known", index_known_codes(self))
 
     def policy_for(self, payer_id: str | None, plan_type: str, on: date) -> PayerPolicy | None:
         live = [p for p in self.policies if p.effective.covers(on)]
@@ -65,17 +175,95 @@ class CodingRules(BaseModel):
         by_plan = [p for p in live if plan_type in p.plan_types]
         return (by_id or by_plan or [None])[0]
 
+    def em_levels(self, family: str, modality: str, new_patient: bool, on: date) -> list[EmLevel]:
+        table = self.em_office if family == "office" else self.em_telemedicine
+        patient = "new" if new_patient else "established"
+        rows = [
+            lvl
+            for lvl in table.levels
+            if lvl.patient == patient and lvl.modality in ("any", modality) and lvl.in_force(on)
+        ]
+        return sorted(rows, key=lambda lvl: lvl.min_minutes) if table.effective.covers(on) else []
+
+    def telemedicine_level(self, code: str) -> EmLevel | None:
+        return next((lvl for lvl in self.em_telemedicine.levels if lvl.code == code), None)
+
+    def prolonged_row(self, code: str, after: str, on: date) -> ProlongedRow | None:
+        rows = self.prolonged.rows
+        return next((r for r in rows if r.code == code and r.after == after and r.in_force(on)), None)
+
+    def brief_codes(self, service: str, on: date) -> list[BriefCode]:
+        return [c for c in self.brief.codes if c.service == service and c.in_force(on)]
+
+    def bundling(self, service: str, on: date) -> BundlingWindow | None:
+        return next((w for w in self.brief.bundling if w.service == service and w.in_force(on)), None)
+
+    def device_service(self, device: str, on: date) -> DeviceService | None:
+        return next((s for s in self.peripherals.services if s.device == device and s.in_force(on)), None)
+
+    def kinds_in_force(self, code: str, on: date) -> list[str]:
+        return [kind for kind, row in self.known.get(code, []) if row_in_force(row, on)]
+
+
+def row_in_force(row: Row | Sourced, on: date) -> bool:
+    return row.in_force(on) if isinstance(row, Row) else row.effective.covers(on)
+
+
+def index_known_codes(rules: CodingRules) -> dict[str, list[tuple[str, Row | Sourced]]]:
+    """Every code the rule data can emit or accept, with its kind and the row that says when."""
+    known: dict[str, list[tuple[str, Row | Sourced]]] = defaultdict(list)
+    for level in rules.em_office.levels:
+        known[level.code].append(("em", level))
+    for level in rules.em_telemedicine.levels:
+        known[level.code].append(("telemedicine_em", level))
+    for row in rules.prolonged.rows:
+        known[row.code].append(("prolonged", row))
+    for brief in rules.brief.codes:
+        known[brief.code].append((brief.service, brief))
+    for rpm in rules.rpm_table.codes:
+        known[rpm.code].append(("rpm", rpm))
+    for device in rules.peripherals.services:
+        known[device.code].append(("device", device))
+    for extra in rules.catalogue.codes:
+        known[extra.code].append((extra.kind, extra))
+    known[rules.originating_site.code].append(("originating_site", rules.originating_site))
+    return dict(known)
+
+
+def load_policies(directory: Path) -> list[PayerPolicy]:
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        raise RuleFileError(f"no payer policy files (*.yaml) in {directory}")
+    return [load_rule_file(path, PayerPolicy) for path in files]
+
+
+def merge_policies(shipped: list[PayerPolicy], practice: list[PayerPolicy]) -> tuple[PayerPolicy, ...]:
+    """A practice's file replaces the shipped policy of the same payer name and adds the others."""
+    by_name = {p.payer: p for p in shipped} | {p.payer: p for p in practice}
+    problems = [
+        f"payer policy {p.payer!r} matches no payer_ids and no plan_types"
+        for p in by_name.values()
+        if not p.payer_ids and not p.plan_types
+    ]
+    if problems:
+        raise RuleFileError("; ".join(problems))
+    return tuple(sorted(by_name.values(), key=lambda p: -len(p.payer_ids)))
+
 
 def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> CodingRules:
-    em_table = load_rule_file(rules_dir / "em_office.yaml", EmTable)
-    rpm_table = load_rule_file(rules_dir / "remote_monitoring.yaml", RpmTable)
-    policy_files = sorted((policy_dir or rules_dir / "payers").glob("*.yaml"))
-    if not policy_files:
-        raise RuleFileError(f"no payer policy files in {policy_dir or rules_dir / 'payers'}")
-    policies = [load_rule_file(path, PayerPolicy) for path in policy_files]
+    shipped = load_policies(rules_dir / "payers")
+    practice = load_policies(policy_dir) if policy_dir else []
     return CodingRules(
-        em_table=em_table, rpm_table=rpm_table, policies=sorted(policies, key=lambda p: -len(p.payer_ids))
+        em_office=load_rule_file(rules_dir / "em_office.yaml", EmTable),
+        em_telemedicine=load_rule_file(rules_dir / "em_telemedicine.yaml", EmTable),
+        prolonged=load_rule_file(rules_dir / "prolonged.yaml", ProlongedTable),
+        brief=load_rule_file(rules_dir / "brief_services.yaml", BriefTable),
+        rpm_table=load_rule_file(rules_dir / "remote_monitoring.yaml", RpmTable),
+        originating_site=load_rule_file(rules_dir / "originating_site.yaml", OriginatingSite),
+        peripherals=load_rule_file(rules_dir / "peripherals.yaml", PeripheralTable),
+        catalogue=load_rule_file(rules_dir / "code_catalogue.yaml", CodeCatalogue),
+        policies=merge_policies(shipped, practice),
     )
 
 
-__all__ = ["CodingRules", "EmLevel", "EmTable", "Effective", "PayerPolicy", "load_rules"]
+__all__ = ["CodingRules", "EmLevel", "EmTable", "Effective", "PayerPolicy", "RuleFileError", "load_rules"]

@@ -1,0 +1,30 @@
+"""In-memory coding storage with the Mongo adapters' behaviour, for unit tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.messaging import Publisher
+from shared.outbox import InMemoryOutboxStore, Record
+
+
+class InMemoryHoldStore:
+    def __init__(self, records: InMemoryOutboxStore) -> None:
+        self.records = records
+        self.resolutions = InMemoryOutboxStore()
+
+    async def held(self, reason: str | None, limit: int) -> list[dict[str, Any]]:
+        docs = [doc for doc in self.records.docs.values() if doc["status"] == "held"]
+        return [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])][:limit]
+
+    async def record(self, key: str) -> dict[str, Any] | None:
+        return await self.records.get(key)
+
+    async def resolution(self, key: str) -> dict[str, Any] | None:
+        return await self.resolutions.get(key)
+
+    async def save_resolution(self, record: Record, publisher: Publisher) -> bool:
+        return bool(await self.resolutions.save_and_publish([record], publisher))
+
+    async def mark_resolved(self, key: str, resolution_id: str) -> None:
+        self.records.docs[key] |= {"status": "resolved", "resolution": resolution_id}

@@ -1,0 +1,41 @@
+"""MongoDB storage of the coding service: coded/held records and operators' resolutions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.messaging import Publisher
+from shared.outbox import OutboxStore, Record
+
+RECORDS, RESOLUTIONS = "coded_encounters", "resolutions"
+
+
+class MongoHoldStore:
+    """Held records are read from `coded_encounters`; a resolution is its own outbox record (one per
+    encounter key, first write wins) so a retried resolution re-publishes instead of coding twice."""
+
+    def __init__(self, database: AsyncDatabase) -> None:
+        self.records = OutboxStore(database[RECORDS])
+        self.resolutions = OutboxStore(database[RESOLUTIONS])
+
+    async def held(self, reason: str | None, limit: int) -> list[dict[str, Any]]:
+        cursor = self.records.collection.find({"status": "held"}, {"outbox": 0})
+        docs = [doc async for doc in cursor]
+        matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
+        return sorted(matching, key=lambda doc: doc.get("held_at") or "")[:limit]
+
+    async def record(self, key: str) -> dict[str, Any] | None:
+        return await self.records.get(key)
+
+    async def resolution(self, key: str) -> dict[str, Any] | None:
+        return await self.resolutions.get(key)
+
+    async def save_resolution(self, record: Record, publisher: Publisher) -> bool:
+        return bool(await self.resolutions.save_and_publish([record], publisher))
+
+    async def mark_resolved(self, key: str, resolution_id: str) -> None:
+        await self.records.collection.update_one(
+            {"_id": key}, {"$set": {"status": "resolved", "resolution": resolution_id}}
+        )

@@ -1,0 +1,208 @@
+"""Synchronous telehealth visits (audio-video, audio-only): E/M level, prolonged time, device
+services, the originating-site fee, modifiers and place of service per payer policy."""
+
+from __future__ import annotations
+
+from services.coding.domain.model import Case, CodingResult, Hold, Line
+from services.coding.domain.rules import EmLevel
+
+TIME_RULE, MDM_RULE = "time", "mdm"
+
+
+def code_visit(case: Case) -> CodingResult:
+    place = place_of_service(case)
+    holds = audio_only_holds(case) + home_site_holds(case) + peripheral_holds(case)
+    chosen = choose_level(case)
+    if isinstance(chosen, Hold):
+        holds.append(chosen)
+    if holds:
+        return CodingResult.held(case.diagnoses, *holds, place=place)
+    assert not isinstance(chosen, Hold)
+    main = (
+        rural_clinic_line(case, chosen[0]) if case.rural_clinic and case.policy.rural_clinic_telehealth_code else None
+    )
+    if isinstance(main, Hold):
+        return CodingResult.held(case.diagnoses, main, place=place)
+    # RHC/FQHC flat-rate telehealth code: no E/M level of its own, so no prolonged time either.
+    visit_lines = [main] if main else [em_line(case, *chosen, place), *prolonged_lines(case, *chosen)]
+    lines = [*visit_lines, *device_lines(case), *originating_site_lines(case)]
+    return CodingResult("coded", place, case.diagnoses, lines=tuple(lines))
+
+
+def place_of_service(case: Case) -> str:
+    pos = case.policy.place_of_service
+    return pos.home if case.at_home else pos.elsewhere
+
+
+def visit_modifiers(case: Case) -> tuple[str, ...]:
+    policy = case.policy
+    if case.visit.modality == "audio_video":
+        return (policy.video_modifier,) if policy.video_modifier else ()
+    return (policy.rural_clinic_audio_only_modifier if case.rural_clinic else policy.audio_only_modifier,)
+
+
+def audio_only_holds(case: Case) -> list[Hold]:
+    visit, policy = case.visit, case.policy
+    if visit.modality != "audio_only":
+        return []
+    holds = []
+    if policy.audio_only_requires_home and not case.at_home:
+        holds.append(Hold("audio_only_not_at_home", f"{policy.payer}: audio-only telehealth needs the patient at home"))
+    if policy.audio_only_reasons and visit.audio_only_reason not in policy.audio_only_reasons:
+        given = visit.audio_only_reason or "none documented"
+        holds.append(
+            Hold("audio_only_reason_missing", f"{policy.payer}: audio-only needs why video was not used ({given})")
+        )
+    return holds
+
+
+def home_site_holds(case: Case) -> list[Hold]:
+    if case.at_home and not case.policy.allows_home_site(case.day):
+        return [Hold("home_site_not_allowed", f"{case.policy.payer}: home is not an originating site on {case.day}")]
+    return []
+
+
+def peripheral_holds(case: Case) -> list[Hold]:
+    return [
+        Hold("peripheral_undocumented", f"{p.device} used during the visit but its readings are not documented")
+        for p in case.visit.peripherals or []
+        if not p.documented
+    ]
+
+
+def em_family(case: Case) -> str:
+    return "telemedicine" if case.policy.telemedicine_codes == "adopted" else "office"
+
+
+def choose_level(case: Case) -> tuple[EmLevel, str] | Hold:
+    """The higher level that documented time or MDM supports (CPT lets either select the level)."""
+    visit = case.visit
+    levels = case.rules.em_levels(em_family(case), visit.modality, visit.new_patient, case.day)
+    timed = visit.time_documented and visit.total_minutes is not None
+    by_time = [lvl for lvl in levels if timed and visit.total_minutes >= lvl.min_minutes][-1:]  # type: ignore[operator]
+    by_mdm = [lvl for lvl in levels if lvl.mdm == visit.mdm_level]
+    candidates = [(lvl, TIME_RULE) for lvl in by_time] + [(lvl, MDM_RULE) for lvl in by_mdm]
+    if not candidates:
+        return no_level_hold(case, levels)
+    chosen = max(candidates, key=lambda pair: pair[0].min_minutes)
+    return discussion_hold(case, chosen[0]) or chosen
+
+
+def no_level_hold(case: Case, levels: list[EmLevel]) -> Hold:
+    visit = case.visit
+    if not levels:
+        return Hold("em_level_unsupported", f"no E/M level table in force for {visit.modality} on {case.day}")
+    if not visit.time_documented or visit.total_minutes is None:
+        why = "total time is not documented in the note"
+    else:
+        why = f"{visit.total_minutes} min is below the {levels[0].min_minutes} min threshold of {levels[0].code}"
+    return Hold("em_level_unsupported", f"{why} and no MDM level is documented: a coder must choose the level")
+
+
+def discussion_hold(case: Case, level: EmLevel) -> Hold | None:
+    needed, had = level.min_discussion_minutes, case.visit.medical_discussion_minutes or 0
+    if needed is None or had >= needed:
+        return None
+    return Hold(
+        "audio_only_discussion_too_short",
+        f"{level.code} needs more than {needed - 1} min of medical discussion ({had} documented)",
+    )
+
+
+def em_line(case: Case, level: EmLevel, rule: str, place: str) -> Line:
+    visit = case.visit
+    why = (
+        f"{visit.total_minutes} min documented >= {level.min_minutes} min threshold for {level.code}"
+        if rule == TIME_RULE
+        else f"MDM {visit.mdm_level} supports {level.code}"
+    )
+    table = case.rules.em_office if level.family == "office" else case.rules.em_telemedicine
+    modifiers = visit_modifiers(case)
+    shown = "/".join(modifiers) or "none"
+    setting = (
+        f"POS {place} (patient {visit.patient_location.setting}), modifiers {shown} per the {case.policy.payer} policy"
+    )
+    line = case.line(
+        level.code, f"em-{level.family}-{rule}", level.source or table.source, f"{why}; {setting}", modifiers=modifiers
+    )
+    return line.noted(requested_em_note(case, level)).noted(supporting_devices_note(case))
+
+
+def requested_em_note(case: Case, billed: EmLevel) -> str:
+    notes = []
+    for code in case.visit.requested_codes or []:
+        requested = case.rules.telemedicine_level(code)
+        if code == billed.code:
+            notes.append(f"matches the requested {code}")
+        elif requested and case.policy.telemedicine_codes == "not_paid":
+            notes.append(
+                f"requested {code} replaced by {billed.code}: {case.policy.payer} does not pay CPT telemedicine "
+                f"codes 98000-98015 (office equivalent {requested.office_equivalent})"
+            )
+        elif "em" in case.rules.kinds_in_force(code, case.day) or requested:
+            notes.append(f"requested {code} replaced by {billed.code}: the documentation supports {billed.code}")
+    return "; ".join(notes)
+
+
+def prolonged_lines(case: Case, level: EmLevel, rule: str) -> list[Line]:
+    minutes = case.visit.total_minutes or 0
+    row = case.rules.prolonged_row(case.policy.prolonged_code, level.code, case.day)
+    if rule != TIME_RULE or row is None or minutes < row.first_unit_minutes:
+        return []
+    units = 1 + (minutes - row.first_unit_minutes) // row.unit_minutes
+    why = (
+        f"{minutes} min >= {row.first_unit_minutes} min after {level.code}: {units} unit(s), "
+        f"one more per full {row.unit_minutes} min ({case.policy.payer} uses {row.code})"
+    )
+    source = row.source or case.rules.prolonged.source
+    return [case.line(row.code, "prolonged-time", source, why, modifiers=visit_modifiers(case), units=units)]
+
+
+def paid_device_services(case: Case) -> list[tuple[str, str, str]]:
+    found = []
+    for peripheral in case.visit.peripherals or []:
+        service = case.rules.device_service(peripheral.device, case.day)
+        if service and peripheral.documented and peripheral.device in case.policy.device_services_paid:
+            found.append((peripheral.device, service.code, service.source or case.rules.peripherals.source))
+    return found
+
+
+def device_lines(case: Case) -> list[Line]:
+    return [
+        case.line(
+            code,
+            "device-service",
+            source,
+            f"{device} readings and interpretation documented; {case.policy.payer} pays {code} separately",
+        )
+        for device, code, source in paid_device_services(case)
+    ]
+
+
+def supporting_devices_note(case: Case) -> str:
+    paid = {device for device, _, _ in paid_device_services(case)}
+    supporting = [p.device for p in case.visit.peripherals or [] if p.documented and p.device not in paid]
+    return (
+        f"documented {', '.join(supporting)} readings support this visit (not billed separately)" if supporting else ""
+    )
+
+
+def originating_site_lines(case: Case) -> list[Line]:
+    location, site = case.visit.patient_location, case.rules.originating_site
+    if case.at_home or location.facility_npi != case.encounter.billing_provider.npi:
+        return []
+    why = (
+        f"the patient sat at facility NPI {location.facility_npi}, which is the billing provider: originating-site fee"
+    )
+    return [case.line(site.code, "originating-site-fee", site.source, why)]
+
+
+def rural_clinic_line(case: Case, level: EmLevel) -> Line | Hold:
+    code = case.policy.rural_clinic_telehealth_code or ""
+    if "rural_clinic_telehealth" not in case.rules.kinds_in_force(code, case.day):
+        return Hold("rural_clinic_code_not_in_force", f"{code} for RHC/FQHC telehealth is not in force on {case.day}")
+    source = next(row.source for kind, row in case.rules.known[code] if kind == "rural_clinic_telehealth")
+    why = f"RHC/FQHC distant-site telehealth bills {code} for {case.policy.payer} in place of {level.code}"
+    return case.line(
+        code, "rural-clinic-telehealth", source or case.rules.catalogue.source, why, modifiers=visit_modifiers(case)
+    )

@@ -1,0 +1,204 @@
+"""The coding engine, table-driven: every case names the rule (digest section and rule file) it
+exercises. Digest = ../shared/domain/telehealth-billing-rules.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.unit.coding_cases import ACME, AUDIO, CLINIC, PRACTICE_RULES, RPM, RULES, VIDEO, code, shown
+
+MEDICARE = {"coverage.plan_type": "medicare", "coverage.payer_id": "MCRTX", "coverage.payer_name": "MEDICARE"}
+COMMERCIAL = {"coverage.plan_type": "commercial", "coverage.payer_id": "87726"}
+ESTABLISHED_TIME = {"encounter.time_documented": True, "encounter.mdm_level": None}
+RPM_2025 = {
+    "encounter.date_of_service": "2025-03-31",
+    "encounter.remote_monitoring.period_start": "2025-03-02",
+    "encounter.remote_monitoring.period_end": "2025-03-31",
+}
+FACILITY = {"encounter.patient_location": {"setting": "facility", "state": "NM", "facility_npi": "1456789019"}}
+
+
+def minutes(n: int, **more: Any) -> dict[str, Any]:
+    return {"encounter.total_minutes": n, **ESTABLISHED_TIME, **more}
+
+
+def brief(modality: str, **more: Any) -> dict[str, Any]:
+    return {"encounter.modality": modality, "encounter.total_minutes": None, **more}
+
+
+def rpm(days: int, mins: int, first: bool = False, **more: Any) -> dict[str, Any]:
+    period = "encounter.remote_monitoring."
+    return {
+        f"{period}reading_days": days,
+        f"{period}management_minutes": mins,
+        f"{period}first_episode": first,
+        **more,
+    }
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: str
+    base: str
+    changes: dict[str, Any]
+    status: str = "coded"
+    codes: list[str] = field(default_factory=list)
+    modifiers: tuple[str, ...] | None = None
+    pos: str | None = "unchecked"
+    holds: list[str] = field(default_factory=list)
+    note: str = ""
+    practice: bool = False
+
+
+CASES = [
+    # Modalities, modifiers and place of service (digest; payers/*.yaml)
+    Rule("modifier 95 + POS 10 for audio-video at home [payers/medicare video_modifier]", VIDEO, {}, codes=["99213"], modifiers=("95",), pos="10"),
+    Rule("POS 02 when the patient is at a facility [digest POS]", VIDEO, FACILITY, codes=["99213"], pos="02"),
+    Rule("POS 02 when the patient is elsewhere (not home) [digest POS]", VIDEO, {"encounter.patient_location": {"setting": "other"}}, codes=["99213"], pos="02"),
+    Rule("modifier 93 for audio-only, commercial, home [payers/commercial]", AUDIO, {}, codes=["99213"], modifiers=("93",), pos="10"),
+    Rule("commercial audio-only at a facility is coded, POS 02 [payers/commercial audio_only_requires_home]", AUDIO, FACILITY, codes=["99213"], modifiers=("93",), pos="02"),
+    Rule("Medicare audio-only needs the patient at home [payers/medicare audio_only_requires_home]", AUDIO, {**MEDICARE, **FACILITY}, "held", holds=["audio_only_not_at_home"]),
+    Rule("Medicare audio-only needs why video was not used [payers/medicare audio_only_reasons]", AUDIO, {**MEDICARE, "encounter.audio_only_reason": None}, "held", holds=["audio_only_reason_missing"]),
+    Rule("Medicare audio-only at home with a reason: 93, POS 10 [digest audio only]", AUDIO, MEDICARE, codes=["99213"], modifiers=("93",), pos="10"),
+    Rule("every audio-only problem is named at once [engine holds]", AUDIO, {**MEDICARE, **FACILITY, "encounter.audio_only_reason": None}, "held", holds=["audio_only_not_at_home", "audio_only_reason_missing"]),
+    Rule("FQHC audio-only, Medicare: G2025 with FQ [digest RHC/FQHC; code_catalogue G2025]", AUDIO, {**MEDICARE, "billing_provider.organization_type": "fqhc"}, codes=["G2025"], modifiers=("FQ",), note="in place of 99213"),
+    Rule("RHC audio-video, Medicare 2026: G2025 with 95 [code_catalogue G2025 through 2026-12-31]", VIDEO, {"billing_provider.organization_type": "rural_health_clinic"}, codes=["G2025"], modifiers=("95",)),
+    Rule("RHC telehealth code ends 2026-12-31: 2027 holds [code_catalogue G2025 effective]", VIDEO, {"billing_provider.organization_type": "rural_health_clinic", "encounter.date_of_service": "2027-01-04"}, "held", holds=["rural_clinic_code_not_in_force"]),
+    Rule("FQHC audio-only, commercial: E/M with 93 [payers/commercial rural_clinic_audio_only_modifier]", AUDIO, {"billing_provider.organization_type": "fqhc"}, codes=["99213"], modifiers=("93",)),
+    Rule("a payer that does not want 95 gets no modifier [payer_examples/acme-health video_modifier null]", VIDEO, ACME, codes=["98005"], modifiers=(), practice=True),
+    Rule("Medicare home site only inside the flexibility window (to 2027-12-31) [payers/medicare home_site_windows]", VIDEO, {"encounter.date_of_service": "2028-01-05"}, "held", holds=["home_site_not_allowed"]),
+    Rule("outside the home window a facility originating site still codes [payers/medicare home_site_windows]", VIDEO, {"encounter.date_of_service": "2028-01-05", **FACILITY}, codes=["99213"], pos="02"),
+    Rule("never 95 on asynchronous store-and-forward: G2010, POS 11 [digest GQ/95; brief_services G2010]", VIDEO, brief("store_and_forward"), codes=["G2010"], modifiers=(), pos="11"),
+    Rule("GQ only in the Alaska/Hawaii demonstration [payers/medicare asynchronous_demonstration]", VIDEO, brief("store_and_forward", **{"encounter.patient_location": {"setting": "home", "state": "AK"}}), codes=["G2010"], modifiers=("GQ",)),
+    Rule("no GQ for a payer without the demonstration [payers/commercial asynchronous_demonstration null]", VIDEO, brief("store_and_forward", **COMMERCIAL, **{"encounter.patient_location": {"setting": "home", "state": "HI"}}), codes=["G2010"], modifiers=()),
+    Rule("G2010 bundles with an E/M within 24 hours [brief_services bundling store_and_forward]", VIDEO, brief("store_and_forward", **{"encounter.related_em": {"hours_after": 6}}), "held", holds=["bundled_with_related_em"]),
+    # Office E/M by total time, "met or exceeded" (digest; em_office.yaml)
+    Rule("established 10 min -> 99212 [em_office]", VIDEO, minutes(10), codes=["99212"]),
+    Rule("established 19 min -> 99212 [em_office]", VIDEO, minutes(19), codes=["99212"]),
+    Rule("established 20 min met -> 99213 [em_office]", VIDEO, minutes(20), codes=["99213"], note="20 min documented >= 20 min threshold for 99213"),
+    Rule("established 30 min -> 99214 [em_office]", VIDEO, minutes(30), codes=["99214"]),
+    Rule("established 39 min -> 99214 [em_office]", VIDEO, minutes(39), codes=["99214"]),
+    Rule("established 40 min -> 99215 [em_office]", VIDEO, minutes(40), codes=["99215"]),
+    Rule("new 15 min -> 99202 [em_office]", VIDEO, minutes(15, **{"encounter.new_patient": True}), codes=["99202"]),
+    Rule("new 29 min -> 99202 [em_office]", VIDEO, minutes(29, **{"encounter.new_patient": True}), codes=["99202"]),
+    Rule("new 30 min -> 99203 [em_office]", VIDEO, minutes(30, **{"encounter.new_patient": True}), codes=["99203"]),
+    Rule("new 45 min -> 99204 [em_office]", VIDEO, minutes(45, **{"encounter.new_patient": True}), codes=["99204"]),
+    Rule("new 60 min -> 99205 [em_office]", VIDEO, minutes(60, **{"encounter.new_patient": True}), codes=["99205"]),
+    Rule("new 14 min, no MDM: hold, never a guess [digest below the lowest threshold]", VIDEO, minutes(14, **{"encounter.new_patient": True}), "held", holds=["em_level_unsupported"], note="below the 15 min threshold"),
+    Rule("99211 is never chosen by time: 9 min holds [em_office]", VIDEO, minutes(9), "held", holds=["em_level_unsupported"]),
+    Rule("time not documented and no MDM: hold [digest: a level by time needs time_documented]", VIDEO, {"encounter.time_documented": False}, "held", holds=["em_level_unsupported"], note="not documented"),
+    Rule("time not documented, MDM moderate -> 99214 by MDM [em_office mdm]", VIDEO, {"encounter.time_documented": False, "encounter.mdm_level": "moderate"}, codes=["99214"], note="MDM moderate supports 99214"),
+    Rule("both documented: bill the higher (MDM high over 25 min) [digest either MDM or time]", VIDEO, {"encounter.mdm_level": "high"}, codes=["99215"], note="MDM high"),
+    Rule("both documented: bill the higher (35 min over MDM low) [digest either MDM or time]", VIDEO, minutes(35, **{"encounter.mdm_level": "low"}), codes=["99214"], note="35 min documented"),
+    Rule("new patient MDM straightforward without time -> 99202 [em_office mdm]", VIDEO, {"encounter.new_patient": True, "encounter.time_documented": False, "encounter.mdm_level": "straightforward"}, codes=["99202"]),
+    # Prolonged time (digest; prolonged.yaml)
+    Rule("Medicare 68 min after 99215: no G2212 yet [prolonged G2212 69]", VIDEO, minutes(68), codes=["99215"]),
+    Rule("Medicare 69 min after 99215: G2212 x1 [prolonged G2212 69]", VIDEO, minutes(69), codes=["99215", "G2212"], modifiers=("95",)),
+    Rule("Medicare 84 min after 99215: G2212 x2 [prolonged +15 min]", VIDEO, minutes(84), codes=["99215", "G2212x2"]),
+    Rule("Medicare new 88 min: no G2212 [prolonged G2212 89 after 99205]", VIDEO, minutes(88, **{"encounter.new_patient": True}), codes=["99205"]),
+    Rule("Medicare new 89 min: G2212 x1 [prolonged G2212 89 after 99205]", VIDEO, minutes(89, **{"encounter.new_patient": True}), codes=["99205", "G2212"]),
+    Rule("commercial 55 min after 99215: 99417 x1 [prolonged 99417 55]", AUDIO, minutes(55), codes=["99215", "99417"]),
+    Rule("commercial 54 min: no 99417 [prolonged 99417 55]", AUDIO, minutes(54), codes=["99215"]),
+    Rule("commercial new 105 min: 99417 x3 [prolonged 99417 75 +15]", AUDIO, minutes(105, **{"encounter.new_patient": True}), codes=["99205", "99417x3"]),
+    Rule("prolonged needs a level chosen by time, not MDM [prolonged]", VIDEO, {"encounter.total_minutes": 90, "encounter.time_documented": False, "encounter.mdm_level": "high"}, codes=["99215"]),
+    # CPT 2025 telemedicine codes (digest; em_telemedicine.yaml, telemedicine_codes)
+    Rule("Medicare never 98xxx: requested 98005 becomes 99213, said on the line [payers/medicare telemedicine_codes]", VIDEO, {"encounter.requested_codes": ["98005"]}, codes=["99213"], note="requested 98005 replaced by 99213: medicare does not pay"),
+    Rule("adopting payer, audio-video established 25 min -> 98005 [em_telemedicine]", VIDEO, ACME, codes=["98005"], practice=True),
+    Rule("adopting payer, audio-video new 60 min -> 98003 [em_telemedicine]", VIDEO, {**ACME, **minutes(60, **{"encounter.new_patient": True})}, codes=["98003"], practice=True),
+    Rule("adopting payer, audio-only 22 min with 18 min discussion -> 98013 + 93 [em_telemedicine >10 min]", AUDIO, ACME, codes=["98013"], modifiers=("93",), practice=True),
+    Rule("adopting payer, audio-only with 10 min discussion: hold [em_telemedicine min_discussion_minutes]", AUDIO, {**ACME, "encounter.medical_discussion_minutes": 10}, "held", holds=["audio_only_discussion_too_short"], practice=True),
+    Rule("adopting payer, audio-only new 45 min, 11 min discussion -> 98010 [em_telemedicine]", AUDIO, {**ACME, **minutes(45, **{"encounter.new_patient": True, "encounter.medical_discussion_minutes": 11})}, codes=["98010"], practice=True),
+    Rule("adopting payer, 60 min established -> 98007 + 99417 [prolonged 99417 after 98007]", VIDEO, {**ACME, **minutes(60)}, codes=["98007", "99417"], practice=True),
+    Rule("payer policies have effective dates: 2024 has none [payer effective]", VIDEO, {**ACME, "encounter.date_of_service": "2024-06-03"}, "held", holds=["no_payer_policy"], practice=True),
+    Rule("a requested higher level is replaced and said [engine requested codes]", AUDIO, {"encounter.requested_codes": ["99214"]}, codes=["99213"], note="requested 99214 replaced by 99213"),
+    Rule("a requested code that matches is said [engine requested codes]", AUDIO, {"encounter.requested_codes": ["99213"]}, codes=["99213"], note="matches the requested 99213"),
+    Rule("a requested non-E/M code not billed is said [engine requested codes]", VIDEO, {"encounter.requested_codes": ["99453"]}, codes=["99213"], note="requested 99453 not billed"),
+    # Virtual check-ins (digest 98016 / G2252; brief_services.yaml)
+    Rule("check-in 8 min discussion -> 98016, POS 11, no modifier [brief_services 98016]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 8}), codes=["98016"], modifiers=(), pos="11"),
+    Rule("check-in 15 min discussion -> G2252 [brief_services G2252]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 15}), codes=["G2252"]),
+    Rule("check-in 4 min: below every code, hold [brief_services ranges]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 4}), "held", holds=["minutes_outside_code_ranges"]),
+    Rule("check-in 25 min: above every code, hold [brief_services ranges]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 25}), "held", holds=["minutes_outside_code_ranges"]),
+    Rule("check-in after a related E/M 3 days before: bundled [bundling 7 days]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 8, "encounter.related_em": {"days_before": 3}}), "held", holds=["bundled_with_related_em"], note="3 day(s) before"),
+    Rule("check-in leading to an E/M within 24 h: bundled [bundling 24 hours]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 8, "encounter.related_em": {"hours_after": 12}}), "held", holds=["bundled_with_related_em"]),
+    Rule("related E/M 10 days before is outside the window [bundling 7 days]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 8, "encounter.related_em": {"days_before": 10}}), codes=["98016"]),
+    Rule("check-in for a new patient holds [digest established patient]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 8, "encounter.new_patient": True}), "held", holds=["established_patient_only"]),
+    Rule("check-in without discussion minutes holds [brief_services minutes_from]", VIDEO, brief("virtual_check_in"), "held", holds=["minutes_not_documented"]),
+    Rule("Medicare check-in without consent holds [payers/medicare consent_required_for]", VIDEO, brief("virtual_check_in", **{"encounter.medical_discussion_minutes": 8, "encounter.consent_recorded": False}), "held", holds=["consent_not_recorded"]),
+    # E-visits (digest online digital E/M; brief_services.yaml)
+    Rule("e-visit 7 cumulative min -> 99421 [brief_services 99421]", VIDEO, brief("e_visit", **{"encounter.total_minutes": 7}), codes=["99421"], modifiers=(), pos="11"),
+    Rule("e-visit 15 min -> 99422 [brief_services 99422]", VIDEO, brief("e_visit", **{"encounter.total_minutes": 15}), codes=["99422"]),
+    Rule("e-visit 21 min -> 99423 [brief_services 99423]", VIDEO, brief("e_visit", **{"encounter.total_minutes": 21}), codes=["99423"]),
+    Rule("e-visit 4 min holds [brief_services 99421 5 min]", VIDEO, brief("e_visit", **{"encounter.total_minutes": 4}), "held", holds=["minutes_outside_code_ranges"]),
+    Rule("e-visit with a related E/M 5 days after: bundled [bundling e_visit 7 days]", VIDEO, brief("e_visit", **{"encounter.total_minutes": 15, "encounter.related_em": {"days_after": 5}}), "held", holds=["bundled_with_related_em"]),
+    Rule("e-visit with a related E/M 8 days before: billable [bundling e_visit 7 days]", VIDEO, brief("e_visit", **{"encounter.total_minutes": 15, "encounter.related_em": {"days_before": 8}}), codes=["99422"]),
+    # Remote physiologic monitoring (digest; remote_monitoring.yaml)
+    Rule("RPM 2026 first episode: 99453 + 99454 + 99457 [remote_monitoring]", RPM, {}, codes=["99453", "99454", "99457"], modifiers=(), pos="11"),
+    Rule("RPM 2026 10 reading days: 99445, never with 99454 [remote_monitoring 99445]", RPM, rpm(10, 24), codes=["99445", "99457"]),
+    Rule("RPM 2026 12 min: 99470, never with 99457 [remote_monitoring 99470]", RPM, rpm(19, 12), codes=["99454", "99470"]),
+    Rule("RPM 45 min: 99457 + 99458 x1 [remote_monitoring 99458]", RPM, rpm(19, 45), codes=["99454", "99457", "99458"]),
+    Rule("RPM 65 min: 99457 + 99458 x2 [remote_monitoring 99458 each 20 min]", RPM, rpm(19, 65), codes=["99454", "99457", "99458x2"]),
+    Rule("RPM 2025: 10 days bill no supply (99445 is 2026) [remote_monitoring effective]", RPM, {**rpm(10, 25), **RPM_2025}, codes=["99457"]),
+    Rule("RPM 2025: 15 days and 12 min: nothing billable, hold [remote_monitoring 2025]", RPM, {**rpm(15, 12), **RPM_2025}, "held", holds=["rpm_nothing_billable"]),
+    Rule("RPM 2025 set-up needs 16 days [remote_monitoring 99453 2025]", RPM, {**rpm(16, 0, first=True), **RPM_2025}, codes=["99453", "99454"]),
+    Rule("RPM 2026 set-up with 2+ days [remote_monitoring 99453 2026]", RPM, rpm(3, 0, first=True), codes=["99453", "99445"]),
+    Rule("RPM management needs interactive communication [remote_monitoring 99457]", RPM, rpm(19, 30, **{"encounter.remote_monitoring.interactive_communication": False}), codes=["99454"]),
+    Rule("RPM for a new patient holds [digest established patients]", RPM, {"encounter.new_patient": True}, "held", holds=["established_patient_only"]),
+    # Originating site Q3014 (digest; originating_site.yaml)
+    Rule("Q3014 when the billing provider is the facility where the patient sat [originating_site]", CLINIC, {"billing_provider.npi": "1456789019"}, codes=["99204", "94010", "Q3014"], pos="02"),
+    Rule("no Q3014 for the distant-site practitioner [originating_site]", CLINIC, {}, codes=["99204", "94010"], pos="02"),
+    Rule("never Q3014 with the patient at home [originating_site]", CLINIC, {"encounter.patient_location": {"setting": "home", "facility_npi": "1234567893"}}, codes=["99204", "94010"], pos="10"),
+    # ICD-10-CM (digest; adapters/icd10)
+    Rule("non-billable category E11 holds, naming it [icd10 leaf]", VIDEO, {"encounter.diagnoses": ["E11", "I10"]}, "held", holds=["diagnosis_not_billable"], note="E11"),
+    Rule("unknown code Z99.99 holds [icd10 code set]", VIDEO, {"encounter.diagnoses": ["Z99.99"]}, "held", holds=["diagnosis_not_billable"]),
+    Rule("every bad diagnosis is named [icd10]", VIDEO, {"encounter.diagnoses": ["E11", "J45"]}, "held", holds=["diagnosis_not_billable", "diagnosis_not_billable"]),
+    # Peripherals (digest; peripherals.yaml, device_services_paid)
+    Rule("a device used but not documented holds [digest peripherals]", CLINIC, {"encounter.peripherals": [{"device": "spirometer", "documented": False}]}, "held", holds=["peripheral_undocumented"], note="spirometer"),
+    Rule("documented pulse oximetry supports the E/M for Medicare [peripherals 94760 bundled]", CLINIC, {"encounter.peripherals": [{"device": "pulse_oximeter", "documented": True}]}, codes=["99204"], note="pulse_oximeter readings support"),
+    Rule("a payer that pays pulse oximetry gets 94760 [payer_examples device_services_paid]", CLINIC, {**ACME, "encounter.peripherals": [{"device": "pulse_oximeter", "documented": True}]}, codes=["98002", "94760"], practice=True),
+    # Whole-encounter rules (engine)
+    Rule("self-pay has no payer claim [engine self_pay]", VIDEO, {"coverage": {"plan_type": "self_pay"}}, "held", holds=["self_pay"]),
+    Rule("no policy in force holds [payers effective]", VIDEO, {"encounter.date_of_service": "2024-12-31"}, "held", holds=["no_payer_policy"]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
+def test_rule(case: Rule) -> None:
+    result = code(case.base, case.changes, PRACTICE_RULES if case.practice else RULES)
+    assert result.status == case.status, result.holds
+    assert shown(result) == case.codes
+    assert [hold.reason for hold in result.holds] == case.holds
+    if case.modifiers is not None:
+        assert result.lines[0].modifiers == case.modifiers
+    if case.pos != "unchecked":
+        assert result.place_of_service == case.pos
+    said = " ".join([line.explanation for line in result.lines] + [hold.message for hold in result.holds])
+    assert case.note in said
+    assert all(line.rule and line.source and line.explanation for line in result.lines)
+
+
+def test_the_table_covers_at_least_sixty_cases_each_citing_a_rule() -> None:
+    assert len(CASES) >= 60
+    assert all("[" in case.rule and case.rule.endswith("]") for case in CASES)
+
+
+def test_dates_of_service_of_monitoring_lines_are_the_last_reading_day() -> None:
+    result = code(RPM, {"encounter.date_of_service": "2026-04-02"})
+    assert {line.date_of_service.isoformat() for line in result.lines} == {"2026-03-31"}
+
+
+def test_pointers_are_capped_at_four_primary_first_and_diagnoses_deduplicated() -> None:
+    diagnoses = ["I10", "E11.9", "I10", "J45.40", "Z79.51", "F41.1", "E78.5"]
+    result = code(VIDEO, {"encounter.diagnoses": diagnoses})
+    assert result.diagnoses == ("I10", "E119", "J4540", "Z7951", "F411", "E785")
+    assert result.lines[0].diagnosis_pointers == (1, 2, 3, 4)
+
+
+def test_explanations_carry_the_facts_and_the_rule_source() -> None:
+    line = code(VIDEO).lines[0]
+    assert line.explanation.startswith("25 min documented >= 20 min threshold for 99213")
+    assert line.rule == "em-office-time"
+    assert "CPT E/M guidelines" in line.source
+    assert RULES.em_office.source == line.source
