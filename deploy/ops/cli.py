@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -72,7 +73,7 @@ def send(files: list[Path], url: str = typer.Option("", help="Ingest API base UR
 @app.command()
 def code(
     file: Path,
-    policy_dir: Path | None = typer.Option(None, "--policy-dir", help="A practice's own payer policies."),
+    policy_dir: Annotated[Path | None, typer.Option("--policy-dir", help="A practice's own payer policies.")] = None,
 ) -> None:
     """Code one encounter-completed JSON file and print the result as one JSON object."""
     from services.coding.entrypoints.cli import run

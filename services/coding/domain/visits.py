@@ -159,12 +159,13 @@ def prolonged_lines(case: Case, level: EmLevel, rule: str) -> list[Line]:
 
 
 def paid_device_services(case: Case) -> list[tuple[str, str, str]]:
-    found = []
+    """One line per paid device service, however many times the device is listed."""
+    found: dict[str, tuple[str, str, str]] = {}
     for peripheral in case.visit.peripherals or []:
         service = case.rules.device_service(peripheral.device, case.day)
         if service and peripheral.documented and peripheral.device in case.policy.device_services_paid:
-            found.append((peripheral.device, service.code, service.source or case.rules.peripherals.source))
-    return found
+            found[service.code] = (peripheral.device, service.code, service.source or case.rules.peripherals.source)
+    return list(found.values())
 
 
 def device_lines(case: Case) -> list[Line]:
@@ -181,7 +182,9 @@ def device_lines(case: Case) -> list[Line]:
 
 def supporting_devices_note(case: Case) -> str:
     paid = {device for device, _, _ in paid_device_services(case)}
-    supporting = [p.device for p in case.visit.peripherals or [] if p.documented and p.device not in paid]
+    supporting = list(
+        dict.fromkeys(p.device for p in case.visit.peripherals or [] if p.documented and p.device not in paid)
+    )
     return (
         f"documented {', '.join(supporting)} readings support this visit (not billed separately)" if supporting else ""
     )

@@ -1,0 +1,122 @@
+"""Holds end to end in memory: a held encounter is stored, listed, resolved with explicit codes
+(checked by the engine's own edits) into exactly one `claim-coded`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from services.coding.adapters.icd10 import is_billable
+from services.coding.adapters.memory import InMemoryHoldStore
+from services.coding.bootstrap import bootstrap, hold_desk
+from services.coding.domain.resolution import ManualLine, Resolution, resolve
+from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
+from shared.messaging import RecordingPublisher
+from shared.outbox import InMemoryOutboxStore
+from tests.unit.coding_cases import RULES, VIDEO, encounter
+
+AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def verified(changes: dict[str, Any], outcome: str = "covered") -> CoverageVerified:
+    subject = encounter(VIDEO, changes)
+    verification = Verification(
+        verification_id="v-1", outcome=outcome, method="structural", verified_at=AT, reused=False, plan_year=2026
+    )
+    return CoverageVerified.caused_by(str(subject.event_id), subject.key, encounter=subject, verification=verification)
+
+
+def desk_with(*events: CoverageVerified) -> tuple[Any, RecordingPublisher]:
+    records, publisher = InMemoryOutboxStore(), RecordingPublisher()
+    asyncio.run(bootstrap(records, publisher, rules=RULES)(list(events)))
+    return hold_desk(InMemoryHoldStore(records), publisher, rules=RULES), publisher
+
+
+def resolution(*lines: ManualLine, place: str = "10", diagnoses: tuple[str, ...] | None = None) -> Resolution:
+    return Resolution("coder.kim", "documented 25 min on re-read of the note", place, lines, diagnoses)
+
+
+TIME_HELD = {"encounter.time_documented": False}
+LINE_99213 = ManualLine("99213", ("95",), 1, (1, 2))
+
+
+def test_a_held_encounter_is_listed_with_its_reasons_and_nothing_is_published() -> None:
+    desk, publisher = desk_with(verified(TIME_HELD))
+    holds = asyncio.run(desk.list_holds())
+    assert [h["holds"][0]["reason"] for h in holds] == ["em_level_unsupported"]
+    assert holds[0]["encounter_id"] == "AV-2026-000101" and holds[0]["modality"] == "audio_video"
+    assert asyncio.run(desk.list_holds("diagnosis_not_billable")) == []
+    assert publisher.sent == []
+
+
+def test_resolving_a_hold_emits_one_claim_coded_and_a_retry_emits_the_same_event() -> None:
+    event = verified(TIME_HELD)
+    desk, publisher = desk_with(event)
+    first = asyncio.run(desk.resolve(event.correlation_id, resolution(LINE_99213), AT))
+    again = asyncio.run(desk.resolve(event.correlation_id, resolution(LINE_99213), AT))
+    assert (first.status, again.status) == ("resolved", "already_resolved")
+    sent = [ClaimCoded.model_validate_json(m.value) for m in publisher.on("claim-coded")]
+    assert len({e.event_id for e in sent}) == 1 and len(sent) == 2  # the retry re-publishes the same event
+    line = sent[0].lines[0]
+    assert (line.code, line.rule, line.source) == ("99213", "operator-resolution", "operator coder.kim")
+    assert sent[0].causation_id == event.event_id and sent[0].place_of_service == "10"
+    assert asyncio.run(desk.list_holds()) == []
+
+
+def test_a_resolution_names_every_problem_and_codes_nothing() -> None:
+    event = verified(TIME_HELD)
+    desk, publisher = desk_with(event)
+    bad = resolution(
+        ManualLine("98005", ("93",), 2, (1, 3)),
+        ManualLine("Q3014", (), 1, (1,)),
+        ManualLine("12345", (), 1, (1,)),
+        place="02",
+    )
+    outcome = asyncio.run(desk.resolve(event.correlation_id, bad, AT))
+    assert outcome.status == "invalid"
+    said = " | ".join(outcome.problems)
+    for expected in (
+        "does not pay CPT telemedicine code 98005",
+        "modifier 93 is for audio-only",
+        "pointer 3 is outside diagnoses 1-2",
+        "billed once (units 1), not 2",
+        "12345 is not a code this engine knows",
+        "Q3014 only on a claim billed by the facility",
+        "place of service 02 does not fit",
+    ):
+        assert expected in said
+    assert publisher.sent == []
+
+
+def test_coded_self_pay_and_unknown_records_are_not_resolvable() -> None:
+    coded, self_pay = verified({}), verified({}, outcome="self_pay")
+    desk, _ = desk_with(coded)
+    assert asyncio.run(desk.resolve(coded.correlation_id, resolution(LINE_99213), AT)).status == "not_held"
+    assert asyncio.run(desk.resolve("nobody:none", resolution(LINE_99213), AT)).status == "not_found"
+    desk, _ = desk_with(self_pay)
+    assert asyncio.run(desk.resolve(self_pay.correlation_id, resolution(LINE_99213), AT)).status == "not_held"
+
+
+def test_coverage_holds_belong_to_eligibility_not_to_coders() -> None:
+    event = verified({}, outcome="needs_manual")
+    desk, _ = desk_with(event)
+    outcome = asyncio.run(desk.resolve(event.correlation_id, resolution(LINE_99213), AT))
+    assert outcome.status == "not_held" and "not resolvable by coding" in outcome.problems[0]
+
+
+def test_replacement_diagnoses_are_checked_against_the_code_set() -> None:
+    subject = encounter(VIDEO, TIME_HELD)
+    result = resolve(subject, RULES, is_billable, resolution(LINE_99213, diagnoses=("E11", "I10")))
+    assert result == ["ICD-10-CM E11 is unknown or not a billable (leaf) code"]
+    fixed = resolve(subject, RULES, is_billable, resolution(LINE_99213, diagnoses=("E11.65", "I10")))
+    assert not isinstance(fixed, list) and fixed.diagnoses == ("E1165", "I10")
+
+
+def test_combination_edits_apply_to_manual_lines_too() -> None:
+    subject = encounter(VIDEO, TIME_HELD)
+    lines = (LINE_99213, ManualLine("G2212", ("95",), 1, (1,)), ManualLine("99458", (), 1, (1,)))
+    result = resolve(subject, RULES, is_billable, resolution(*lines))
+    assert isinstance(result, list)
+    assert "99458 needs 99457 on the same claim" in result
+    assert any("G2212 needs its highest-level visit" in problem for problem in result)
