@@ -27,7 +27,8 @@ class CodingStore(Protocol):
 
 
 class HoldStore(Protocol):
-    async def held(self, reason: str | None, limit: int) -> list[dict[str, Any]]: ...
+    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]: ...
+    async def held_one(self, key: str) -> dict[str, Any] | None: ...
     async def record(self, key: str) -> dict[str, Any] | None: ...
     async def resolution(self, key: str) -> dict[str, Any] | None: ...
     async def save_resolution(self, record: Record, publisher: Publisher) -> bool: ...
@@ -116,8 +117,14 @@ class ListHolds:
     def __init__(self, store: HoldStore) -> None:
         self.store = store
 
-    async def __call__(self, reason: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        return [hold_summary(doc) for doc in await self.store.held(reason, limit)]
+    async def __call__(
+        self, reason: str | None = None, limit: int = 100, newest_first: bool = False
+    ) -> list[dict[str, Any]]:
+        return [hold_summary(doc) for doc in await self.store.held(reason, limit, newest_first)]
+
+    async def one(self, key: str) -> dict[str, Any] | None:
+        doc = await self.store.held_one(key)
+        return hold_summary(doc) if doc else None
 
 
 def hold_summary(doc: dict[str, Any]) -> dict[str, Any]:

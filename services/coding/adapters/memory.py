@@ -13,9 +13,14 @@ class InMemoryHoldStore:
         self.records = records
         self.resolutions = InMemoryOutboxStore()
 
-    async def held(self, reason: str | None, limit: int) -> list[dict[str, Any]]:
+    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
         docs = [doc for doc in self.records.docs.values() if doc["status"] == "held"]
-        return [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])][:limit]
+        matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
+        return sorted(matching, key=lambda doc: doc.get("held_at") or "", reverse=newest_first)[:limit]
+
+    async def held_one(self, key: str) -> dict[str, Any] | None:
+        doc = self.records.docs.get(key)
+        return doc if doc and doc["status"] == "held" else None
 
     async def record(self, key: str) -> dict[str, Any] | None:
         return await self.records.get(key)

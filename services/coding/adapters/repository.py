@@ -20,11 +20,15 @@ class MongoHoldStore:
         self.records = OutboxStore(database[RECORDS])
         self.resolutions = OutboxStore(database[RESOLUTIONS])
 
-    async def held(self, reason: str | None, limit: int) -> list[dict[str, Any]]:
+    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
         cursor = self.records.collection.find({"status": "held"}, {"outbox": 0})
         docs = [doc async for doc in cursor]
         matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
-        return sorted(matching, key=lambda doc: doc.get("held_at") or "")[:limit]
+        return sorted(matching, key=lambda doc: doc.get("held_at") or "", reverse=newest_first)[:limit]
+
+    async def held_one(self, key: str) -> dict[str, Any] | None:
+        doc = await self.records.get(key)
+        return doc if doc and doc["status"] == "held" else None
 
     async def record(self, key: str) -> dict[str, Any] | None:
         return await self.records.get(key)

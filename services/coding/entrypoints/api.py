@@ -6,7 +6,7 @@ import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -67,10 +67,22 @@ router = APIRouter(prefix="/v1/holds", dependencies=[Depends(operator_token)])
 
 @router.get("")
 async def list_holds(
-    hold_desk: DeskDep, reason: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    hold_desk: DeskDep,
+    reason: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    order: Literal["oldest", "newest"] = "oldest",
 ) -> dict[str, Any]:
-    holds = await hold_desk.list_holds(reason, limit)
+    """The worklist: oldest first by default, so nothing held waits unseen."""
+    holds = await hold_desk.list_holds(reason, limit, order == "newest")
     return {"count": len(holds), "holds": holds}
+
+
+@router.get("/{key}")
+async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
+    hold = await hold_desk.list_holds.one(key)
+    if hold is None:
+        raise HTTPException(status_code=404, detail=f"{key} is not held")
+    return hold
 
 
 @router.post("/{key}/resolution")
