@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from deploy.ops import processes
 from shared.kafka import ensure_topics
@@ -79,6 +80,24 @@ def code(
     from services.coding.entrypoints.cli import run
 
     raise typer.Exit(run(file, policy_dir))
+
+
+@app.command()
+def holds(
+    reason: Annotated[str | None, typer.Option(help="Only holds with this reason.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, oldest first.")] = 50,
+) -> None:
+    """The coding worklist: encounters held for a coder, with their reasons (from the coding ops API)."""
+    from deploy.ops.client import coding_holds
+
+    listed = coding_holds(get_settings(), reason, limit)
+    table = Table(title=f"{len(listed)} held encounter(s), oldest first")
+    for column in ("key", "date", "modality", "payer", "reasons"):
+        table.add_column(column)
+    for hold in listed:
+        reasons = "; ".join(f"{h['reason']}: {h['message']}" for h in hold["holds"])
+        table.add_row(hold["key"], hold["date_of_service"], hold["modality"], hold["payer_id"] or "-", reasons)
+    console.print(table)
 
 
 @app.command()

@@ -36,3 +36,15 @@ def post_file(path: Path, url: str | None = None) -> tuple[int, Any]:
     data = json.loads(body)
     first = data[0] if isinstance(data, list) and data else data
     return post_body(body, str(first.get("source", "")) if isinstance(first, dict) else "", url)
+
+
+def coding_holds(settings: Settings, reason: str | None, limit: int) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {"limit": limit} | ({"reason": reason} if reason else {})
+    response = httpx.get(
+        f"http://{settings.ingest_host}:{settings.coding_api_port}/v1/holds",
+        params=params,
+        headers={"Authorization": f"Bearer {settings.ops_token}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return list(response.json()["holds"])

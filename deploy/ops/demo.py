@@ -90,5 +90,7 @@ def where_to_look(settings: Settings) -> str:
         f"  837/999/835:     {settings.exchange_dir} (outbound/, inbound/)\n"
         f"  databases:       {settings.mongo_url} ({settings.db_prefix}_eligibility, _coding, _claims, _remittance)\n"
         f"  metrics:         http://127.0.0.1:{settings.metrics_base_port}-{settings.metrics_base_port + 5}/metrics\n"
+        f"  coding holds:    .venv/bin/telebill holds   (API http://127.0.0.1:{settings.coding_api_port}/v1/holds,"
+        " bearer TELEBILL_OPS_TOKEN; POST /v1/holds/{key}/resolution to code one by hand)\n"
         "  status / stop:   .venv/bin/telebill status   |   make down"
     )

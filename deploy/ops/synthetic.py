@@ -23,6 +23,7 @@ MODALITIES = [
     ("remote_monitoring", 12),
     ("e_visit", 4),
     ("virtual_check_in", 4),
+    ("store_and_forward", 2),
 ]
 BILLING = {
     "npi": "1234567893",
@@ -32,6 +33,7 @@ BILLING = {
     "organization_type": "physician_group",
     "address": {"line1": "500 CONGRESS AVE", "city": "AUSTIN", "state": "TX", "postal_code": "787011234"},
 }
+BRIEF = {"e_visit", "virtual_check_in", "store_and_forward"}
 RENDERING = {"npi": "1987654328", "first_name": "ALAN", "last_name": "GRANT", "taxonomy": "207Q00000X"}
 
 
@@ -93,6 +95,14 @@ def visit(rng: random.Random, encounter_id: str, day: date, modality: str) -> di
     if modality == "audio_only":
         body["audio_only_reason"] = rng.choice(["patient_declined_video", "patient_lacks_video", "technical_failure"])
         body["medical_discussion_minutes"] = max(minutes - 4, 1)
+    if modality in BRIEF:
+        body["new_patient"] = False
+        body["total_minutes"] = rng.choice([4, 7, 15, 24])
+        body["medical_discussion_minutes"] = rng.choice([6, 9, 14, 18])
+        if rng.random() < 0.15:
+            body["related_em"] = {"days_before": rng.randint(1, 10)}
+    if rng.random() < 0.1:
+        body["requested_codes"] = [rng.choice(["99213", "99214", "98005", "98013"])]
     if modality == "remote_monitoring":
         body["new_patient"] = False
         body["remote_monitoring"] = {

@@ -14,7 +14,7 @@ from tests.conftest import example
 
 RULES = load_rules()
 PRACTICE_RULES = load_rules(policy_dir=RULES_DIR / "payer_examples")
-ACME = {"coverage.plan_type": "commercial", "coverage.payer_id": "60054"}
+ACME = {"coverage.plan_type": "commercial", "coverage.payer_id": "ACMEH"}
 VIDEO, AUDIO, RPM, CLINIC = (
     "01-medicare-video-home-established.json",
     "02-commercial-audio-only-home.json",

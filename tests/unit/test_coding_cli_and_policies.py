@@ -84,7 +84,7 @@ def test_a_practice_policy_directory_changes_the_coding(tmp_path: Path) -> None:
         json.dumps(
             changed(
                 "01-medicare-video-home-established.json",
-                {"coverage.plan_type": "commercial", "coverage.payer_id": "60054"},
+                {"coverage.plan_type": "commercial", "coverage.payer_id": "ACMEH"},
             )
         )
     )
