@@ -173,7 +173,8 @@ class CodingRules:
         live = [p for p in self.policies if p.effective.covers(on)]
         by_id = [p for p in live if payer_id and payer_id in p.payer_ids]
         by_plan = [p for p in live if plan_type in p.plan_types]
-        return (by_id or by_plan or [None])[0]
+        found = by_id or by_plan
+        return found[0] if found else None
 
     def em_levels(self, family: str, modality: str, new_patient: bool, on: date) -> list[EmLevel]:
         table = self.em_office if family == "office" else self.em_telemedicine
