@@ -86,4 +86,5 @@ class InMemoryOutboxStore:
         return [message for key in ids if key in self.docs for message in self.docs[key]["outbox"]]
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        return self.docs.get(key)
+        doc = self.docs.get(key)
+        return {k: v for k, v in doc.items() if k != "outbox"} if doc else None
