@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     ingest_port: int = 8080
     ops_token: str = Field(DEV_OPS_TOKEN, description="Bearer token for the services' ops endpoints.")
     coding_api_port: int = 8081
+    eligibility_api_port: int = 8082
+    clearinghouse_port: int = 8090
+    eligibility_gateway_url: str = Field(
+        "", description="Real-time 270/271 endpoint; empty = the simulator on clearinghouse_port."
+    )
+    eligibility_gateway_user: str = "telebill"
+    eligibility_gateway_password: str = "telebill-development-password"
+    eligibility_timeout_seconds: float = Field(2.0, gt=0)
+    eligibility_attempts: int = Field(3, ge=1, le=10)
+    eligibility_backoff_seconds: float = Field(0.2, ge=0)
+    eligibility_redrive_seconds: float = Field(2.0, gt=0, description="How often waiting encounters are re-asked.")
+    eligibility_concurrency: int = Field(16, ge=1)
     coding_policy_dir: Path | None = Field(None, description="A practice's own payer policies (override shipped).")
     batch_size: int = Field(500, ge=1)
     batch_seconds: float = Field(0.2, gt=0)
@@ -63,6 +75,10 @@ class Settings(BaseSettings):
         if source in self.ingest_secrets:
             return self.ingest_secrets[source]
         return DEV_INGEST_SECRET if self.environment != "production" else None
+
+    @property
+    def gateway_url(self) -> str:
+        return self.eligibility_gateway_url or f"http://{self.ingest_host}:{self.clearinghouse_port}/x12/270"
 
     def database_name(self, service: str) -> str:
         return f"{self.db_prefix}_{service}"

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 import faust
 
 from services.coding.adapters.icd10 import is_billable
-from services.coding.adapters.repository import RECORDS, MongoHoldStore
+from services.coding.adapters.repository import RECORDS, CodingRecords, MongoHoldStore
 from services.coding.domain.engine import IsBillableDiagnosis
 from services.coding.domain.rules import CodingRules, load_rules
 from services.coding.handlers import SERVICE, CodeEncounters, CodingStore, HoldStore, ListHolds, ResolveHold
 from shared.messaging import Publisher
 from shared.mongo import async_database
-from shared.outbox import OutboxStore
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
 
@@ -50,7 +49,7 @@ def hold_desk(
 
 
 async def build_worker_handler(app: faust.App, settings: Settings) -> CodeEncounters:
-    store = OutboxStore(async_database(settings, SERVICE)[RECORDS])
+    store = CodingRecords(async_database(settings, SERVICE)[RECORDS])
     await store.collection.create_index("status")
     return bootstrap(store, FaustPublisher(app), rules=rules_for(settings))
 

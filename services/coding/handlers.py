@@ -24,6 +24,8 @@ NOT_RESOLVABLE_HERE = {"coverage_not_verified", "self_pay"}
 
 class CodingStore(Protocol):
     async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]: ...
+    async def stored(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def replace(self, key: str, expected_event_id: str, record: Record) -> bool: ...
 
 
 class HoldStore(Protocol):
@@ -43,7 +45,22 @@ class CodeEncounters:
 
     async def __call__(self, events: list[CoverageVerified]) -> None:
         unique = {event.correlation_id: event for event in events}
-        await self.store.save_and_publish([self.record_for(event) for event in unique.values()], self.publisher)
+        records = {key: self.record_for(event) for key, event in unique.items()}
+        inserted = await self.store.save_and_publish(list(records.values()), self.publisher)
+        later = {key: event for key, event in unique.items() if key not in inserted}
+        if later:
+            await self.supersede_coverage_holds(later, records)
+
+    async def supersede_coverage_holds(self, events: dict[str, CoverageVerified], records: dict[str, Record]) -> None:
+        """Eligibility sends a second `coverage-verified` when a payer answers late or ops verify by
+        phone: an encounter held only for its coverage is coded again from that event."""
+        stored = await self.store.stored(list(events))
+        for key, event in events.items():
+            doc = stored.get(key)
+            if doc is None or doc["event_id"] == event.event_id or not only_coverage_held(doc):
+                continue
+            if await self.store.replace(key, doc["event_id"], records[key]):
+                await self.publisher.publish(records[key][1])
 
     def record_for(self, event: CoverageVerified) -> Record:
         result = self.outcome(event)
@@ -104,6 +121,10 @@ class ResolveHold:
         await self.store.mark_resolved(key, key)
         RESOLVED.labels(SERVICE).inc()
         return Outcome("resolved", key, resolution=doc)
+
+
+def only_coverage_held(doc: dict[str, Any]) -> bool:
+    return doc["status"] == "held" and all(h["reason"] == "coverage_not_verified" for h in doc["holds"])
 
 
 def refusal(record: dict[str, Any]) -> tuple[str, ...]:

@@ -13,6 +13,44 @@ from shared.contracts.envelope import Cents, Frozen, NonEmpty, PipelineEvent
 CoverageOutcome = Literal["covered", "not_covered", "needs_manual", "self_pay"]
 
 
+class Benefits(Frozen):
+    """What the payer said about the coverage (271 or a phone call), independent of one visit."""
+
+    active: bool
+    plan_name: str | None = None
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    telehealth_by_place_of_service: dict[str, bool] = Field(
+        default_factory=dict,
+        description='Telehealth benefit per POS, e.g. {"10": true, "02": false}; absent = not stated.',
+    )
+    audio_only_covered: bool | None = None
+    copay_cents: Cents | None = Field(None, description="In-network office/telehealth visit copay.")
+    out_of_network_copay_cents: Cents | None = None
+    coinsurance_percent: str | None = Field(None, description='Decimal percent as text, e.g. "20".')
+    deductible_cents: Cents | None = None
+    deductible_remaining_cents: Cents | None = None
+
+
+class PayerError(Frozen):
+    code: NonEmpty
+    meaning: str
+    follow_up: str | None = None
+
+
+class Evidence(Frozen):
+    """What proves the verification in an appeal. Raw X12 stays in the eligibility database."""
+
+    trace_number: str | None = None
+    interchange_control_number: str | None = None
+    payer_errors: list[PayerError] = Field(default_factory=list)
+    call_reference: str | None = Field(None, description="The payer's reference number for a phone verification.")
+    payer_representative: str | None = None
+    verified_by: str | None = None
+    called_at: datetime | None = None
+    notes: str | None = None
+
+
 class Verification(Frozen):
     """How eligibility established coverage for one encounter, kept as evidence."""
 
@@ -24,6 +62,8 @@ class Verification(Frozen):
     plan_year: int
     reason: str | None = None
     patient_responsibility_cents: Cents | None = None
+    benefits: Benefits | None = None
+    evidence: Evidence | None = None
 
 
 class CoverageVerified(PipelineEvent):

@@ -8,27 +8,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.coding.adapters.icd10 import is_billable
-from services.coding.adapters.memory import InMemoryHoldStore
+from services.coding.adapters.memory import InMemoryCodingRecords, InMemoryHoldStore
 from services.coding.bootstrap import bootstrap, hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution, resolve
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
 from shared.messaging import RecordingPublisher
-from shared.outbox import InMemoryOutboxStore
 from tests.unit.coding_cases import RULES, VIDEO, encounter
 
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
 
-def verified(changes: dict[str, Any], outcome: str = "covered") -> CoverageVerified:
+def verified(changes: dict[str, Any], outcome: str = "covered", method: str = "structural") -> CoverageVerified:
     subject = encounter(VIDEO, changes)
     verification = Verification(
-        verification_id="v-1", outcome=outcome, method="structural", verified_at=AT, reused=False, plan_year=2026
+        verification_id="v-1", outcome=outcome, method=method, verified_at=AT, reused=False, plan_year=2026
     )
     return CoverageVerified.caused_by(str(subject.event_id), subject.key, encounter=subject, verification=verification)
 
 
 def desk_with(*events: CoverageVerified) -> tuple[Any, RecordingPublisher]:
-    records, publisher = InMemoryOutboxStore(), RecordingPublisher()
+    records, publisher = InMemoryCodingRecords(), RecordingPublisher()
     asyncio.run(bootstrap(records, publisher, rules=RULES)(list(events)))
     return hold_desk(InMemoryHoldStore(records), publisher, rules=RULES), publisher
 
@@ -120,3 +119,25 @@ def test_combination_edits_apply_to_manual_lines_too() -> None:
     assert isinstance(result, list)
     assert "99458 needs 99457 on the same claim" in result
     assert any("G2212 needs its highest-level visit" in problem for problem in result)
+
+
+def test_a_later_verification_codes_an_encounter_held_only_for_its_coverage() -> None:
+    waiting, covered = verified({}, outcome="needs_manual"), verified({}, method="phone")
+    records, publisher = InMemoryCodingRecords(), RecordingPublisher()
+    code = bootstrap(records, publisher, rules=RULES)
+    asyncio.run(code([waiting]))
+    asyncio.run(code([covered]))
+    asyncio.run(code([covered]))  # a redelivery re-publishes the same claim-coded
+    sent = [ClaimCoded.model_validate_json(m.value) for m in publisher.on("claim-coded")]
+    assert len({e.event_id for e in sent}) == 1 and sent[0].causation_id == covered.event_id
+    assert records.docs[covered.correlation_id]["status"] == "coded"
+
+
+def test_a_later_verification_does_not_recode_a_coded_or_otherwise_held_encounter() -> None:
+    records, publisher = InMemoryCodingRecords(), RecordingPublisher()
+    code = bootstrap(records, publisher, rules=RULES)
+    asyncio.run(code([verified(TIME_HELD, outcome="needs_manual")]))  # held for coverage only
+    asyncio.run(code([verified(TIME_HELD)]))  # now held for its E/M level: stays held, once
+    asyncio.run(code([verified(TIME_HELD, method="phone")]))
+    assert publisher.on("claim-coded") == []
+    assert [h["reason"] for h in records.docs[verified({}).correlation_id]["holds"]] == ["em_level_unsupported"]

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from shared.messaging import Publisher
 from shared.outbox import InMemoryOutboxStore, Record
+
+
+class InMemoryCodingRecords(InMemoryOutboxStore):
+    async def stored(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {key: self.docs[key] for key in keys if key in self.docs}
+
+    async def replace(self, key: str, expected_event_id: str, record: Record) -> bool:
+        if key not in self.docs or self.docs[key]["event_id"] != expected_event_id:
+            return False
+        doc, outbox = record
+        self.docs[key] = {**doc, "outbox": list(outbox)}
+        return True
 
 
 class InMemoryHoldStore:

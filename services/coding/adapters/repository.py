@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.messaging import Publisher
-from shared.outbox import OutboxStore, Record
+from shared.mongo import find_by_ids
+from shared.outbox import OutboxStore, Record, stored
 
 RECORDS, RESOLUTIONS = "coded_encounters", "resolutions"
+
+
+class CodingRecords(OutboxStore):
+    """Coded/held records; a record held only for coverage may be replaced by a later verification."""
+
+    async def stored(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await find_by_ids(self.collection, keys, {"event_id": 1, "status": 1, "holds": 1})
+
+    async def replace(self, key: str, expected_event_id: str, record: Record) -> bool:
+        doc, outbox = record
+        result = await self.collection.replace_one({"_id": key, "event_id": expected_event_id}, stored(doc, outbox))
+        return result.modified_count == 1
 
 
 class MongoHoldStore:
@@ -17,7 +31,7 @@ class MongoHoldStore:
     encounter key, first write wins) so a retried resolution re-publishes instead of coding twice."""
 
     def __init__(self, database: AsyncDatabase) -> None:
-        self.records = OutboxStore(database[RECORDS])
+        self.records = CodingRecords(database[RECORDS])
         self.resolutions = OutboxStore(database[RESOLUTIONS])
 
     async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:

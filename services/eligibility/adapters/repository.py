@@ -1,44 +1,106 @@
-"""The eligibility service's MongoDB database: encounters (with outbox) and verifications."""
+"""The eligibility service's MongoDB database.
+
+`encounters`: one record per encounter (`_id` = key) with the events it caused (outbox) and, once
+a waiting encounter is resolved, the resolution's event (`resolution_outbox`) and earlier steps.
+`verifications`: one document per coverage (`_id` = payer|member|plan year): the latest
+verification, which later encounters reuse, and every verification with its raw 270/271 as history.
+`waiting`: a small collection of encounters waiting for a payer or a person, scanned by the re-drive.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.eligibility.domain.model import CoverageId
+from services.eligibility.handlers import WAITING, SavedVerification
 from shared.contracts.events import Verification
-from shared.messaging import Publisher
-from shared.mongo import bulk_write_safely, find_by_ids
+from shared.messaging import Outgoing, Publisher
+from shared.mongo import bulk_write_safely, find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record
 
 
 class MongoEligibilityRepository:
-    """`verifications` holds one document per coverage (`_id` = payer|member|plan year): the
-    latest verification, which later encounters reuse, and every earlier one as history."""
-
     def __init__(self, db: AsyncDatabase) -> None:
         self.encounters = OutboxStore(db["encounters"])
         self.verifications = db["verifications"]
+        self.waiting_collection = db["waiting"]
 
     async def ensure_indexes(self) -> None:
         await self.encounters.collection.create_index("status")
+
+    async def known(self, keys: Sequence[str]) -> set[str]:
+        return await self.encounters.known(keys)
 
     async def latest_verifications(self, coverage_keys: set[str]) -> dict[str, Verification]:
         docs = await find_by_ids(self.verifications, sorted(coverage_keys), {"latest": 1})
         return {key: Verification.model_validate(doc["latest"]) for key, doc in docs.items()}
 
-    async def save_verifications(self, verifications: list[tuple[CoverageId, Verification]]) -> None:
-        await bulk_write_safely(self.verifications, [verification_upsert(c, v) for c, v in verifications])
+    async def save_verifications(self, saved: list[SavedVerification]) -> None:
+        await bulk_write_safely(self.verifications, [verification_upsert(s) for s in saved])
 
     async def save_and_publish(self, records: list[Record], publisher: Publisher) -> set[str]:
         return await self.encounters.save_and_publish(records, publisher)
 
+    async def save_waiting(self, docs: list[dict[str, Any]]) -> None:
+        await insert_new(self.waiting_collection, docs)
 
-def verification_upsert(coverage: CoverageId, verification: Verification) -> UpdateOne:
-    stored = verification.model_dump(mode="json")
+    async def waiting(self, kind: str | None, limit: int) -> list[dict[str, Any]]:
+        docs = [doc async for doc in self.waiting_collection.find({} if kind is None else {"kind": kind})]
+        return sorted(docs, key=lambda doc: doc["since"])[:limit]
+
+    async def waiting_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        docs = await self.waiting("payer", 100_000)
+        return sorted((d for d in docs if d["next_at"] <= now), key=lambda d: d["next_at"])[:limit]
+
+    async def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await find_by_ids(self.encounters.collection, keys, {"outbox": 0})
+
+    async def resolve(self, key: str, status: str, verification: Verification, outbox: list[Outgoing]) -> bool:
+        """Compare-and-set from a waiting status: a concurrent resolution wins once, never twice."""
+        current = await self.encounters.collection.find_one({"_id": key}, {"status": 1, "verification": 1})
+        if current is None or current["status"] not in WAITING:
+            return False
+        result = await self.encounters.collection.update_one(
+            {"_id": key, "status": current["status"]},
+            {
+                "$set": {
+                    "status": status,
+                    "verification": verification.model_dump(mode="json"),
+                    "resolution_outbox": [message.model_dump() for message in outbox],
+                },
+                "$push": {"history": current["verification"]},
+            },
+        )
+        return result.modified_count == 1
+
+    async def clear_waiting(self, keys: Sequence[str]) -> None:
+        await asyncio.gather(*(self.waiting_collection.delete_one({"_id": key}) for key in keys))
+
+    async def reschedule(self, key: str, rounds: int, attempts: int, next_at: datetime, error: str) -> None:
+        update = {"$set": {"rounds": rounds, "attempts": attempts, "next_at": next_at, "reason": error}}
+        await self.waiting_collection.update_one({"_id": key}, update)
+
+    async def add_evidence(self, key: str, verification: Verification) -> None:
+        await self.encounters.collection.update_one(
+            {"_id": key}, {"$push": {"evidence": verification.model_dump(mode="json")}}
+        )
+
+    async def coverage(self, coverage_key: str) -> dict[str, Any] | None:
+        return await self.verifications.find_one({"_id": coverage_key})
+
+
+def verification_upsert(saved: SavedVerification) -> UpdateOne:
+    stored = saved.verification.model_dump(mode="json")
+    coverage = saved.coverage
     identity = {"payer_id": coverage.payer_id, "member_id": coverage.member_id, "plan_year": coverage.plan_year}
+    exchange = {"inquiry_x12": saved.inquiry_x12, "response_x12": saved.response_x12}
     return UpdateOne(
         {"_id": coverage.key},
-        {"$set": {**identity, "latest": stored}, "$push": {"history": stored}},
+        {"$set": {**identity, "latest": stored}, "$push": {"history": {**stored, **exchange}}},
         upsert=True,
     )
