@@ -29,13 +29,34 @@ def pipeline_processes(settings: Settings) -> list[Process]:
         Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
         for name in ("eligibility", "coding", "claims", "remittance")
     ]
-    return workers + [
-        Process("clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"),
-        api_process("ingest", "services.ingest.entrypoints.api:create_app", settings.ingest_host, settings.ingest_port),
-        api_process(
-            "coding-api", "services.coding.entrypoints.api:create_app", settings.ingest_host, settings.coding_api_port
-        ),
-    ]
+    realtime = api_process(
+        "clearinghouse-rt",
+        "deploy.clearinghouse.realtime:create_app",
+        settings.ingest_host,
+        settings.clearinghouse_port,
+    )
+    return (
+        [realtime]
+        + workers
+        + [
+            Process("clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"),
+            api_process(
+                "ingest", "services.ingest.entrypoints.api:create_app", settings.ingest_host, settings.ingest_port
+            ),
+            api_process(
+                "coding-api",
+                "services.coding.entrypoints.api:create_app",
+                settings.ingest_host,
+                settings.coding_api_port,
+            ),
+            api_process(
+                "eligibility-api",
+                "services.eligibility.entrypoints.api:create_app",
+                settings.ingest_host,
+                settings.eligibility_api_port,
+            ),
+        ]
+    )
 
 
 def api_process(name: str, factory: str, host: str, port: int) -> Process:

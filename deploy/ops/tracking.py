@@ -22,15 +22,17 @@ QUIET_SECONDS = 3.0
 
 @dataclass
 class Outcome:
-    stage: str  # posted | held_eligibility | held_coding | self_pay | scrub_rejected | in_flight
+    stage: str  # posted | not_covered | held_eligibility | held_coding | self_pay | scrub_rejected | in_flight
     detail: str = ""
     payments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def hold_of(settings: Settings, key: str) -> Outcome | None:
     doc = sync_database(settings, "eligibility")["encounters"].find_one({"_id": key}, {"status": 1, "verification": 1})
-    if doc and doc["status"] == "waiting_manual":
+    if doc and doc["status"] in ("waiting_manual", "waiting_payer"):
         return Outcome("held_eligibility", doc["verification"].get("reason", ""))
+    if doc and doc["verification"].get("outcome") == "not_covered":
+        return Outcome("not_covered", doc["verification"].get("reason", ""))
     doc = sync_database(settings, "coding")["coded_encounters"].find_one({"_id": key}, {"status": 1, "holds": 1})
     if doc and doc["status"] in ("held", "self_pay"):
         reasons = ", ".join(hold["reason"] for hold in doc.get("holds", []))

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from deploy.clearinghouse.eligibility import Roster, answer_270
 from services.claims.adapters.repository import MongoClaimStore
+from services.eligibility.adapters.memory import CallableGateway
 from services.eligibility.adapters.repository import MongoEligibilityRepository
 from services.eligibility.bootstrap import bootstrap
+from services.eligibility.handlers import Asking
 from shared.contracts.encounter import EncounterCompleted
 from shared.messaging import RecordingPublisher
 from shared.mongo import async_database
 from tests.conftest import example
 
 pytestmark = pytest.mark.integration
+ASKING = Asking("LONESTARTH", "SIMCLEARING", "T", attempts=2, backoff_seconds=0.01, concurrency=4, pause_seconds=1)
 
 
 def encounter(encounter_id: str, day: str, member: str) -> EncounterCompleted:
@@ -26,19 +30,52 @@ def encounter(encounter_id: str, day: str, member: str) -> EncounterCompleted:
 
 
 def test_second_encounter_reuses_the_stored_verification_and_a_new_plan_year_does_not(settings, unique) -> None:  # type: ignore[no-untyped-def]
-    async def scenario() -> list[bool]:
+    gateway = CallableGateway(lambda x270: answer_270(x270, Roster.load(), 11))
+    member = f"M{int(unique, 16) % 10000:04d}"  # a synthetic member the simulated payer knows
+
+    async def scenario() -> list[tuple[bool, int]]:
         db = async_database(settings, f"test_{unique}")
         repo = MongoEligibilityRepository(db)
         await repo.ensure_indexes()
-        reused = []
+        seen = []
         for n, day in enumerate(["2026-12-01", "2026-12-20", "2027-01-04"]):
             publisher = RecordingPublisher()
-            await bootstrap(repo, publisher, clock=lambda: datetime.now(UTC))([encounter(f"{unique}-{n}", day, unique)])
-            reused.append('"reused":true' in publisher.sent[0].value)
+            now = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+            service = bootstrap(repo, publisher, gateway, ASKING, clock=lambda now=now: now)
+            await service.verify([encounter(f"{unique}-{n}", day, member)])
+            seen.append(('"reused":true' in publisher.sent[0].value, gateway.asked))
+        coverage = await repo.coverage(f"MCRTX|{member}|2026")
         await db.client.drop_database(db.name)
-        return reused
+        assert (
+            coverage is not None
+            and len(coverage["history"]) == 1
+            and "ST*271" in coverage["history"][0]["response_x12"]
+        )
+        return seen
 
-    assert asyncio.run(scenario()) == [False, True, False]
+    # (reused?, inquiries so far): the second encounter asks nobody; the new plan year asks again
+    assert asyncio.run(scenario()) == [(False, 1), (True, 1), (False, 2)]
+
+
+def test_a_waiting_encounter_is_resolved_once_on_the_real_server(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    gateway = CallableGateway(lambda x270: answer_270(x270, Roster.load(), 12))
+    gateway.down.add("*")
+
+    async def scenario() -> tuple[str, int, int]:
+        db = async_database(settings, f"test_{unique}")
+        repo, publisher, clock = MongoEligibilityRepository(db), RecordingPublisher(), [datetime.now(UTC)]
+        service = bootstrap(repo, publisher, gateway, ASKING, clock=lambda: clock[0])
+        await service.verify([encounter(f"{unique}-w", "2026-03-02", f"M{int(unique, 16) % 10000:04d}")])
+        gateway.down.clear()
+        clock[0] += timedelta(minutes=1)
+        resolved = await service.redrive()
+        again = await service.redrive()
+        status = (await repo.records([f"acme-video:{unique}-w"]))[f"acme-video:{unique}-w"]["status"]
+        waiting = len(await repo.waiting(None, 10))
+        await db.client.drop_database(db.name)
+        return status, resolved + again, waiting
+
+    assert asyncio.run(scenario()) == ("verified", 1, 0)
 
 
 def test_interchange_control_numbers_never_repeat_across_restarts(settings, unique) -> None:  # type: ignore[no-untyped-def]

@@ -176,6 +176,8 @@ def on_dtp(reader: Reader, seg: Segment) -> None:
 
 
 def on_aaa(reader: Reader, seg: Segment) -> None:
+    if not seg.element(3):
+        raise Eligibility271ParseError("AAA03 (reject reason code) is empty", seg.position, "AAA")
     levels = {"20": "payer", "21": "receiver", "22": "subscriber", "23": "dependent"}
     level = "benefit" if reader.benefit is not None else levels.get(reader.level, "payer")
     rejection = Rejection(seg.element(3), seg.element(4), level)
