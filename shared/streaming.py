@@ -174,10 +174,18 @@ def worker_app(
 ) -> faust.App:
     """A faust app with one agent: `topic` in, the service's handler, dead letters out."""
     app = make_app(service, settings)
+    add_agent(app, service, topic, model, build_handler, settings)
+    return app
+
+
+def add_agent(
+    app: faust.App, service: str, topic: str, model: type[BaseModel], build_handler: HandlerFactory, settings: Settings
+) -> None:
+    """Another input topic for the same service (its own agent, the same consumer group)."""
 
     @app.agent(input_topic(app, topic), name=f"{service}-{topic}")
     async def agent(stream: StreamT) -> None:
         handle = await build_handler(app, settings)
         await consume(stream, model, handle, FaustPublisher(app), service, settings)
 
-    return app
+

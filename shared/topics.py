@@ -28,7 +28,7 @@ ENCOUNTER_COMPLETED = Topic("encounter-completed", EncounterCompleted, "ingest",
 COVERAGE_VERIFIED = Topic("coverage-verified", CoverageVerified, "eligibility", ("coding",))
 CLAIM_CODED = Topic("claim-coded", ClaimCoded, "coding", ("claims",))
 CLAIM_SUBMITTED = Topic("claim-submitted", ClaimSubmitted, "claims", ("remittance",))
-PAYMENT_POSTED = Topic("payment-posted", PaymentPosted, "remittance", ())
+PAYMENT_POSTED = Topic("payment-posted", PaymentPosted, "remittance", ("claims", "downstream accounting"))
 
 PIPELINE: tuple[Topic, ...] = (
     ENCOUNTER_COMPLETED,

@@ -1,8 +1,9 @@
-"""Composition root of the claims service."""
+"""Composition root of the claims service: the worker's use cases and the claims API's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -10,17 +11,52 @@ import faust
 
 from services.claims.adapters.exchange import DirectoryExchange
 from services.claims.adapters.repository import MongoClaimStore
+from services.claims.domain.acks import AckCodes
 from services.claims.domain.assemble import ChargeMaster
+from services.claims.domain.scrubber import ScrubEdits, unknown_edits
 from services.claims.domain.x837 import Submitter
-from services.claims.handlers import SERVICE, ClaimStore, Exchange, SubmissionSettings, SubmitClaims
+from services.claims.handlers import (
+    SERVICE,
+    ClaimRules,
+    ClaimStore,
+    CorrectClaim,
+    Exchange,
+    Lifecycle,
+    SubmissionSettings,
+    SubmitClaims,
+    Worklist,
+)
 from shared.contracts.envelope import utc_now
+from shared.icd10 import is_billable
 from shared.messaging import Publisher
 from shared.mongo import async_database
-from shared.rules import load_rule_file
+from shared.rules import RuleFileError, load_rule_file
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
 
-CHARGE_MASTER = Path(__file__).resolve().parent / "rules" / "charge_master.yaml"
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+CHARGE_MASTER = RULES_DIR / "charge_master.yaml"
+
+
+@dataclass(frozen=True)
+class Claims:
+    submit: SubmitClaims
+    lifecycle: Lifecycle
+    correct: CorrectClaim
+    worklist: Worklist
+
+
+def load_claim_rules(is_billable_dx: Callable[[str], bool] = is_billable) -> ClaimRules:
+    edits = load_rule_file(RULES_DIR / "scrub_edits.yaml", ScrubEdits)
+    mismatched = unknown_edits(edits)
+    if mismatched:
+        raise RuleFileError(f"{RULES_DIR / 'scrub_edits.yaml'}: edits and checks differ: {', '.join(mismatched)}")
+    return ClaimRules(
+        charges=load_rule_file(CHARGE_MASTER, ChargeMaster),
+        edits=edits,
+        acks=load_rule_file(RULES_DIR / "ack_codes.yaml", AckCodes),
+        is_billable=is_billable_dx,
+    )
 
 
 def bootstrap(
@@ -29,8 +65,12 @@ def bootstrap(
     publisher: Publisher,
     submitter: SubmissionSettings,
     clock: Callable[[], datetime] = utc_now,
-) -> SubmitClaims:
-    return SubmitClaims(store, exchange, publisher, load_rule_file(CHARGE_MASTER, ChargeMaster), submitter, clock)
+    rules: ClaimRules | None = None,
+) -> Claims:
+    rules = rules or load_claim_rules()
+    submit = SubmitClaims(store, exchange, publisher, rules, submitter, clock)
+    lifecycle = Lifecycle(store, rules.acks, clock)
+    return Claims(submit, lifecycle, CorrectClaim(submit, lifecycle), Worklist(store))
 
 
 def submission_settings(settings: Settings) -> SubmissionSettings:
@@ -46,9 +86,20 @@ def submission_settings(settings: Settings) -> SubmissionSettings:
     )
 
 
-async def build_worker_handler(app: faust.App, settings: Settings) -> SubmitClaims:
+def real_claims(settings: Settings, publisher: Publisher) -> tuple[Claims, MongoClaimStore]:
     store = MongoClaimStore(async_database(settings, SERVICE))
-    await store.ensure_indexes()
-    return bootstrap(
-        store, DirectoryExchange(settings.exchange_dir), FaustPublisher(app), submission_settings(settings)
-    )
+    exchange = DirectoryExchange(settings.exchange_dir)
+    return bootstrap(store, exchange, publisher, submission_settings(settings)), store
+
+
+_worker: Claims | None = None
+
+
+async def build_worker(app: faust.App, settings: Settings) -> Claims:
+    """One set of use cases per worker process, shared by both agents and the inbox timer."""
+    global _worker
+    if _worker is None:
+        claims, store = real_claims(settings, FaustPublisher(app))
+        await store.ensure_indexes()
+        _worker = claims
+    return _worker

@@ -1,20 +1,24 @@
-"""Claims use cases: assemble coded encounters into claims, batch them into 837P interchanges,
-drop them for the clearinghouse and announce `claim-submitted`."""
+"""Claims use cases: assemble and scrub coded encounters, batch the clean ones into 837P
+interchanges for the clearinghouse and announce `claim-submitted`; follow each claim through
+999/277CA acknowledgements and posted payments; file replacement and void claims."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.claims.domain.assemble import ChargeMaster, MissingCharge, assemble
+from services.claims.domain.acks import AckCodes, claim_outcome, describe_999, parse_277ca, parse_999
+from services.claims.domain.assemble import ChargeMaster, Version, assemble, missing_charges
 from services.claims.domain.claim import Claim, Envelope, ServiceLine
+from services.claims.domain.lifecycle import CORRECTABLE, moves_to
+from services.claims.domain.scrubber import ClaimContext, Finding, ScrubEdits, duplicate_key, scrub
 from services.claims.domain.x837 import Submitter, render_837p
-from shared.contracts.events import ClaimCoded, ClaimSubmitted, SubmittedLine
+from shared.contracts.events import ClaimCoded, ClaimSubmitted, PaymentPosted, SubmittedLine
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
-from shared.outbox import InMemoryOutboxStore, OutboxStore
+from shared.outbox import InMemoryOutboxStore, OutboxStore, Record
 from shared.topics import CLAIM_SUBMITTED
 
 SERVICE = "claims"
@@ -27,10 +31,26 @@ class ClaimStore(Protocol):
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None: ...
     async def undropped_interchanges(self) -> list[dict[str, Any]]: ...
     async def mark_dropped(self, control_number: int) -> None: ...
+    async def interchange(self, control_number: int) -> dict[str, Any] | None: ...
+    async def billed(self, keys: Sequence[str]) -> dict[str, str]: ...
+    async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None: ...
+    async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
+    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def transition(
+        self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> None: ...
+    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]: ...
+    async def add_version(self, key: str, record_id: str) -> None: ...
 
 
 class Exchange(Protocol):
     async def drop_outbound(self, file_name: str, content: str) -> None: ...
+
+
+class Inbox(Protocol):
+    def waiting(self) -> list[Any]: ...
+    async def read(self, path: Any) -> str: ...
+    def archive_file(self, path: Any, outcome: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -42,52 +62,105 @@ class SubmissionSettings:
     submitter: Submitter
 
 
+@dataclass(frozen=True)
+class ClaimRules:
+    charges: ChargeMaster
+    edits: ScrubEdits
+    acks: AckCodes
+    is_billable: Callable[[str], bool]
+
+
+@dataclass
+class Prepared:
+    """One claim on its way: the coded event, the assembled claim, and what the scrubber found."""
+
+    record_id: str
+    event: ClaimCoded
+    claim: Claim
+    findings: list[Finding] = field(default_factory=list)
+    replaces: str | None = None  # the record id of the claim a replacement or void supersedes
+
+
+def entry(status: str, at: datetime, note: str) -> dict[str, Any]:
+    return {"status": status, "at": at.isoformat(), "note": note}
+
+
 class SubmitClaims:
     def __init__(
         self,
         store: ClaimStore,
         exchange: Exchange,
         publisher: Publisher,
-        charges: ChargeMaster,
+        rules: ClaimRules,
         submitter: SubmissionSettings,
         clock: Callable[[], datetime],
     ) -> None:
         self.store, self.exchange, self.publisher = store, exchange, publisher
-        self.charges, self.submitter, self.clock = charges, submitter, clock
+        self.rules, self.submitter, self.clock = rules, submitter, clock
 
     async def __call__(self, events: list[ClaimCoded]) -> None:
         await self.redrop_undropped()
         keys = [event.correlation_id for event in events]
         known = await self.store.claims.known(keys)
         fresh = list({e.correlation_id: e for e in events if e.correlation_id not in known}.values())
-        ready, rejected = self.assemble_all(fresh)
-        for start in range(0, len(ready), self.submitter.max_claims):
-            await self.submit_interchange(ready[start : start + self.submitter.max_claims])
-        await self.store.claims.save(rejected)
+        await self.submit([Prepared(e.correlation_id, e, assemble(e, self.rules.charges)) for e in fresh])
         redelivered = await self.store.claims.stored_outbox(sorted(known))
         if redelivered:  # a crash may have come between the drop and the announcement
             await self.publisher.publish(redelivered)
 
-    def assemble_all(self, events: list[ClaimCoded]) -> tuple[list[tuple[ClaimCoded, Claim]], list[Any]]:
-        ready, rejected = [], []
-        for event in events:
-            try:
-                ready.append((event, assemble(event, self.charges)))
-            except MissingCharge as problem:
-                HOLDS.labels(SERVICE, "missing_charge").inc()
-                rejected.append((rejected_record(event, str(problem), self.clock()), []))
-        return ready, rejected
+    async def submit(self, prepared: list[Prepared]) -> list[Prepared]:
+        """Scrub every claim; clean ones go out in interchanges, the others to the worklist."""
+        await self.scrub_all(prepared)
+        clean = [p for p in prepared if not p.findings]
+        for start in range(0, len(clean), self.submitter.max_claims):
+            await self.submit_interchange(clean[start : start + self.submitter.max_claims])
+        rejected = [rejected_record(p, self.clock()) for p in prepared if p.findings]
+        for p in prepared:
+            for finding in p.findings:
+                HOLDS.labels(SERVICE, finding.edit).inc()
+        await self.store.claims.save(rejected)
+        return prepared
 
-    async def submit_interchange(self, batch: Sequence[tuple[ClaimCoded, Claim]]) -> None:
+    async def scrub_all(self, prepared: list[Prepared]) -> None:
+        keys = {p.record_id: line_keys(p) for p in prepared}
+        billed = await self.store.billed([key for lines in keys.values() for key in lines.values()])
+        for p in prepared:
+            elsewhere = {
+                n: billed[key]
+                for n, key in keys[p.record_id].items()
+                if billed.get(key, p.event.correlation_id) != p.event.correlation_id
+            }
+            context = ClaimContext(
+                modality=p.event.encounter.encounter.modality,
+                patient_setting=p.event.encounter.encounter.patient_location.setting,
+                today=self.clock().date(),
+                is_billable=self.rules.is_billable,
+                billed_elsewhere=elsewhere,
+                missing_charges=missing_charges(p.event, self.rules.charges),
+            )
+            p.findings = scrub(p.claim, context, self.rules.edits)
+            if not p.findings:  # a later claim in this batch with the same service is a duplicate
+                billed |= {key: p.event.correlation_id for key in keys[p.record_id].values()}
+
+    async def submit_interchange(self, batch: Sequence[Prepared]) -> None:
         """Persist the interchange before the claims and drop it last: a crash in between is
         repaired by `redrop_undropped`, so a recorded submission always reaches the clearinghouse."""
         envelope = await self.envelope()
-        x12 = render_837p([claim for _, claim in batch], envelope, self.submitter.submitter)
+        x12 = render_837p([p.claim for p in batch], envelope, self.submitter.submitter)
         file_name = f"TB{envelope.interchange_control_number:09d}.837"
         await self.store.save_interchange(
-            envelope.interchange_control_number, file_name, x12, [c.claim_id for _, c in batch]
+            envelope.interchange_control_number, file_name, x12, [p.claim.claim_id for p in batch]
         )
-        records = [submitted_record(event, claim, envelope, file_name, self.clock()) for event, claim in batch]
+        records = [submitted_record(p, envelope, file_name, self.clock()) for p in batch]
+        await self.store.remember(
+            {
+                key: p.event.correlation_id
+                for p in batch
+                if p.claim.frequency_code != "8"
+                for key in line_keys(p).values()
+            },
+            {p.claim.patient_control_number: p.record_id for p in batch},
+        )
         await self.store.claims.save(records)
         await self.exchange.drop_outbound(file_name, x12)
         await self.store.mark_dropped(envelope.interchange_control_number)
@@ -95,13 +168,14 @@ class SubmitClaims:
 
     async def envelope(self) -> Envelope:
         number = await self.store.next_control_number()
+        stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%S")
         return Envelope(
             self.submitter.sender_id,
             self.submitter.receiver_id,
             number,
             number,
             1,
-            self.clock().strftime("%Y-%m-%dT%H:%M:%S"),
+            stamp,
             self.submitter.usage_indicator,
         )
 
@@ -111,37 +185,58 @@ class SubmitClaims:
             await self.store.mark_dropped(interchange["_id"])
 
 
-def history(status: str, at: datetime, note: str) -> list[dict[str, Any]]:
-    return [{"status": status, "at": at.isoformat(), "note": note}]
-
-
-def rejected_record(event: ClaimCoded, problem: str, at: datetime) -> dict[str, Any]:
+def line_keys(p: Prepared) -> dict[int, str]:
+    patient = p.event.encounter.patient.patient_id
     return {
-        "_id": event.correlation_id,
-        "status": "scrub_rejected",
-        "problems": [problem],
-        "history": history("scrub_rejected", at, problem),
-        "claim_coded": event.model_dump(mode="json"),
+        n: duplicate_key(p.claim, patient, line.code, line.date_of_service) for n, line in enumerate(p.claim.lines, 1)
     }
 
 
-def submitted_record(
-    event: ClaimCoded, claim: Claim, envelope: Envelope, file_name: str, at: datetime
-) -> tuple[dict[str, Any], list[Outgoing]]:
-    submitted = claim_submitted(event, claim, envelope, file_name)
+def rejected_record(p: Prepared, at: datetime) -> Record:
+    findings = [f.as_dict() for f in p.findings]
     doc = {
-        "_id": event.correlation_id,
+        "_id": p.record_id,
+        "encounter_key": p.event.correlation_id,
+        "claim_id": p.claim.claim_id,
+        "frequency_code": p.claim.frequency_code,
+        "status": "scrub_rejected",
+        "findings": findings,
+        "problems": [f"{f['edit']}: {f['message']}" for f in findings],
+        "history": [
+            entry("created", at, "assembled"),
+            entry("scrub_rejected", at, "; ".join(f["edit"] for f in findings)),
+        ],
+        "replaces": p.replaces,
+        "claim_coded": p.event.model_dump(mode="json"),
+    }
+    return doc, []
+
+
+def submitted_record(p: Prepared, envelope: Envelope, file_name: str, at: datetime) -> Record:
+    claim = p.claim
+    doc = {
+        "_id": p.record_id,
+        "encounter_key": p.event.correlation_id,
         "claim_id": claim.claim_id,
         "patient_control_number": claim.patient_control_number,
+        "frequency_code": claim.frequency_code,
+        "original_payer_claim_number": claim.original_payer_claim_number,
+        "replaces": p.replaces,
         "status": "submitted",
         "payer_id": claim.payer_id,
         "total_charge_cents": claim.total_charge_cents,
         "interchange_control_number": envelope.interchange_control_number,
         "file_name": file_name,
-        "history": history("created", at, "assembled from claim-coded") + history("submitted", at, file_name),
-        "claim_coded": event.model_dump(mode="json"),
+        "history": [
+            entry("created", at, "assembled"),
+            entry("scrubbed", at, "no edits failed"),
+            entry("submitted", at, file_name),
+        ],
+        "claim_coded": p.event.model_dump(mode="json"),
     }
-    return doc, [Outgoing.of(CLAIM_SUBMITTED.name, event.correlation_id, submitted)]
+    return doc, [
+        Outgoing.of(CLAIM_SUBMITTED.name, p.event.correlation_id, claim_submitted(p.event, claim, envelope, file_name))
+    ]
 
 
 def claim_submitted(event: ClaimCoded, claim: Claim, envelope: Envelope, file_name: str) -> ClaimSubmitted:
@@ -173,3 +268,155 @@ def submitted_line(number: int, line: ServiceLine) -> SubmittedLine:
         charge_cents=line.charge_cents,
         date_of_service=line.date_of_service,
     )
+
+
+class Lifecycle:
+    """Moves claims along their statuses from acknowledgements and payments, keeping every step."""
+
+    def __init__(self, store: ClaimStore, codes: AckCodes, clock: Callable[[], datetime]) -> None:
+        self.store, self.codes, self.clock = store, codes, clock
+
+    async def move(self, record_id: str, status: str, note: str, **extra: Any) -> bool:
+        current = (await self.store.records([record_id])).get(record_id)
+        if current is None:
+            return False
+        applies = moves_to(current["status"], status)
+        await self.store.transition(
+            record_id, status if applies else None, entry(status, self.clock(), note) | {"applied": applies}, extra
+        )
+        return applies
+
+    async def post_inbox(self, inbox: Inbox) -> None:
+        for path in inbox.waiting():
+            inbox.archive_file(path, await self.read_ack(path.name, await inbox.read(path)))
+
+    async def read_ack(self, name: str, text: str) -> str:
+        try:
+            matched = await (self.apply_999(text) if name.endswith(".999") else self.apply_277ca(text))
+        except ValueError:  # AckParseError and X12SyntaxError: the file waits in `unreadable/`
+            return "unreadable"
+        return "processed" if matched else "unmatched"
+
+    async def apply_999(self, text: str) -> int:
+        matched = 0
+        for group in parse_999(text):
+            interchange = (
+                await self.store.interchange(int(group.control_number)) if group.control_number.isdigit() else None
+            )
+            if interchange is None:
+                continue
+            records = await self.store.records_for_pcns(interchange["claim_ids"])
+            for transaction in group.transactions:
+                accepted = transaction.status in self.codes.accepted_transaction_codes
+                note = "999 accepted" if accepted else f"999 rejected: {describe_999(transaction, self.codes)}"
+                for record_id in records.values():
+                    matched += 1
+                    await (self.note(record_id, note) if accepted else self.move(record_id, "rejected", note))
+        return matched
+
+    async def note(self, record_id: str, note: str) -> None:
+        await self.store.transition(record_id, None, entry("acknowledged", self.clock(), note), {})
+
+    async def apply_277ca(self, text: str) -> int:
+        acks = parse_277ca(text)
+        records = await self.store.records_for_pcns([ack.patient_control_number for ack in acks])
+        for ack in acks:
+            record_id = records.get(ack.patient_control_number)
+            if record_id:
+                outcome, note = claim_outcome(ack, self.codes)
+                extra = {"payer_claim_number": ack.payer_claim_number} if ack.payer_claim_number else {}
+                await self.move(record_id, outcome, note, **extra)
+        return sum(1 for ack in acks if ack.patient_control_number in records)
+
+    async def record_payments(self, events: list[PaymentPosted]) -> None:
+        records = await self.store.records_for_pcns([event.claim_id for event in events])
+        for event in events:
+            record_id = records.get(event.claim_id)
+            if record_id:
+                paid, charged = event.paid_cents / 100, event.charge_cents / 100
+                note = f"835 trace {event.era_trace_number}: {event.claim_status}, paid {paid:.2f} of {charged:.2f}"
+                await self.move(record_id, event.claim_status, note, payer_claim_number=event.payer_claim_number)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A replacement (frequency 7) or void (frequency 8) asked for by a person."""
+
+    kind: str  # replacement | void
+    operator: str
+    reason: str
+    lines: list[dict[str, Any]] | None = None
+    diagnoses: list[str] | None = None
+    prior_authorization: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrectionResult:
+    status: str  # submitted | scrub_rejected | not_found | not_correctable
+    record_id: str = ""
+    problems: tuple[str, ...] = ()
+
+
+class CorrectClaim:
+    def __init__(self, submit: SubmitClaims, lifecycle: Lifecycle) -> None:
+        self.submit, self.lifecycle = submit, lifecycle
+
+    async def __call__(self, key: str, correction: Correction) -> CorrectionResult:
+        store = self.submit.store
+        original = (await store.records([key])).get(key)
+        if original is None:
+            return CorrectionResult("not_found", problems=(f"no claim for {key}",))
+        current_id = original.get("current", key)
+        current = (await store.records([current_id])).get(current_id, original)
+        refused = correction_refusal(current)
+        if refused:
+            return CorrectionResult("not_correctable", problems=(refused,))
+        frequency = "7" if correction.kind == "replacement" else "8"
+        record_id = f"{key}~{frequency}~{len(original.get('versions', [])) + 1}"
+        event = corrected_event(ClaimCoded.model_validate(current["claim_coded"]), correction)
+        version = Version(record_id, frequency, current["payer_claim_number"], correction.prior_authorization)
+        [done] = await self.submit.submit(
+            [Prepared(record_id, event, assemble(event, self.submit.rules.charges, version), replaces=current_id)]
+        )
+        if done.findings:
+            return CorrectionResult("scrub_rejected", record_id, tuple(f"{f.edit}: {f.message}" for f in done.findings))
+        new_status = "corrected" if frequency == "7" else "voided"
+        await self.lifecycle.move(
+            current_id, new_status, f"{correction.kind} {record_id} by {correction.operator}: {correction.reason}"
+        )
+        await store.add_version(key, record_id)
+        return CorrectionResult("submitted", record_id)
+
+
+def correction_refusal(current: dict[str, Any]) -> str:
+    if current["status"] not in CORRECTABLE:
+        status = current["status"]
+        return f"claim is {status}: only a claim the payer has (accepted, paid, denied…) can be replaced or voided"
+    if not current.get("payer_claim_number"):
+        return "no payer claim number yet (it comes with the 277CA or the 835): cannot reference the original"
+    return ""
+
+
+def corrected_event(event: ClaimCoded, correction: Correction) -> ClaimCoded:
+    changes: dict[str, Any] = {}
+    if correction.lines is not None:
+        changes["lines"] = [
+            line
+            | {
+                "rule": "operator-correction",
+                "source": f"operator {correction.operator}",
+                "explanation": correction.reason,
+            }
+            for line in correction.lines
+        ]
+    if correction.diagnoses is not None:
+        changes["diagnoses"] = correction.diagnoses
+    return ClaimCoded.model_validate(event.model_dump(mode="json") | changes) if changes else event
+
+
+class Worklist:
+    def __init__(self, store: ClaimStore) -> None:
+        self.store = store
+
+    async def __call__(self, status: str = "scrub_rejected", limit: int = 100) -> list[dict[str, Any]]:
+        return await self.store.worklist(status, limit)

@@ -1,7 +1,8 @@
-"""In-memory claims store and exchange, for unit tests."""
+"""In-memory claims store, exchange and inbox, for unit tests."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from shared.outbox import InMemoryOutboxStore
@@ -11,6 +12,8 @@ class InMemoryClaimStore:
     def __init__(self) -> None:
         self.claims = InMemoryOutboxStore()
         self.interchanges: dict[int, dict[str, Any]] = {}
+        self.billed_lines: dict[str, str] = {}
+        self.pcns: dict[str, str] = {}
         self.counter = 0
 
     async def next_control_number(self) -> int:
@@ -28,6 +31,38 @@ class InMemoryClaimStore:
 
     async def mark_dropped(self, control_number: int) -> None:
         self.interchanges[control_number]["dropped"] = True
+
+    async def interchange(self, control_number: int) -> dict[str, Any] | None:
+        return self.interchanges.get(control_number)
+
+    async def billed(self, keys: Sequence[str]) -> dict[str, str]:
+        return {key: self.billed_lines[key] for key in keys if key in self.billed_lines}
+
+    async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None:
+        for key, value in billed.items():
+            self.billed_lines.setdefault(key, value)
+        for key, value in pcns.items():
+            self.pcns.setdefault(key, value)
+
+    async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]:
+        return {pcn: self.pcns[pcn] for pcn in pcns if pcn in self.pcns}
+
+    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {i: doc for i in ids if (doc := await self.claims.get(i)) is not None}
+
+    async def transition(
+        self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> None:
+        doc = self.claims.docs[record_id]
+        doc |= extra | ({"status": status} if status else {})
+        doc["history"] = [*doc.get("history", []), entry]
+
+    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
+        return [await self.claims.get(k) or {} for k, d in self.claims.docs.items() if d["status"] == status][:limit]
+
+    async def add_version(self, key: str, record_id: str) -> None:
+        doc = self.claims.docs[key]
+        doc |= {"current": record_id, "versions": [*doc.get("versions", []), record_id]}
 
 
 class InMemoryExchange:

@@ -1,14 +1,18 @@
-"""The claims service's MongoDB database: claims (with outbox), interchanges, control numbers."""
+"""The claims service's MongoDB database: claims (with outbox and history; one document per claim
+version: the original `_id` = encounter key, replacements/voids `key~7~n` / `key~8~n`),
+interchanges (by control number), `pcns` (patient control number → claim document, for 277CA
+and 835 matching) and `billed_lines` (payer|patient|date|code → encounter, for duplicate edits)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import find_by_ids
+from shared.mongo import find_by_ids, insert_new
 from shared.outbox import OutboxStore
 
 
@@ -17,6 +21,8 @@ class MongoClaimStore:
         self.claims = OutboxStore(db["claims"])
         self.interchanges = db["interchanges"]
         self.drops_pending = db["drops_pending"]  # tiny on purpose: scanned before every batch
+        self.pcns = db["pcns"]
+        self.billed_lines = db["billed_lines"]
 
     async def ensure_indexes(self) -> None:
         await self.claims.collection.create_index("status")
@@ -49,3 +55,35 @@ class MongoClaimStore:
     async def mark_dropped(self, control_number: int) -> None:
         await self.interchanges.update_one({"_id": control_number}, {"$set": {"dropped": True}})
         await self.drops_pending.delete_one({"_id": control_number})
+
+    async def interchange(self, control_number: int) -> dict[str, Any] | None:
+        return await self.interchanges.find_one({"_id": control_number}, {"x12": 0})
+
+    async def billed(self, keys: Sequence[str]) -> dict[str, str]:
+        return {key: doc["encounter"] for key, doc in (await find_by_ids(self.billed_lines, keys)).items()}
+
+    async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None:
+        await insert_new(self.billed_lines, [{"_id": key, "encounter": value} for key, value in billed.items()])
+        await insert_new(self.pcns, [{"_id": pcn, "record": record} for pcn, record in pcns.items()])
+
+    async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]:
+        return {pcn: doc["record"] for pcn, doc in (await find_by_ids(self.pcns, pcns)).items()}
+
+    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return await find_by_ids(self.claims.collection, ids, {"outbox": 0})
+
+    async def transition(
+        self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> None:
+        changes = extra | ({"status": status} if status else {})
+        update: dict[str, Any] = {"$push": {"history": entry}} | ({"$set": changes} if changes else {})
+        await self.claims.collection.update_one({"_id": record_id}, update)
+
+    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
+        cursor = self.claims.collection.find({"status": status}, {"outbox": 0, "claim_coded": 0}).limit(limit)
+        return [doc async for doc in cursor]
+
+    async def add_version(self, key: str, record_id: str) -> None:
+        await self.claims.collection.update_one(
+            {"_id": key}, {"$set": {"current": record_id}, "$push": {"versions": record_id}}
+        )

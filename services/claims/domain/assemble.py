@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,8 +30,15 @@ class ChargeMaster(Sourced):
         return next((charge.cents for charge in self.charges if charge.code == code), None)
 
 
-class MissingCharge(ValueError):
-    """A coded line whose code has no price in the charge master."""
+@dataclass(frozen=True)
+class Version:
+    """Which claim of an encounter this is: the original (frequency 1), a replacement (7) or a
+    void (8) naming the payer's claim number of the claim it replaces."""
+
+    record_id: str  # the claims service's document id; the PCN is derived from it
+    frequency_code: str = "1"
+    original_payer_claim_number: str | None = None
+    prior_authorization: str | None = None
 
 
 def patient_control_number(correlation_id: str) -> str:
@@ -61,12 +69,19 @@ def subscriber_person(event: ClaimCoded) -> Person:
     )
 
 
+def missing_charges(event: ClaimCoded, charges: ChargeMaster) -> tuple[tuple[int, str, date], ...]:
+    """Lines whose code has no price on its date: the scrubber's CLM-CHARGE edit reports them."""
+    return tuple(
+        (n, line.code, line.date_of_service)
+        for n, line in enumerate(event.lines, 1)
+        if charges.price(line.code, line.date_of_service) is None
+    )
+
+
 def service_lines(event: ClaimCoded, charges: ChargeMaster) -> tuple[ServiceLine, ...]:
     lines = []
     for line in event.lines:
-        price = charges.price(line.code, line.date_of_service)
-        if price is None:
-            raise MissingCharge(f"no charge for {line.code} on {line.date_of_service} in the charge master")
+        price = charges.price(line.code, line.date_of_service) or 0
         lines.append(
             ServiceLine(
                 line.code,
@@ -81,13 +96,14 @@ def service_lines(event: ClaimCoded, charges: ChargeMaster) -> tuple[ServiceLine
     return tuple(lines)
 
 
-def assemble(event: ClaimCoded, charges: ChargeMaster) -> Claim:
-    enc, pcn = event.encounter, patient_control_number(event.correlation_id)
+def assemble(event: ClaimCoded, charges: ChargeMaster, version: Version | None = None) -> Claim:
+    version = version or Version(event.correlation_id)
+    enc, pcn = event.encounter, patient_control_number(version.record_id)
     billing, rendering = enc.billing_provider, enc.rendering_provider
     return Claim(
         claim_id=pcn,
         patient_control_number=pcn,
-        frequency_code="1",
+        frequency_code=version.frequency_code,
         payer_id=enc.coverage.payer_id or "",
         payer_name=enc.coverage.payer_name or enc.coverage.payer_id or "",
         plan_type=enc.coverage.plan_type,
@@ -105,4 +121,7 @@ def assemble(event: ClaimCoded, charges: ChargeMaster) -> Claim:
         place_of_service=event.place_of_service,
         diagnoses=tuple(event.diagnoses),
         lines=service_lines(event, charges),
+        service_facility_npi=None,
+        original_payer_claim_number=version.original_payer_claim_number,
+        prior_authorization=version.prior_authorization,
     )

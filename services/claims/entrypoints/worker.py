@@ -1,14 +1,40 @@
-"""`claim-coded` → assemble, batch into 837P, drop for the clearinghouse → `claim-submitted`."""
+"""`claim-coded` → scrubbed 837P claims → `claim-submitted`; 999/277CA files and `payment-posted`
+move each claim along its lifecycle."""
 
-from services.claims.bootstrap import build_worker_handler
+import logging
+
+import faust
+
+from services.claims.adapters.exchange import AckInbox
+from services.claims.bootstrap import build_worker
 from services.claims.handlers import SERVICE
-from shared.contracts.events import ClaimCoded
-from shared.settings import get_settings
-from shared.streaming import run_worker, worker_app
-from shared.topics import CLAIM_CODED
+from shared.contracts.events import ClaimCoded, PaymentPosted
+from shared.settings import Settings, get_settings
+from shared.streaming import BatchHandler, add_agent, run_worker, worker_app
+from shared.topics import CLAIM_CODED, PAYMENT_POSTED
+
+
+async def submit(app: faust.App, settings: Settings) -> BatchHandler:
+    return (await build_worker(app, settings)).submit
+
+
+async def record_payments(app: faust.App, settings: Settings) -> BatchHandler:
+    return (await build_worker(app, settings)).lifecycle.record_payments
+
 
 settings = get_settings()
-app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, build_worker_handler, settings)
+app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, submit, settings)
+add_agent(app, SERVICE, PAYMENT_POSTED.name, PaymentPosted, record_payments, settings)
+inbox = AckInbox(settings.exchange_dir)
+
+
+@app.timer(interval=settings.poll_seconds, on_leader=True)
+async def read_acknowledgements() -> None:
+    try:
+        await (await build_worker(app, settings)).lifecycle.post_inbox(inbox)
+    except Exception:  # the files stay in the inbox and are read on the next tick
+        logging.getLogger(SERVICE).exception("reading acknowledgements failed")
+
 
 if __name__ == "__main__":
     run_worker(app, SERVICE, settings)

@@ -1,13 +1,5 @@
-"""ICD-10-CM code set adapter over the `simple-icd-10-cm` package (the CMS code set, bundled)."""
+"""ICD-10-CM adapter of the coding service: the shared code set."""
 
-from __future__ import annotations
+from shared.icd10 import is_billable
 
-from functools import lru_cache
-
-import simple_icd_10_cm as icd
-
-
-@lru_cache(maxsize=65536)
-def is_billable(code: str) -> bool:
-    """Known to the code set and a leaf: only leaf codes may be reported on a claim."""
-    return bool(icd.is_valid_item(code) and icd.is_leaf(code))
+__all__ = ["is_billable"]
