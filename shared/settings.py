@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     ops_token: str = Field(DEV_OPS_TOKEN, description="Bearer token for the services' ops endpoints.")
     coding_api_port: int = 8081
     eligibility_api_port: int = 8082
+    claims_api_port: int = 8083
     clearinghouse_port: int = 8090
     eligibility_gateway_url: str = Field(
         "", description="Real-time 270/271 endpoint; empty = the simulator on clearinghouse_port."

@@ -187,5 +187,3 @@ def add_agent(
     async def agent(stream: StreamT) -> None:
         handle = await build_handler(app, settings)
         await consume(stream, model, handle, FaustPublisher(app), service, settings)
-
-

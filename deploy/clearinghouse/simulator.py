@@ -20,7 +20,17 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, ClaimDecision, FeeRules, adjudicate, fee_rules_from_dict
-from deploy.clearinghouse.x12_out import Payee, Payer, parse_837_claims, remittance_batches, render_835, render_999
+from deploy.clearinghouse.x12_out import (
+    BilledClaim,
+    ClaimAcknowledgement,
+    Payee,
+    Payer,
+    parse_837_claims,
+    remittance_batches,
+    render_277ca,
+    render_835,
+    render_999,
+)
 from services.claims.domain.claim import Address, Envelope
 from shared.metrics import serve_metrics
 from shared.settings import Settings, get_settings
@@ -98,7 +108,12 @@ class Clearinghouse:
 
     def answer(self, stem: str, x12: str, now: float) -> None:
         write_atomically(self.inbound / f"{stem}.999", render_999(x12, self.envelope()))
-        decisions = adjudicate(parse_837_claims(x12), self.rules)
+        acks = [acknowledge(claim) for claim in parse_837_claims(x12)]
+        payer = Payer(
+            acks[0].claim.payer_name or "PAYER", acks[0].claim.payer_id, "991234567", PAYER_ADDRESS, "EDI", "8005550199"
+        )
+        write_atomically(self.inbound / f"{stem}.277", render_277ca(acks, stem, payer, self.envelope()))
+        decisions = adjudicate([ack.claim for ack in acks if ack.accepted], self.rules)
         for n, ((payer_id, npi), batch) in enumerate(remittance_batches(decisions).items(), start=1):
             trace = f"{stem}{n:02d}"
             held = self.held / f"{trace}.835"
@@ -123,6 +138,14 @@ class Clearinghouse:
             self.inbound.mkdir(parents=True, exist_ok=True)
             os.replace(item[1], self.inbound / item[1].name)
             self.scheduled.remove(item)
+
+
+def acknowledge(claim: BilledClaim) -> ClaimAcknowledgement:
+    """The simulated payer front end refuses members whose id starts with REJ (A7:164, invalid
+    contract/member number); every other claim is accepted into adjudication (A2:20)."""
+    if claim.member_id.upper().startswith("REJ"):
+        return ClaimAcknowledgement(claim, False, "A7:164:IL")
+    return ClaimAcknowledgement(claim, True, "A2:20")
 
 
 def archive(path: Path, folder: Path) -> None:

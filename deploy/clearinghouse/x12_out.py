@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from deploy.clearinghouse.adjudicate import Adjustment, BilledClaim, BilledLine, ClaimDecision, LineDecision
+from deploy.clearinghouse.adjudicate import (
+    Adjustment,
+    BilledClaim,
+    BilledLine,
+    ClaimDecision,
+    LineDecision,
+    payer_claim_number,
+)
 from services.claims.domain.claim import Address, Envelope
 from shared.x12.segments import (
     DEFAULT_SEPARATORS,
@@ -182,10 +189,11 @@ class _ReceivedGroup:
     transactions: tuple[tuple[str, str], ...]  # (ST01, ST02)
 
 
-def render_999(received_text: str, envelope: Envelope) -> str:
-    """Accept every functional group and transaction set of the received interchange."""
+def render_999(received_text: str, envelope: Envelope, reject: bool = False) -> str:
+    """Accept every functional group and transaction set of the received interchange, or (for
+    tests and drills) reject them all with a segment error."""
     groups = _received_groups(received_text)
-    transactions = [_ack_transaction(group, f"{n:04d}") for n, group in enumerate(groups, start=1)]
+    transactions = [_ack_transaction(group, f"{n:04d}", reject) for n, group in enumerate(groups, start=1)]
     body = [row for rows in transactions for row in rows]
     return _interchange(body, "FA", ACK_GUIDE, envelope, transaction_count=len(transactions))
 
@@ -204,13 +212,65 @@ def _received_groups(text: str) -> list[_ReceivedGroup]:
     return groups
 
 
-def _ack_transaction(group: _ReceivedGroup, st02: str) -> list[Row]:
+def _ack_transaction(group: _ReceivedGroup, st02: str, reject: bool = False) -> list[Row]:
     body: list[Row] = [["AK1", group.functional_id, group.control_number, group.version]]
     for set_id, control in group.transactions:
-        body += [["AK2", set_id, control, group.version], ["IK5", "A"]]
+        body.append(["AK2", set_id, control, group.version])
+        body += (
+            [["IK3", "NM1", "9", "2010AA", "8"], ["IK4", "9", "", "7"], ["IK5", "R", "5"]] if reject else [["IK5", "A"]]
+        )
     count = str(len(group.transactions))
-    body.append(["AK9", "A", count, count, count])
+    body.append(["AK9", "R", count, count, "0"] if reject else ["AK9", "A", count, count, count])
     return [["ST", "999", st02, ACK_GUIDE], *body, ["SE", str(len(body) + 2), st02]]
+
+
+# --- 277CA out -----------------------------------------------------------------------------------------
+
+CLAIM_ACK_GUIDE = "005010X214"
+
+
+@dataclass(frozen=True)
+class ClaimAcknowledgement:
+    claim: BilledClaim
+    accepted: bool
+    status: str  # STC01 composite, e.g. "A2:20" or "A7:164:IL"
+
+
+def render_277ca(acks: Sequence[ClaimAcknowledgement], interchange: str, payer: Payer, envelope: Envelope) -> str:
+    """One 277CA for one received interchange: the batch totals, then each claim's status."""
+    day = _ymd(datetime.fromisoformat(envelope.created_at_iso).date())
+    accepted = [a for a in acks if a.accepted]
+    first = acks[0].claim
+    total = format_amount(sum(a.claim.total_charge_cents for a in acks))
+    provider = _text(first.billing_provider_name or "PROVIDER")
+    body: list[Row] = [
+        ["BHT", "0085", "08", interchange, day, "1200", "TH"],
+        ["HL", "1", "", "20", "1"], ["NM1", "PR", "2", _text(payer.name), "", "", "", "", "PI", payer.payer_id],
+        ["TRN", "1", interchange], ["DTP", "050", "D8", day], ["DTP", "009", "D8", day],
+        ["HL", "2", "1", "21", "1"], ["NM1", "41", "2", "SUBMITTER", "", "", "", "", "46", envelope.receiver_id],
+        ["TRN", "2", interchange], ["STC", "A1:19", day, "WQ", total],
+        ["QTY", "90", str(len(accepted))], ["QTY", "AA", str(len(acks) - len(accepted))],
+        ["HL", "3", "2", "19", "1"],
+        ["NM1", "85", "2", provider, "", "", "", "", "XX", first.billing_provider_npi],
+    ]  # fmt: skip
+    for n, ack in enumerate(acks, start=4):
+        body += _claim_status(ack, n, day)
+    st = ["ST", "277", "0001", CLAIM_ACK_GUIDE]
+    return _interchange([st, *body, ["SE", str(len(body) + 2), "0001"]], "HN", CLAIM_ACK_GUIDE, envelope, 1)
+
+
+def _claim_status(ack: ClaimAcknowledgement, number: int, day: str) -> list[Row]:
+    claim = ack.claim
+    last, first = _text(claim.patient_last_name), _text(claim.patient_first_name)
+    rows: list[Row] = [
+        ["HL", str(number), "3", "PT"],
+        ["NM1", "QC", "1", last, first, "", "", "", "MI", claim.member_id],
+        ["TRN", "2", claim.patient_control_number],
+        ["STC", ack.status, day, "WQ" if ack.accepted else "U", format_amount(claim.total_charge_cents)],
+    ]  # fmt: skip
+    if ack.accepted:
+        rows.append(["REF", "1K", payer_claim_number(claim.patient_control_number)])
+    return rows
 
 
 # --- 835 out -----------------------------------------------------------------------------------------

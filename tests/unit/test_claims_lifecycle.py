@@ -1,0 +1,191 @@
+"""A claim's life after the scrubber: 999 and 277CA acknowledgements (the simulator's and the
+shared imsweb samples), posted payments, replacement and void claims — every step in history."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from deploy.clearinghouse.adjudicate import payer_claim_number
+from deploy.clearinghouse.simulator import acknowledge
+from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_claims, render_277ca, render_999
+from services.claims.domain.acks import AckParseError, claim_outcome, describe_999, parse_277ca, parse_999
+from services.claims.domain.claim import Address, Envelope
+from shared.contracts.events import Adjustment, JournalLine, PaymentPosted
+from tests.conftest import SHARED
+from tests.unit.claims_cases import RULES, ClaimsWorld, coded, line
+
+CASH, AR = "cash", "insurance_ar"
+IMSWEB = SHARED / "x12-samples" / "imsweb"
+ENVELOPE = Envelope("SIMCLEARING", "LONESTARTH", 900, 900, 1, "2026-03-11T08:00:00")
+PAYER = Payer(
+    "MEDICARE", "MCRTX", "991234567", Address("1 PAYER PLAZA", "HARTFORD", "CT", "06101"), "EDI", "8005550199"
+)
+
+
+def only_837(world: ClaimsWorld) -> str:
+    return list(world.exchange.outbound.values())[-1]
+
+
+def ack_277(world: ClaimsWorld, reject: bool = False) -> str:
+    claims = parse_837_claims(only_837(world))
+    acks = [ClaimAcknowledgement(c, False, "A7:164:IL") if reject else acknowledge(c) for c in claims]
+    return render_277ca(acks, "TB000000001", PAYER, ENVELOPE)
+
+
+def read(world: ClaimsWorld, name: str, text: str) -> str:
+    return asyncio.run(world.claims.lifecycle.read_ack(name, text))
+
+
+def posted(world: ClaimsWorld, status: str = "paid", key: str = "acme-video:E1") -> PaymentPosted:
+    claim_id = world.doc(key)["claim_id"]
+    journal = [
+        JournalLine(account=CASH, debit_cents=9000, credit_cents=0, memo="payment"),
+        JournalLine(account=AR, debit_cents=0, credit_cents=9000, memo="payment"),
+    ]
+    adjustments = [Adjustment(group_code="CO", reason_code="45", amount_cents=6000)]
+    return PaymentPosted.caused_by(
+        "x", key, claim_id=claim_id, patient_control_number=claim_id, payer_claim_number="PCN-PAYER-1",
+        era_trace_number="TRACE1", claim_status=status, status_code="1", charge_cents=15000, paid_cents=9000,
+        patient_responsibility_cents=0, adjustments=adjustments, journal=journal,
+    )  # fmt: skip
+
+
+def statuses(world: ClaimsWorld, key: str = "acme-video:E1") -> list[str]:
+    return [step["status"] for step in world.doc(key)["history"]]
+
+
+def test_the_shared_imsweb_999s_and_277cas_parse() -> None:
+    [accepted] = parse_999((IMSWEB / "837_5010" / "x12_999_accepted.txt").read_text())
+    [rejected] = parse_999((IMSWEB / "837_5010" / "x12_999_rejected.txt").read_text())
+    assert (accepted.control_number, accepted.transactions[0].status) == ("17456", "A")
+    assert (
+        describe_999(rejected.transactions[0], RULES.acks)
+        == "segment NM@17: Unrecognized segment ID; One or more segments in error"
+    )
+    [ok] = parse_277ca((IMSWEB / "277_5010" / "x12_277CA_accepted.txt").read_text())
+    [bad] = parse_277ca((IMSWEB / "277_5010" / "x12_277CA_rejected.txt").read_text())  # "|" component separator
+    assert claim_outcome(ok, RULES.acks) == (
+        "accepted",
+        "277CA A2:20 Acknowledgement/Acceptance into adjudication system: Accepted for processing",
+    )
+    assert (bad.patient_control_number, bad.payer_claim_number) == ("3920394930203", "1107000000001120")
+    assert (
+        claim_outcome(bad, RULES.acks)[0] == "rejected"
+        and "National Provider Identifier" in claim_outcome(bad, RULES.acks)[1]
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "ISA*bad", (IMSWEB / "277_5010" / "x12_277CA_accepted.txt").read_text().replace("STC*A2:20", "STC*:20")],
+)
+def test_malformed_acknowledgements_are_parse_errors(text: str) -> None:
+    with pytest.raises(AckParseError):
+        parse_277ca(text)
+
+
+def test_accepted_by_999_and_277ca_then_paid_with_every_step_kept() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    assert read(world, "a.999", render_999(only_837(world), ENVELOPE)) == "processed"
+    assert read(world, "a.277", ack_277(world)) == "processed"
+    doc = world.doc("acme-video:E1")
+    assert (
+        doc["status"] == "accepted"
+        and doc["payer_claim_number"].startswith("MCRTX") is False
+        and doc["payer_claim_number"]
+    )
+    asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
+    assert statuses(world) == ["created", "scrubbed", "submitted", "acknowledged", "accepted", "paid"]
+    assert world.doc("acme-video:E1")["status"] == "paid"
+
+
+def test_a_999_rejection_rejects_every_claim_of_the_interchange_with_the_reason() -> None:
+    world = ClaimsWorld()
+    world.submit(coded("E1"), coded("E2", lines=[line(day="2026-03-03")]))
+    read(world, "r.999", render_999(only_837(world), ENVELOPE, reject=True))
+    for key in ("acme-video:E1", "acme-video:E2"):
+        doc = world.doc(key)
+        assert doc["status"] == "rejected"
+        said = "999 rejected: segment NM1@9: Segment has data element errors; element 9: Invalid code value"
+        assert doc["history"][-1]["note"] == said + "; One or more segments in error"
+
+
+def test_a_277ca_rejection_rejects_the_claim_with_the_payers_reason() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    read(world, "r.277", ack_277(world, reject=True))
+    assert world.doc("acme-video:E1")["status"] == "rejected"
+    assert "A7:164" in world.doc("acme-video:E1")["history"][-1]["note"]
+
+
+def test_a_late_acknowledgement_never_moves_a_paid_claim_back() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
+    read(world, "late.277", ack_277(world))
+    doc = world.doc("acme-video:E1")
+    assert doc["status"] == "paid" and doc["history"][-1] | {"at": ""} == {
+        "status": "accepted",
+        "at": "",
+        "note": doc["history"][-1]["note"],
+        "applied": False,
+    }
+
+
+def test_unknown_and_unreadable_acknowledgements_are_kept_aside() -> None:
+    world = ClaimsWorld()
+    assert read(world, "x.999", (IMSWEB / "837_5010" / "x12_999_rejected.txt").read_text()) == "unmatched"
+    assert read(world, "x.277", "ISA*garbage") == "unreadable"
+
+
+def test_a_replacement_claim_goes_out_with_frequency_7_and_the_payers_claim_number() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    refused = asyncio.run(world.claims.correct("acme-video:E1", correction("replacement")))
+    assert refused.status == "not_correctable"  # the payer has not acknowledged it yet
+    read(world, "a.277", ack_277(world))
+    payer_number = world.doc("acme-video:E1")["payer_claim_number"]
+    done = asyncio.run(
+        world.claims.correct("acme-video:E1", correction("replacement", lines=[line("99214").model_dump(mode="json")]))
+    )
+    assert (done.status, done.record_id) == ("submitted", "acme-video:E1~7~1")
+    x12 = only_837(world)
+    assert f"REF*F8*{payer_number}~" in x12 and "CLM*" in x12 and ":B:7*" in x12 and "HC:99214:95" in x12
+    assert (
+        world.doc("acme-video:E1")["status"] == "corrected" and world.doc("acme-video:E1")["current"] == done.record_id
+    )
+    sent = world.publisher.on("claim-submitted")[-1]
+    assert '"frequency_code":"7"' in sent.value and sent.key == "acme-video:E1"
+
+
+def test_a_void_goes_out_with_frequency_8_and_marks_the_claim_voided() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
+    done = asyncio.run(world.claims.correct("acme-video:E1", correction("void")))
+    assert done.status == "submitted" and ":B:8*" in only_837(world) and "REF*F8*PCN-PAYER-1~" in only_837(world)
+    assert world.doc("acme-video:E1")["status"] == "voided"
+    assert asyncio.run(world.claims.correct("missing:x", correction("void"))).status == "not_found"
+
+
+def correction(kind: str, **more: object):  # type: ignore[no-untyped-def]
+    from services.claims.handlers import Correction
+
+    return Correction(kind, "billing.lee", "wrong level billed", **more)  # type: ignore[arg-type]
+
+
+def test_a_redelivered_claim_coded_makes_no_second_claim_or_submission() -> None:
+    world = ClaimsWorld()
+    first = world.submit(coded())
+    again = world.submit(coded(), coded())
+    assert [e.event_id for e in again] == [first[0].event_id] and len(world.exchange.outbound) == 1
+
+
+def test_times_are_from_the_clock() -> None:
+    world = ClaimsWorld(now=datetime(2026, 4, 1, 8, 30, tzinfo=UTC))
+    world.submit(coded())
+    assert world.doc("acme-video:E1")["history"][0]["at"] == "2026-04-01T08:30:00+00:00"
