@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from datetime import date
 
 from deploy.ops.synthetic import batch
 from services.coding.adapters.icd10 import is_billable
@@ -15,7 +16,7 @@ from shared.contracts.encounter import EncounterCompleted
 
 
 def main(count: int) -> None:
-    rules, raw = load_rules(), batch(count, seed=11)
+    rules, raw = load_rules(), batch(count, seed=11, start=date(2026, 3, 2))
     started = time.perf_counter()
     encounters = [EncounterCompleted.model_validate(item) for item in raw]
     parsed = time.perf_counter() - started

@@ -23,40 +23,32 @@ class Process:
     ready_url: str = ""
 
 
+APIS = (  # name, ASGI factory, settings field with its port
+    ("ingest", "services.ingest.entrypoints.api:create_app", "ingest_port"),
+    ("coding-api", "services.coding.entrypoints.api:create_app", "coding_api_port"),
+    ("claims-api", "services.claims.entrypoints.api:create_app", "claims_api_port"),
+    ("eligibility-api", "services.eligibility.entrypoints.api:create_app", "eligibility_api_port"),
+)
+
+
 def pipeline_processes(settings: Settings) -> list[Process]:
+    """In start order: the payer side first (eligibility asks it at once), then workers, then APIs."""
     worker = ("worker", "--loglevel", "info", "--without-web")
-    workers = [
-        Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
-        for name in ("eligibility", "coding", "claims", "remittance")
-    ]
     realtime = api_process(
         "clearinghouse-rt",
         "deploy.clearinghouse.realtime:create_app",
         settings.ingest_host,
         settings.clearinghouse_port,
     )
-    return (
-        [realtime]
-        + workers
-        + [
-            Process("clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"),
-            api_process(
-                "ingest", "services.ingest.entrypoints.api:create_app", settings.ingest_host, settings.ingest_port
-            ),
-            api_process(
-                "coding-api",
-                "services.coding.entrypoints.api:create_app",
-                settings.ingest_host,
-                settings.coding_api_port,
-            ),
-            api_process(
-                "eligibility-api",
-                "services.eligibility.entrypoints.api:create_app",
-                settings.ingest_host,
-                settings.eligibility_api_port,
-            ),
-        ]
+    workers = [
+        Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
+        for name in ("eligibility", "coding", "claims", "remittance")
+    ]
+    simulator = Process(
+        "clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"
     )
+    apis = [api_process(name, factory, settings.ingest_host, getattr(settings, port)) for name, factory, port in APIS]
+    return [realtime, *workers, simulator, *apis]
 
 
 def api_process(name: str, factory: str, host: str, port: int) -> Process:

@@ -117,10 +117,20 @@ def visit(rng: random.Random, encounter_id: str, day: date, modality: str) -> di
     return body
 
 
+def recent_start(today: date | None = None) -> date:
+    """Synthetic visits happened in the last 60 days: inside every payer's timely filing limit."""
+    return (today or date.today()) - timedelta(days=60)
+
+
 def encounter(
-    rng: random.Random, n: int, source: str = "acme-video", day: date | None = None, prefix: str = "SYN-"
+    rng: random.Random,
+    n: int,
+    source: str = "acme-video",
+    day: date | None = None,
+    prefix: str = "SYN-",
+    start: date | None = None,
 ) -> dict[str, Any]:
-    day = day or date(2026, 3, 2) + timedelta(days=rng.randint(0, 200))
+    day = day or (start or recent_start()) + timedelta(days=rng.randint(0, 55))
     return {
         "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "event_type": "encounter-completed",
@@ -143,6 +153,9 @@ def invalid(rng: random.Random, n: int, source: str = "acme-video", prefix: str 
     return bad
 
 
-def batch(count: int, seed: int = 7, source: str = "acme-video", prefix: str = "SYN-") -> list[dict[str, Any]]:
+def batch(
+    count: int, seed: int = 7, source: str = "acme-video", prefix: str = "SYN-", start: date | None = None
+) -> list[dict[str, Any]]:
+    """`start`: the first possible date of service (default: 60 days ago); tests pin it."""
     rng = random.Random(seed)
-    return [encounter(rng, n, source, prefix=prefix) for n in range(count)]
+    return [encounter(rng, n, source, prefix=prefix, start=start) for n in range(count)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -23,11 +24,33 @@ def pipeline(settings):  # type: ignore[no-untyped-def]
 
 
 def renamed(event: dict, suffix: str) -> dict:
-    """A copy of an example with its own ids, so every run's events are new to the pipeline."""
+    """A copy of an example with its own ids (encounter, patient), so every run's events are new, and
+    its visit moved to ten days ago, so claims are inside every payer's timely filing limit."""
     fresh = copy.deepcopy(event)
     fresh["event_id"] = str(uuid.uuid4())
     fresh["encounter"]["encounter_id"] = f"{fresh['encounter']['encounter_id']}-{suffix}"
-    return fresh
+    fresh["patient"]["patient_id"] = f"{fresh['patient']['patient_id']}-{suffix}"  # else: a duplicate claim
+    return moved_to_recent(fresh)
+
+
+def moved_to_recent(event: dict, days_ago: int = 10) -> dict:
+    visit = event["encounter"]
+    shift = date.today() - timedelta(days=days_ago) - date.fromisoformat(visit["date_of_service"])
+
+    def moved(value: str) -> str:
+        if "T" in value:
+            return (datetime.fromisoformat(value.replace("Z", "+00:00")) + shift).isoformat()
+        return (date.fromisoformat(value) + shift).isoformat()
+
+    visit["date_of_service"] = moved(visit["date_of_service"])
+    for name in ("start", "end"):
+        if name in visit:
+            visit[name] = moved(visit[name])
+    event["occurred_at"] = moved(event["occurred_at"])
+    period = visit.get("remote_monitoring")
+    if period:
+        period["period_start"], period["period_end"] = moved(period["period_start"]), moved(period["period_end"])
+    return event
 
 
 @pytest.fixture

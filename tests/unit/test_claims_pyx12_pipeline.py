@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import Payer, parse_837_claims, render_277ca
@@ -27,7 +27,7 @@ PAYER = Payer("PAYER", "P", "991234567", Address("1 PAYER PLAZA", "HARTFORD", "C
 
 
 def varied(count: int) -> list[EncounterCompleted]:
-    raw = batch(count, seed=3, prefix="PYX-")
+    raw = batch(count, seed=3, prefix="PYX-", start=date(2026, 3, 2))
     for n, item in enumerate(raw):
         if n % 9 == 0:
             item["billing_provider"] = item["billing_provider"] | {"organization_type": "fqhc"}

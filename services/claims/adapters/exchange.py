@@ -36,7 +36,8 @@ class AckInbox:
     def waiting(self, limit: int = 50) -> list[Path]:
         if not self.inbound.is_dir():
             return []
-        return sorted(p for pattern in ACK_SUFFIXES for p in self.inbound.glob(pattern) if p.is_file())[:limit]
+        found = [p for pattern in ACK_SUFFIXES for p in self.inbound.glob(pattern) if p.is_file()]
+        return sorted(found, key=lambda p: (p.stem, p.suffix != ".999"))[:limit]  # an interchange's 999 first
 
     async def read(self, path: Path) -> str:
         return await asyncio.to_thread(path.read_text)
