@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     coding_policy_dir: Path | None = Field(None, description="A practice's own payer policies (override shipped).")
     batch_size: int = Field(500, ge=1)
     batch_seconds: float = Field(0.2, gt=0)
-    claims_interchange_max_claims: int = Field(200, ge=1)
+    claims_interchange_max_claims: int = Field(200, ge=1, description="Claims per 837P interchange at most.")
+    claims_interchange_max_age_seconds: float = Field(
+        0.5, gt=0, description="How long a coded claim may wait for others to share its interchange."
+    )
     claims_sender_id: str = "LONESTARTH"
     claims_receiver_id: str = "SIMCLEARING"
     claims_usage_indicator: Literal["T", "P"] = "T"

@@ -145,11 +145,21 @@ async def handle_isolating_failures(
     return dead
 
 
+Batch = tuple[int, float]  # at most this many records, waiting at most this many seconds
+
+
 async def consume(
-    stream: StreamT, model: type[M], handle: BatchHandler, publisher: Publisher, service: str, settings: Settings
+    stream: StreamT,
+    model: type[M],
+    handle: BatchHandler,
+    publisher: Publisher,
+    service: str,
+    settings: Settings,
+    batch: Batch | None = None,
 ) -> None:
     """The whole body of a worker's agent: batches in, effects, dead letters, acknowledgements."""
-    async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+    size, within = batch or (settings.batch_size, settings.batch_seconds)
+    async for events in stream.take_events(size, within=within):
         started = asyncio.get_running_loop().time()
         decoded, dead = decode(events, model, service)
         if decoded:
@@ -170,20 +180,31 @@ HandlerFactory = Callable[[faust.App, Settings], Awaitable[BatchHandler]]
 
 
 def worker_app(
-    service: str, topic: str, model: type[BaseModel], build_handler: HandlerFactory, settings: Settings
+    service: str,
+    topic: str,
+    model: type[BaseModel],
+    build_handler: HandlerFactory,
+    settings: Settings,
+    batch: Batch | None = None,
 ) -> faust.App:
     """A faust app with one agent: `topic` in, the service's handler, dead letters out."""
     app = make_app(service, settings)
-    add_agent(app, service, topic, model, build_handler, settings)
+    add_agent(app, service, topic, model, build_handler, settings, batch)
     return app
 
 
 def add_agent(
-    app: faust.App, service: str, topic: str, model: type[BaseModel], build_handler: HandlerFactory, settings: Settings
+    app: faust.App,
+    service: str,
+    topic: str,
+    model: type[BaseModel],
+    build_handler: HandlerFactory,
+    settings: Settings,
+    batch: Batch | None = None,
 ) -> None:
     """Another input topic for the same service (its own agent, the same consumer group)."""
 
     @app.agent(input_topic(app, topic), name=f"{service}-{topic}")
     async def agent(stream: StreamT) -> None:
         handle = await build_handler(app, settings)
-        await consume(stream, model, handle, FaustPublisher(app), service, settings)
+        await consume(stream, model, handle, FaustPublisher(app), service, settings, batch)

@@ -15,8 +15,9 @@ from services.claims.domain.claim import Address, Envelope
 from services.claims.handlers import Correction
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.rules import load_rules
+from services.coding.handlers import claim_coded as announce
 from shared.contracts.encounter import EncounterCompleted
-from shared.contracts.events import ClaimCoded, CodedLine
+from shared.contracts.events import ClaimCoded, CoverageVerified
 from shared.icd10 import is_billable
 from tests.unit.claims_cases import VERIFIED, ClaimsWorld
 from tests.unit.test_x837_pyx12 import pyx12_errors
@@ -41,23 +42,10 @@ def claim_coded(encounter: EncounterCompleted) -> ClaimCoded | None:
     result = code_encounter(encounter, CODING_RULES, is_billable)
     if result.status != "coded":
         return None
-    lines = [
-        CodedLine(
-            code=line.code,
-            modifiers=list(line.modifiers),
-            units=line.units,
-            diagnosis_pointers=list(line.diagnosis_pointers),
-            date_of_service=line.date_of_service,
-            rule=line.rule,
-            source=line.source,
-            explanation=line.explanation,
-        )  # fmt: skip
-        for line in result.lines
-    ]
-    return ClaimCoded.caused_by(
-        str(encounter.event_id), encounter.key, encounter=encounter, verification=VERIFIED,
-        place_of_service=result.place_of_service, diagnoses=list(result.diagnoses), lines=lines,
-    )  # fmt: skip
+    verified = CoverageVerified.caused_by(
+        str(encounter.event_id), encounter.key, encounter=encounter, verification=VERIFIED
+    )
+    return announce(verified, result)
 
 
 def test_every_file_the_claims_service_writes_passes_pyx12() -> None:

@@ -23,7 +23,8 @@ async def record_payments(app: faust.App, settings: Settings) -> BatchHandler:
 
 
 settings = get_settings()
-app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, submit, settings)
+interchanges = (settings.claims_interchange_max_claims, settings.claims_interchange_max_age_seconds)
+app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, submit, settings, batch=interchanges)
 add_agent(app, SERVICE, PAYMENT_POSTED.name, PaymentPosted, record_payments, settings)
 inbox = AckInbox(settings.exchange_dir)
 
