@@ -92,6 +92,8 @@ def where_to_look(settings: Settings) -> str:
         f"  metrics:         http://127.0.0.1:{settings.metrics_base_port}-{settings.metrics_base_port + 5}/metrics\n"
         f"  coding holds:    .venv/bin/telebill holds   (API http://127.0.0.1:{settings.coding_api_port}/v1/holds,"
         " bearer TELEBILL_OPS_TOKEN; POST /v1/holds/{key}/resolution to code one by hand)\n"
+        f"  claims:          http://127.0.0.1:{settings.claims_api_port}/v1/claims (scrub worklist, ?status=rejected);"
+        " GET /v1/claims/{key} (history); POST .../replacement, .../void\n"
         f"  eligibility:     http://127.0.0.1:{settings.eligibility_api_port}/v1/waiting (payer outages, manual"
         " checks); POST /v1/encounters/{key}/phone-verifications; GET .../verification-trail\n"
         "  status / stop:   .venv/bin/telebill status   |   make down"

@@ -41,9 +41,9 @@ def pick_modality(rng: random.Random) -> str:
     return rng.choices([m for m, _ in MODALITIES], weights=[w for _, w in MODALITIES])[0]
 
 
-def patient(rng: random.Random, n: int) -> dict[str, Any]:
+def patient(rng: random.Random, n: int, prefix: str = "") -> dict[str, Any]:
     return {
-        "patient_id": f"P-{n:06d}",
+        "patient_id": f"P-{prefix}{n:06d}",  # per batch: another run's patients are other people
         "first_name": rng.choice(FIRST),
         "last_name": rng.choice(LAST),
         "birth_date": (date(1940, 1, 1) + timedelta(days=rng.randint(0, 25000))).isoformat(),
@@ -138,7 +138,7 @@ def encounter(
         "occurred_at": f"{day.isoformat()}T18:00:00Z",
         "source": source,
         "encounter": visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng)),
-        "patient": patient(rng, n),
+        "patient": patient(rng, n, prefix),
         "coverage": coverage(rng, n),
         "rendering_provider": RENDERING,
         "billing_provider": BILLING,

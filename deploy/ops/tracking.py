@@ -22,7 +22,8 @@ QUIET_SECONDS = 3.0
 
 @dataclass
 class Outcome:
-    stage: str  # posted | not_covered | held_eligibility | held_coding | self_pay | scrub_rejected | in_flight
+    # posted | not_covered | held_eligibility | held_coding | self_pay | scrub_rejected | rejected_by_payer | in_flight
+    stage: str
     detail: str = ""
     payments: list[dict[str, Any]] = field(default_factory=list)
 
@@ -37,9 +38,11 @@ def hold_of(settings: Settings, key: str) -> Outcome | None:
     if doc and doc["status"] in ("held", "self_pay"):
         reasons = ", ".join(hold["reason"] for hold in doc.get("holds", []))
         return Outcome("held_coding" if doc["status"] == "held" else "self_pay", reasons)
-    doc = sync_database(settings, "claims")["claims"].find_one({"_id": key}, {"status": 1, "problems": 1})
+    doc = sync_database(settings, "claims")["claims"].find_one({"_id": key}, {"status": 1, "problems": 1, "history": 1})
     if doc and doc["status"] == "scrub_rejected":
         return Outcome("scrub_rejected", "; ".join(doc.get("problems", [])))
+    if doc and doc["status"] == "rejected":
+        return Outcome("rejected_by_payer", doc["history"][-1]["note"] if doc.get("history") else "")
     return None
 
 
