@@ -40,6 +40,8 @@ class ClaimStore(Protocol):
         self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
     ) -> None: ...
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]: ...
+    async def enlist(self, entries: list[dict[str, Any]]) -> None: ...
+    async def delist(self, record_ids: Sequence[str]) -> None: ...
     async def add_version(self, key: str, record_id: str) -> None: ...
 
 
@@ -118,6 +120,7 @@ class SubmitClaims:
         for p in prepared:
             for finding in p.findings:
                 HOLDS.labels(SERVICE, finding.edit).inc()
+        await self.store.enlist([worklist_entry(doc) for doc, _ in rejected])
         await self.store.claims.save(rejected)
         return prepared
 
@@ -210,6 +213,23 @@ def rejected_record(p: Prepared, at: datetime) -> Record:
         "claim_coded": p.event.model_dump(mode="json"),
     }
     return doc, []
+
+
+WORKLIST = ("scrub_rejected", "rejected")
+
+
+def worklist_entry(doc: dict[str, Any], note: str = "") -> dict[str, Any]:
+    """A claim someone must look at: stopped by the scrubber or rejected by the payer."""
+    return {
+        "_id": doc["_id"],
+        "status": doc["status"],
+        "encounter_key": doc["encounter_key"],
+        "claim_id": doc["claim_id"],
+        "frequency_code": doc["frequency_code"],
+        "findings": doc.get("findings", []),
+        "problems": doc.get("problems", []) + ([note] if note else []),
+        "since": doc["history"][-1]["at"],
+    }
 
 
 def submitted_record(p: Prepared, envelope: Envelope, file_name: str, at: datetime) -> Record:

@@ -141,16 +141,22 @@ class ListHolds:
     async def __call__(
         self, reason: str | None = None, limit: int = 100, newest_first: bool = False
     ) -> list[dict[str, Any]]:
-        return [hold_summary(doc) for doc in await self.store.held(reason, limit, newest_first)]
+        return [public(doc) for doc in await self.store.held(reason, limit, newest_first)]
 
     async def one(self, key: str) -> dict[str, Any] | None:
         doc = await self.store.held_one(key)
-        return hold_summary(doc) if doc else None
+        return public(doc) if doc else None
+
+
+def public(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != "_id"}
 
 
 def hold_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """The coders' worklist entry of a held record."""
     encounter = doc["coverage_verified"]["encounter"]
     return {
+        "_id": doc["_id"],
         "key": doc["_id"],
         "encounter_id": encounter["encounter"]["encounter_id"],
         "date_of_service": encounter["encounter"]["date_of_service"],

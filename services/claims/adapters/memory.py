@@ -14,6 +14,7 @@ class InMemoryClaimStore:
         self.interchanges: dict[int, dict[str, Any]] = {}
         self.billed_lines: dict[str, str] = {}
         self.pcns: dict[str, str] = {}
+        self.worklist_entries: dict[str, dict[str, Any]] = {}
         self.counter = 0
 
     async def next_control_number(self) -> int:
@@ -58,7 +59,15 @@ class InMemoryClaimStore:
         doc["history"] = [*doc.get("history", []), entry]
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
-        return [await self.claims.get(k) or {} for k, d in self.claims.docs.items() if d["status"] == status][:limit]
+        docs = [d for d in self.worklist_entries.values() if d["status"] == status]
+        return sorted(docs, key=lambda d: d["since"])[:limit]
+
+    async def enlist(self, entries: list[dict[str, Any]]) -> None:
+        self.worklist_entries |= {entry["_id"]: entry for entry in entries}
+
+    async def delist(self, record_ids: Sequence[str]) -> None:
+        for record_id in record_ids:
+            self.worklist_entries.pop(record_id, None)
 
     async def add_version(self, key: str, record_id: str) -> None:
         doc = self.claims.docs[key]

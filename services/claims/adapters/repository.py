@@ -22,6 +22,7 @@ class MongoClaimStore:
         self.interchanges = db["interchanges"]
         self.drops_pending = db["drops_pending"]  # tiny on purpose: scanned before every batch
         self.pcns = db["pcns"]
+        self.worklist_collection = db["worklist"]  # small: scanned by the worklist API
         self.billed_lines = db["billed_lines"]
 
     async def ensure_indexes(self) -> None:
@@ -80,8 +81,16 @@ class MongoClaimStore:
         await self.claims.collection.update_one({"_id": record_id}, update)
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
-        cursor = self.claims.collection.find({"status": status}, {"outbox": 0, "claim_coded": 0}).limit(limit)
-        return [doc async for doc in cursor]
+        docs = [doc async for doc in self.worklist_collection.find({"status": status})]
+        return sorted(docs, key=lambda doc: doc["since"])[:limit]
+
+    async def enlist(self, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:  # a claim rejected again after a correction replaces its entry
+            await self.worklist_collection.replace_one({"_id": entry["_id"]}, entry, upsert=True)
+
+    async def delist(self, record_ids: Sequence[str]) -> None:
+        for record_id in record_ids:
+            await self.worklist_collection.delete_one({"_id": record_id})
 
     async def add_version(self, key: str, record_id: str) -> None:
         await self.claims.collection.update_one(

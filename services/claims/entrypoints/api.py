@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -65,9 +65,11 @@ router = APIRouter(prefix="/v1/claims", dependencies=[Depends(operator_token)])
 
 @router.get("")
 async def worklist(
-    service: ClaimsDep, status: str = "scrub_rejected", limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    service: ClaimsDep,
+    status: Literal["scrub_rejected", "rejected"] = "scrub_rejected",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """The claims worklist: by default every claim the scrubber stopped, with each edit's fix hint."""
+    """The claims worklist: claims the scrubber stopped (with each edit's fix hint) or the payer rejected."""
     found = await service.worklist(status, limit)
     return {"count": len(found), "claims": found}
 

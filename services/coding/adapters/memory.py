@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.coding.handlers import hold_summary
 from shared.messaging import Publisher
 from shared.outbox import InMemoryOutboxStore, Record
 
@@ -27,13 +28,13 @@ class InMemoryHoldStore:
         self.resolutions = InMemoryOutboxStore()
 
     async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        docs = [doc for doc in self.records.docs.values() if doc["status"] == "held"]
+        docs = [hold_summary(doc) for doc in self.records.docs.values() if doc["status"] == "held"]
         matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
         return sorted(matching, key=lambda doc: doc.get("held_at") or "", reverse=newest_first)[:limit]
 
     async def held_one(self, key: str) -> dict[str, Any] | None:
         doc = self.records.docs.get(key)
-        return doc if doc and doc["status"] == "held" else None
+        return hold_summary(doc) if doc and doc["status"] == "held" else None
 
     async def record(self, key: str) -> dict[str, Any] | None:
         return await self.records.get(key)

@@ -5,17 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.coding.handlers import hold_summary
 from shared.messaging import Publisher
-from shared.mongo import find_by_ids
+from shared.mongo import find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record, stored
 
-RECORDS, RESOLUTIONS = "coded_encounters", "resolutions"
+RECORDS, RESOLUTIONS, HELD = "coded_encounters", "resolutions", "held"
 
 
 class CodingRecords(OutboxStore):
-    """Coded/held records; a record held only for coverage may be replaced by a later verification."""
+    """Coded/held records; a record held only for coverage may be replaced by a later verification.
+
+    Held records are also listed in the small `held` collection, the coders' worklist: FerretDB
+    only pushes `_id` lookups down to SQLite, so a status query would scan every record."""
+
+    def __init__(self, collection: AsyncCollection) -> None:
+        super().__init__(collection)
+        self.held = collection.database[HELD]
+
+    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
+        await insert_new(self.held, [hold_summary(doc) for doc, _ in records if doc["status"] == "held"])
+        return await super().save_and_publish(records, publisher)
 
     async def stored(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await find_by_ids(self.collection, keys, {"event_id": 1, "status": 1, "holds": 1})
@@ -23,6 +36,9 @@ class CodingRecords(OutboxStore):
     async def replace(self, key: str, expected_event_id: str, record: Record) -> bool:
         doc, outbox = record
         result = await self.collection.replace_one({"_id": key, "event_id": expected_event_id}, stored(doc, outbox))
+        await self.held.delete_one({"_id": key})
+        if doc["status"] == "held":
+            await insert_new(self.held, [hold_summary(doc)])
         return result.modified_count == 1
 
 
@@ -35,14 +51,12 @@ class MongoHoldStore:
         self.resolutions = OutboxStore(database[RESOLUTIONS])
 
     async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        cursor = self.records.collection.find({"status": "held"}, {"outbox": 0})
-        docs = [doc async for doc in cursor]
+        docs = [doc async for doc in self.records.held.find({})]
         matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
         return sorted(matching, key=lambda doc: doc.get("held_at") or "", reverse=newest_first)[:limit]
 
     async def held_one(self, key: str) -> dict[str, Any] | None:
-        doc = await self.records.get(key)
-        return doc if doc and doc["status"] == "held" else None
+        return await self.records.held.find_one({"_id": key})
 
     async def record(self, key: str) -> dict[str, Any] | None:
         return await self.records.get(key)
