@@ -89,3 +89,35 @@ def test_interchange_control_numbers_never_repeat_across_restarts(settings, uniq
 
     numbers = asyncio.run(scenario())
     assert sorted(numbers) == list(range(1, 41))
+
+
+def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    from services.coding.adapters.repository import MongoHoldStore
+    from services.coding.bootstrap import bootstrap as coding
+    from services.coding.bootstrap import hold_desk
+    from services.coding.domain.resolution import ManualLine, Resolution
+    from tests.unit.test_coding_holds import TIME_HELD, verified
+
+    async def scenario() -> list[list[str]]:
+        db = async_database(settings, f"test_{unique}")
+        store, publisher = MongoHoldStore(db), RecordingPublisher()
+        code, desk = coding(store.records, publisher), hold_desk(store, publisher)
+        time_held, coverage_held = (
+            verified(TIME_HELD),
+            verified({"encounter.encounter_id": f"C-{unique}"}, outcome="needs_manual"),
+        )
+        await code([time_held, coverage_held])
+        seen = [sorted(h["holds"][0]["reason"] for h in await desk.list_holds())]
+        await code([verified({"encounter.encounter_id": f"C-{unique}"})])  # the payer answered: coded now
+        seen.append([h["key"] for h in await desk.list_holds()])
+        line = ManualLine("99213", ("95",), 1, (1, 2))
+        await desk.resolve(
+            time_held.correlation_id, Resolution("coder", "from the note", "10", (line,)), datetime.now(UTC)
+        )
+        seen.append([h["key"] for h in await desk.list_holds()])
+        await db.client.drop_database(db.name)
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen[0] == ["coverage_not_verified", "em_level_unsupported"]
+    assert seen[1] == ["acme-video:AV-2026-000101"] and seen[2] == []

@@ -71,3 +71,4 @@ class MongoHoldStore:
         await self.records.collection.update_one(
             {"_id": key}, {"$set": {"status": "resolved", "resolution": resolution_id}}
         )
+        await self.records.held.delete_one({"_id": key})
