@@ -11,12 +11,14 @@ import time
 import httpx
 import pytest
 
+from deploy.clearinghouse.eligibility import Roster
 from deploy.ops import processes
 from deploy.ops.client import post_events
 from tests.conftest import example
 from tests.e2e.conftest import renamed
 
 pytestmark = pytest.mark.e2e
+ROSTER = Roster.load()
 
 
 def ops(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
@@ -27,7 +29,11 @@ def ops(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
 
 
 def fresh_member(rng: random.Random) -> str:
-    return "1" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=10))  # a Medicare MBI shape
+    """A Medicare MBI-shaped member the simulated payer has as active (some synthetic ones are not)."""
+    while True:
+        member = "1" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=10))
+        if (ROSTER.member("MCRTX", member) or {}).get("status") == "active":
+            return member
 
 
 def waiting_keys(client: httpx.Client, keys: set[str], timeout: float = 60) -> set[str]:
