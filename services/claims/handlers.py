@@ -275,6 +275,7 @@ def claim_submitted(event: ClaimCoded, claim: Claim, envelope: Envelope, file_na
         file_name=file_name,
         total_charge_cents=claim.total_charge_cents,
         expected_patient_responsibility_cents=event.verification.patient_responsibility_cents,
+        place_of_service=claim.place_of_service,
         lines=[submitted_line(number, line) for number, line in enumerate(claim.lines, start=1)],
     )
 

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import faust
 
 from services.remittance.adapters.repository import MongoRemittanceStore
+from services.remittance.domain.denials import AdjustmentCodes, DenialRules
 from services.remittance.domain.posting import load_posting_rules
-from services.remittance.handlers import SERVICE, RemittancePosting, RemittanceStore
+from services.remittance.domain.underpayment import FeeSchedules
+from services.remittance.handlers import SERVICE, RemittancePosting, RemittanceRules, RemittanceStore
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
+from shared.rules import load_rule_file
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+
+
+def load_remittance_rules() -> RemittanceRules:
+    return RemittanceRules(
+        posting=load_posting_rules(),
+        codes=load_rule_file(RULES_DIR / "adjustment_codes.yaml", AdjustmentCodes),
+        denials=load_rule_file(RULES_DIR / "denial_categories.yaml", DenialRules),
+        fees=load_rule_file(RULES_DIR / "fee_schedules.yaml", FeeSchedules),
+    )
 
 
 def bootstrap(
     store: RemittanceStore, publisher: Publisher, clock: Callable[[], datetime] = utc_now
 ) -> RemittancePosting:
-    return RemittancePosting(store, publisher, load_posting_rules(), clock)
+    return RemittancePosting(store, publisher, load_remittance_rules(), clock)
 
 
 async def build_posting(app: faust.App, settings: Settings) -> RemittancePosting:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from services.remittance.domain.denials import AdjustmentCodes, DenialRules, denials
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
 from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
+from services.remittance.domain.underpayment import FeeSchedules, underpaid_lines
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
@@ -32,6 +35,8 @@ class RemittanceStore(Protocol):
         """Parked entries: `_id`, `trace`, `patient_control_number` and the `claim` as a ClaimPayment."""
 
     async def clear_unmatched(self, ids: Sequence[str]) -> None: ...
+    async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
+        """Keep denials and underpayments on their worklists (small collections of their own)."""
 
 
 class Inbox(Protocol):
@@ -40,9 +45,17 @@ class Inbox(Protocol):
     def archive_file(self, path: Path, outcome: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class RemittanceRules:
+    posting: PostingRules
+    codes: AdjustmentCodes
+    denials: DenialRules
+    fees: FeeSchedules
+
+
 class RemittancePosting:
     def __init__(
-        self, store: RemittanceStore, publisher: Publisher, rules: PostingRules, clock: Callable[[], datetime]
+        self, store: RemittanceStore, publisher: Publisher, rules: RemittanceRules, clock: Callable[[], datetime]
     ) -> None:
         self.store, self.publisher, self.rules, self.clock = store, publisher, rules, clock
 
@@ -97,12 +110,25 @@ class RemittancePosting:
             payment_record(trace, claim, expected[claim.patient_control_number], self.rules, self.clock())
             for claim in matched
         ]
+        await self.store.follow_up(
+            [follow_up_entry(doc, "denials") for doc, _ in records if doc["payment"]["denials"]],
+            [follow_up_entry(doc, "underpaid_lines") for doc, _ in records if doc["payment"]["underpaid_lines"]],
+        )
         await self.store.payments.save_and_publish(records, self.publisher)
 
 
 def payment_record(
-    trace: str, claim: ClaimPayment, submitted: dict[str, Any], rules: PostingRules, at: datetime
+    trace: str, claim: ClaimPayment, submitted: dict[str, Any], rules: RemittanceRules, at: datetime
 ) -> tuple[dict[str, Any], list[Outgoing]]:
+    posting = rules.posting
+    day = (
+        at.date()
+        if not submitted.get("first_date_of_service")
+        else date.fromisoformat(submitted["first_date_of_service"])
+    )
+    underpaid = underpaid_lines(
+        claim, submitted["payer_id"], submitted.get("plan_type", ""), submitted.get("place_of_service"), day, rules.fees
+    )
     event = PaymentPosted.caused_by(
         submitted["event_id"],
         submitted["correlation_id"],
@@ -110,13 +136,15 @@ def payment_record(
         patient_control_number=claim.patient_control_number,
         payer_claim_number=claim.payer_claim_number or "",
         era_trace_number=trace,
-        claim_status=claim_status(claim, rules),
+        claim_status=claim_status(claim, posting),
         status_code=claim.status_code,
         charge_cents=claim.charge_cents,
         paid_cents=claim.paid_cents,
         patient_responsibility_cents=claim.patient_responsibility_cents,
         adjustments=adjustments(claim),
-        journal=journal(claim, rules),
+        journal=journal(claim, posting),
+        denials=denials(claim, posting, rules.codes, rules.denials),
+        underpaid_lines=underpaid,
     )
     doc = {
         "_id": posting_key(trace, claim),
@@ -128,3 +156,17 @@ def payment_record(
         "payment": event.model_dump(mode="json"),
     }
     return doc, [Outgoing.of(PAYMENT_POSTED.name, submitted["correlation_id"], event)]
+
+
+def follow_up_entry(doc: dict[str, Any], what: str) -> dict[str, Any]:
+    payment = doc["payment"]
+    return {
+        "_id": doc["_id"],
+        "correlation_id": doc["correlation_id"],
+        "claim_id": doc["claim_id"],
+        "payer_claim_number": payment["payer_claim_number"],
+        "era_trace_number": payment["era_trace_number"],
+        "claim_status": payment["claim_status"],
+        "posted_at": doc["posted_at"],
+        what: payment[what],
+    }

@@ -120,6 +120,7 @@ class ClaimSubmitted(PipelineEvent):
     file_name: NonEmpty
     total_charge_cents: Cents
     expected_patient_responsibility_cents: Cents | None = None
+    place_of_service: str | None = Field(None, description="POS of the claim: facility (02) or non-facility rate.")
     lines: list[SubmittedLine] = Field(min_length=1)
 
 
@@ -146,6 +147,37 @@ class Adjustment(Frozen):
     amount_cents: Cents
 
 
+class Denial(Frozen):
+    """One denied amount, categorised, with what to do next."""
+
+    group_code: str
+    reason_code: NonEmpty = Field(description="CARC")
+    reason: str = Field(description="The CARC's published description.")
+    remarks: list[str] = Field(default_factory=list, description="RARC codes with their descriptions.")
+    amount_cents: Cents
+    line_code: str | None = None
+    category: Literal[
+        "eligibility",
+        "coding",
+        "telehealth_pos_modifier",
+        "non_covered",
+        "timely_filing",
+        "duplicate",
+        "medical_necessity",
+        "missing_information",
+        "other",
+    ]
+    recommended_action: str
+
+
+class UnderpaidLine(Frozen):
+    code: NonEmpty
+    expected_allowed_cents: Cents
+    allowed_cents: Cents
+    shortfall_cents: Cents
+    basis: str = Field(description="Where the expected amount comes from (fee schedule or contract, with its source).")
+
+
 class PaymentPosted(PipelineEvent):
     """Published contract for downstream accounting: journal lines always balance."""
 
@@ -162,6 +194,10 @@ class PaymentPosted(PipelineEvent):
     patient_responsibility_cents: Cents
     adjustments: list[Adjustment]
     journal: list[JournalLine] = Field(description="Empty only when the claim moved no money.")
+    denials: list[Denial] = Field(default_factory=list, description="Denied amounts with category and next action.")
+    underpaid_lines: list[UnderpaidLine] = Field(
+        default_factory=list, description="Lines allowed below the fee schedule or contract beyond the tolerance."
+    )
 
     @model_validator(mode="after")
     def _journal_balances(self) -> PaymentPosted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.remittance.adapters.repository import expected_doc
 from services.remittance.domain.era import ClaimPayment
 from shared.contracts.events import ClaimSubmitted
 from shared.outbox import InMemoryOutboxStore
@@ -16,18 +17,23 @@ class InMemoryRemittanceStore:
         self.expected_claims: dict[str, dict[str, Any]] = {}
         self.eras: dict[str, dict[str, Any]] = {}
         self.unmatched: dict[str, dict[str, Any]] = {}
+        self.worklists: dict[str, dict[str, dict[str, Any]]] = {"denials": {}, "underpayments": {}}
+
+    async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
+        for name, entries in (("denials", denied), ("underpayments", underpaid)):
+            for entry in entries:
+                self.worklists[name].setdefault(entry["_id"], entry)
+
+    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
+        return sorted(self.worklists[name].values(), key=lambda doc: doc["posted_at"])[:limit]
+
+    async def posting(self, key: str) -> dict[str, Any] | None:
+        return await self.payments.get(key)
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
         for c in claims:
             self.expected_claims.setdefault(
-                c.patient_control_number,
-                {
-                    "_id": c.patient_control_number,
-                    "claim_id": c.claim_id,
-                    "correlation_id": c.correlation_id,
-                    "event_id": c.event_id,
-                    "total_charge_cents": c.total_charge_cents,
-                },
+                c.patient_control_number, {"_id": c.patient_control_number, **expected_doc(c)}
             )
 
     async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:

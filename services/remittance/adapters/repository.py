@@ -23,6 +23,20 @@ class MongoRemittanceStore:
         self.expected_claims = db["expected_claims"]
         self.eras = db["eras"]
         self.unmatched = db["unmatched"]
+        self.denials = db["denials"]  # worklists: small, scanned by the remittance API
+        self.underpayments = db["underpayments"]
+
+    async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
+        await insert_new(self.denials, denied)
+        await insert_new(self.underpayments, underpaid)
+
+    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
+        collection = self.denials if name == "denials" else self.underpayments
+        docs = [doc async for doc in collection.find({})]
+        return sorted(docs, key=lambda doc: doc["posted_at"])[:limit]
+
+    async def posting(self, key: str) -> dict[str, Any] | None:
+        return await self.payments.get(key)
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
         await insert_new(self.expected_claims, [{"_id": c.patient_control_number, **expected_doc(c)} for c in claims])
@@ -57,6 +71,9 @@ def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
         "correlation_id": claim.correlation_id,
         "event_id": claim.event_id,
         "payer_id": claim.payer_id,
+        "plan_type": claim.plan_type,
+        "place_of_service": claim.place_of_service,
+        "first_date_of_service": min(line.date_of_service for line in claim.lines).isoformat(),
         "total_charge_cents": claim.total_charge_cents,
         "status": "awaiting_payment",
         "submitted": claim.model_dump(mode="json"),
