@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     coding_api_port: int = 8081
     eligibility_api_port: int = 8082
     claims_api_port: int = 8083
+    remittance_api_port: int = 8084
     clearinghouse_port: int = 8090
     eligibility_gateway_url: str = Field(
         "", description="Real-time 270/271 endpoint; empty = the simulator on clearinghouse_port."

@@ -100,6 +100,22 @@ def holds(
     console.print(table)
 
 
+era = typer.Typer(help="835 remittance files.", no_args_is_help=True)
+app.add_typer(era, name="era")
+
+
+@era.command("import")
+def era_import(
+    directory: Path,
+    pattern: Annotated[str, typer.Option(help="Which files to read.")] = "*.835",
+) -> None:
+    """Post a backlog of 835 files (all or nothing per file; a file seen before posts nothing)."""
+    from deploy.ops.era_import import import_directory
+
+    counts = import_directory(directory, pattern, get_settings(), console)
+    raise typer.Exit(1 if counts.get("unreadable") or counts.get("unbalanced") else 0)
+
+
 @app.command()
 def demo(count: int = typer.Option(300, help="How many synthetic encounters to send.")) -> None:
     """Start everything, push realistic encounters through, and report what happened."""

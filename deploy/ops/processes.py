@@ -28,6 +28,7 @@ APIS = (  # name, ASGI factory, settings field with its port
     ("coding-api", "services.coding.entrypoints.api:create_app", "coding_api_port"),
     ("claims-api", "services.claims.entrypoints.api:create_app", "claims_api_port"),
     ("eligibility-api", "services.eligibility.entrypoints.api:create_app", "eligibility_api_port"),
+    ("remittance-api", "services.remittance.entrypoints.api:create_app", "remittance_api_port"),
 )
 
 

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import faust
 
+from services.remittance.adapters.evidence import HttpEligibilityEvidence
 from services.remittance.adapters.repository import MongoRemittanceStore
 from services.remittance.domain.denials import AdjustmentCodes, DenialRules
 from services.remittance.domain.posting import load_posting_rules
 from services.remittance.domain.underpayment import FeeSchedules
-from services.remittance.handlers import SERVICE, RemittancePosting, RemittanceRules, RemittanceStore
+from services.remittance.handlers import (
+    SERVICE,
+    AppealPacket,
+    EvidenceSource,
+    RemittancePosting,
+    RemittanceRules,
+    RemittanceStore,
+)
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
@@ -40,3 +49,25 @@ def bootstrap(
 
 async def build_posting(app: faust.App, settings: Settings) -> RemittancePosting:
     return bootstrap(MongoRemittanceStore(async_database(settings, SERVICE)), FaustPublisher(app))
+
+
+@dataclass(frozen=True)
+class RemittanceDesk:
+    """The remittance API's use cases: upload and import 835s, worklists, appeal packets."""
+
+    posting: RemittancePosting
+    store: RemittanceStore
+    appeal: AppealPacket
+
+
+def desk(
+    store: RemittanceStore, publisher: Publisher, evidence: EvidenceSource, clock: Callable[[], datetime] = utc_now
+) -> RemittanceDesk:
+    return RemittanceDesk(bootstrap(store, publisher, clock), store, AppealPacket(store, evidence))
+
+
+def build_desk(settings: Settings, publisher: Publisher) -> RemittanceDesk:
+    evidence = HttpEligibilityEvidence(
+        f"http://{settings.ingest_host}:{settings.eligibility_api_port}", settings.ops_token
+    )
+    return desk(MongoRemittanceStore(async_database(settings, SERVICE)), publisher, evidence)

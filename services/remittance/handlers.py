@@ -38,6 +38,13 @@ class RemittanceStore(Protocol):
     async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
         """Keep denials and underpayments on their worklists (small collections of their own)."""
 
+    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]: ...
+    async def posting(self, key: str) -> dict[str, Any] | None: ...
+
+
+class EvidenceSource(Protocol):
+    async def trail(self, encounter_key: str) -> dict[str, Any]: ...
+
 
 class Inbox(Protocol):
     def waiting(self) -> list[Path]: ...
@@ -80,24 +87,28 @@ class RemittancePosting:
         await self.rematch_parked()
 
     async def post_file(self, file_name: str, text: str) -> str:
+        return (await self.post_file_explained(file_name, text))[0]
+
+    async def post_file_explained(self, file_name: str, text: str) -> tuple[str, list[str]]:
+        """posted | duplicate | unreadable | unbalanced, with every problem found."""
         digest = hashlib.sha256(text.encode()).hexdigest()
         if await self.store.era_seen(digest):
-            return "duplicate"
+            return "duplicate", []
         try:
             remittances = parse_835(text)
         except EraParseError as error:
             HOLDS.labels(SERVICE, "era_unreadable").inc()
             await self.store.record_era(digest, file_name, "unreadable", [str(error)])
-            return "unreadable"
+            return "unreadable", [str(error)]
         problems = [problem for remittance in remittances for problem in balance(remittance)]
         if problems:
             HOLDS.labels(SERVICE, "era_unbalanced").inc()
             await self.store.record_era(digest, file_name, "unbalanced", problems)
-            return "unbalanced"
+            return "unbalanced", problems
         for remittance in remittances:
             await self.post(remittance.trace_number, list(remittance.claims))
         await self.store.record_era(digest, file_name, "posted", [])
-        return "posted"
+        return "posted", []
 
     async def post(self, trace: str, claims: list[ClaimPayment]) -> None:
         expected = await self.store.expected([claim.patient_control_number for claim in claims])
@@ -170,3 +181,34 @@ def follow_up_entry(doc: dict[str, Any], what: str) -> dict[str, Any]:
         "posted_at": doc["posted_at"],
         what: payment[what],
     }
+
+
+class AppealPacket:
+    """What an appeal of a denial needs: the remittance facts, each denial with its category and
+    next action, and the eligibility service's verification evidence for the encounter."""
+
+    def __init__(self, store: RemittanceStore, evidence: EvidenceSource) -> None:
+        self.store, self.evidence = store, evidence
+
+    async def __call__(self, posting_key: str) -> dict[str, Any] | None:
+        doc = await self.store.posting(posting_key)
+        if doc is None or not doc["payment"]["denials"]:
+            return None
+        payment = doc["payment"]
+        trail = await self.evidence.trail(doc["correlation_id"])
+        return {
+            "posting_key": posting_key,
+            "encounter_key": doc["correlation_id"],
+            "claim_id": doc["claim_id"],
+            "payer_claim_number": payment["payer_claim_number"],
+            "era_trace_number": payment["era_trace_number"],
+            "claim_status": payment["claim_status"],
+            "charge_cents": payment["charge_cents"],
+            "paid_cents": payment["paid_cents"],
+            "denials": payment["denials"],
+            "eligibility_evidence": trail,
+            "call_references": [c["evidence"]["call_reference"] for c in trail.get("phone_calls", [])],
+            "payer_traces": [
+                e["evidence"]["trace_number"] for e in trail.get("payer_exchanges", []) if e.get("evidence")
+            ],
+        }

@@ -128,3 +128,12 @@ def test_the_pfs_formula_uses_gpcis_the_conversion_factor_and_the_facility_rate_
     assert (flag.expected_allowed_cents, flag.allowed_cents) == (8116, 7000) and flag.basis.startswith(
         "Medicare PFS TEST non-facility"
     )
+
+
+def test_the_shipped_cy2025_pfs_prices_an_austin_telehealth_visit_by_place_of_service() -> None:
+    pfs = RULES.fees.pfs(date(2025, 6, 2))
+    assert pfs is not None and RULES.fees.pfs(date(2026, 6, 2)) is None  # 2026 RVU/GPCI files not loaded yet
+    # (1.30 + 1.35 x 1.046 + 0.10 x 0.914) x 32.3465 = 90.68 at home (POS 10, non-facility)
+    assert pfs_amount(pfs, "99213", "10") == 9068
+    # (1.30 + 0.57 x 1.046 + 0.10 x 0.914) x 32.3465 = 64.29 elsewhere (POS 02, facility)
+    assert pfs_amount(pfs, "99213", "02") == 6429
