@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from services.remittance.domain.denials import AdjustmentCodes, DenialRules, denials
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
+from services.remittance.domain.matching import match_lines
 from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
 from services.remittance.domain.underpayment import FeeSchedules, underpaid_lines
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
@@ -157,8 +158,12 @@ def payment_record(
         denials=denials(claim, posting, rules.codes, rules.denials),
         underpaid_lines=underpaid,
     )
+    billed = submitted.get("lines", [])
+    matches = [m.__dict__ for m in match_lines(billed, list(claim.lines))] if billed else []
     doc = {
         "_id": posting_key(trace, claim),
+        "line_matches": matches,
+        "lines_unmatched": sum(1 for m in matches if m["how"] == "unmatched"),
         "correlation_id": submitted["correlation_id"],
         "claim_id": submitted["claim_id"],
         "status": event.claim_status,

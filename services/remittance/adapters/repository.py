@@ -74,6 +74,7 @@ def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
         "plan_type": claim.plan_type,
         "place_of_service": claim.place_of_service,
         "first_date_of_service": min(line.date_of_service for line in claim.lines).isoformat(),
+        "lines": [line.model_dump(mode="json") for line in claim.lines],
         "total_charge_cents": claim.total_charge_cents,
         "status": "awaiting_payment",
         "submitted": claim.model_dump(mode="json"),
