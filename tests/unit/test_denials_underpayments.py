@@ -137,3 +137,10 @@ def test_the_shipped_cy2025_pfs_prices_an_austin_telehealth_visit_by_place_of_se
     assert pfs_amount(pfs, "99213", "10") == 9068
     # (1.30 + 0.57 x 1.046 + 0.10 x 0.914) x 32.3465 = 64.29 elsewhere (POS 02, facility)
     assert pfs_amount(pfs, "99213", "02") == 6429
+
+
+def test_a_coverage_terminated_denial_billed_to_the_patient_is_still_a_denial() -> None:
+    [found] = denials(
+        claim(line("99213", 15000, 0, ("PR", "27", 15000)), status="4"), RULES.posting, RULES.codes, RULES.denials
+    )
+    assert (found.group_code, found.category) == ("PR", "eligibility")

@@ -6,7 +6,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.remittance.domain.era import Adjustment, ClaimPayment
 from services.remittance.domain.posting import DENIED_STATUS, PostingRules
-from shared.contracts.events import Adjustment as PostedAdjustment
 from shared.contracts.events import Denial
 from shared.rules import Sourced
 
@@ -20,9 +19,21 @@ class Category(BaseModel):
     action: str
 
 
+class NotDenial(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    group: str
+    carcs: list[str]
+
+
 class DenialRules(Sourced):
+    not_denials: list[NotDenial]
     categories: list[Category]
     fallback: Category
+
+    def is_denial(self, adjustment: Adjustment) -> bool:
+        ordinary = any(adjustment.group == n.group and adjustment.reason in n.carcs for n in self.not_denials)
+        return not ordinary and adjustment.amount_cents > 0
 
 
 class AdjustmentCodes(Sourced):
@@ -31,32 +42,20 @@ class AdjustmentCodes(Sourced):
 
 
 def denials(claim: ClaimPayment, posting: PostingRules, codes: AdjustmentCodes, rules: DenialRules) -> list[Denial]:
-    """Each adjustment that takes money away from the practice for a reason other than the
-    contract (or the patient's share) on a denied claim or a denied line."""
+    """Every adjustment on a denied claim or a denied line other than the patient's ordinary share
+    and the contractual discount. (`posting` decides what a denied claim is, as for its journal.)"""
+    del posting
     claim_denied = claim.status_code in DENIED_STATUS or (claim.paid_cents == 0 and claim.charge_cents > 0)
     found = [
-        denial(adj, None, claim.remarks, codes, rules)
-        for adj in claim.adjustments
-        if is_denial(adj, claim_denied, posting)
+        denial(a, None, claim.remarks, codes, rules) for a in claim.adjustments if claim_denied and rules.is_denial(a)
     ]
     for line in claim.lines:
         line_denied = claim_denied or (line.paid_cents == 0 and line.charge_cents > 0)
         remarks = tuple(claim.remarks) + tuple(line.remark_codes)
         found += [
-            denial(adj, line.code, remarks, codes, rules)
-            for adj in line.adjustments
-            if is_denial(adj, line_denied, posting)
+            denial(a, line.code, remarks, codes, rules) for a in line.adjustments if line_denied and rules.is_denial(a)
         ]
     return found
-
-
-def is_denial(adjustment: Adjustment, denied: bool, posting: PostingRules) -> bool:
-    ordinary = posting.is_ordinary(
-        PostedAdjustment(
-            group_code=adjustment.group, reason_code=adjustment.reason, amount_cents=adjustment.amount_cents
-        )
-    )
-    return denied and not ordinary and adjustment.group != "PR" and adjustment.amount_cents > 0
 
 
 def denial(
