@@ -22,7 +22,11 @@ RANK = {
     "voided": 6,
 }
 CORRECTABLE = {"accepted", "paid", "partially_paid", "denied", "reversed", "rejected"}
+ADJUDICATED = {"paid", "partially_paid", "denied"}
 
 
 def moves_to(current: str, proposed: str) -> bool:
-    return RANK[proposed] >= RANK[current] and current not in ("corrected", "voided")
+    if current in ("corrected", "voided"):
+        return False
+    # A payer that reverses a payment usually re-adjudicates the claim in the same 835.
+    return RANK[proposed] >= RANK[current] or (current == "reversed" and proposed in ADJUDICATED)
