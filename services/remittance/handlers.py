@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from shared.outbox import InMemoryOutboxStore, OutboxStore
 from shared.topics import PAYMENT_POSTED
 
 SERVICE = "remittance"
+FORWARDED_STATUS = {"19", "20", "21"}  # CLP02: processed and forwarded to another payer (crossover)
 
 
 class RemittanceStore(Protocol):
@@ -40,6 +41,8 @@ class RemittanceStore(Protocol):
         """Keep denials and underpayments on their worklists (small collections of their own)."""
 
     async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]: ...
+    async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None: ...
+    async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]: ...
     async def posting(self, key: str) -> dict[str, Any] | None: ...
 
 
@@ -112,6 +115,7 @@ class RemittancePosting:
         return "posted", []
 
     async def post(self, trace: str, claims: list[ClaimPayment]) -> None:
+        claims = await self.by_payer_claim_number(claims)
         expected = await self.store.expected([claim.patient_control_number for claim in claims])
         matched = [claim for claim in claims if claim.patient_control_number in expected]
         unmatched = [claim for claim in claims if claim.patient_control_number not in expected]
@@ -126,7 +130,25 @@ class RemittancePosting:
             [follow_up_entry(doc, "denials") for doc, _ in records if doc["payment"]["denials"]],
             [follow_up_entry(doc, "underpaid_lines") for doc, _ in records if doc["payment"]["underpaid_lines"]],
         )
+        await self.store.remember_payer_claims(
+            {c.payer_claim_number: c.patient_control_number for c in matched if c.payer_claim_number}
+        )
         await self.store.payments.save_and_publish(records, self.publisher)
+
+    async def by_payer_claim_number(self, claims: list[ClaimPayment]) -> list[ClaimPayment]:
+        """A payer that sends back another CLP01 (reversals often do) is matched by its own claim
+        number (CLP07) from an earlier posting of the same claim."""
+        known = await self.store.expected([c.patient_control_number for c in claims])
+        strangers = [
+            c.payer_claim_number for c in claims if c.patient_control_number not in known and c.payer_claim_number
+        ]
+        ours = await self.store.pcns_for_payer_claims(strangers) if strangers else {}
+        return [
+            replace(c, patient_control_number=ours[c.payer_claim_number])
+            if c.payer_claim_number in ours and c.patient_control_number not in known
+            else c
+            for c in claims
+        ]
 
 
 def payment_record(
@@ -164,6 +186,8 @@ def payment_record(
         "_id": posting_key(trace, claim),
         "line_matches": matches,
         "lines_unmatched": sum(1 for m in matches if m["how"] == "unmatched"),
+        "crossover_payer": claim.crossover_payer or None,
+        "forwarded": claim.status_code in FORWARDED_STATUS,
         "correlation_id": submitted["correlation_id"],
         "claim_id": submitted["claim_id"],
         "status": event.claim_status,

@@ -24,8 +24,8 @@ PAYER = Payer(
 PAYEE = Payee("LONE STAR TELEHEALTH PA", "1234567893")
 
 
-def decision(status: str, sign: int, paid: int) -> ClaimDecision:
-    claim = BilledClaim(PCN, "MCRTX", "MEDICARE", "MB", sign * 15000, (), "DOE", "JANE", "1EG4TE5MK73")
+def decision(status: str, sign: int, paid: int, pcn: str = PCN) -> ClaimDecision:
+    claim = BilledClaim(pcn, "MCRTX", "MEDICARE", "MB", sign * 15000, (), "DOE", "JANE", "1EG4TE5MK73")
     line = BilledLine("99213", ("95",), sign * 15000, Decimal(1), DAY)
     adjustments = (Adjustment("CO", "45", sign * (15000 - paid - 2000)), Adjustment("PR", "2", sign * 2000))
     return ClaimDecision(
@@ -69,3 +69,32 @@ def test_the_claims_lifecycle_marks_a_reversed_payment() -> None:
     assert world.doc("acme-video:E1")["status"] == "reversed"
     asyncio.run(world.claims.lifecycle.record_payments([posted(world, status="paid")]))  # re-adjudicated
     assert world.doc("acme-video:E1")["status"] == "paid"
+
+
+def test_a_reversal_under_another_clp01_is_matched_by_the_payers_claim_number() -> None:
+    store, publisher = InMemoryRemittanceStore(), RecordingPublisher()
+    posting = bootstrap(store, publisher, clock=lambda: datetime(2026, 3, 20, tzinfo=UTC))
+    asyncio.run(posting.record_submissions([submitted(PCN, 15000)]))
+    asyncio.run(posting.post_file("paid.835", era("T1", decision("1", 1, 9000))))
+    asyncio.run(
+        posting.post_file(
+            "reversal.835", era("T2", decision("22", -1, 9000, pcn="PAYERMANGLED1"), decision("1", 1, 9500))
+        )
+    )
+    assert [PaymentPosted.model_validate_json(m.value).claim_status for m in publisher.sent] == [
+        "paid",
+        "reversed",
+        "paid",
+    ]
+    assert store.unmatched == {}
+
+
+def test_a_crossover_to_another_payer_is_recorded() -> None:
+    from services.remittance.domain.era import parse_835
+    from tests.conftest import SHARED
+
+    sample = SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1" / "cob-contractural-adjustment.835"
+    clp = "CLP*0001000055*2*541.00*34.00**12*50650619501~"
+    forwarded = sample.read_text().replace(clp, clp.replace("*2*", "*19*") + "NM1*TT*2*STATE MEDICAID*****PI*77027~")
+    [claim] = [c for r in parse_835(forwarded) for c in r.claims]
+    assert (claim.crossover_payer, claim.status_code) == ("STATE MEDICAID", "19")  # NM1*TT: forwarded to

@@ -18,6 +18,7 @@ class InMemoryRemittanceStore:
         self.eras: dict[str, dict[str, Any]] = {}
         self.unmatched: dict[str, dict[str, Any]] = {}
         self.worklists: dict[str, dict[str, dict[str, Any]]] = {"denials": {}, "underpayments": {}}
+        self.payer_claims: dict[str, str] = {}
 
     async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
         for name, entries in (("denials", denied), ("underpayments", underpaid)):
@@ -26,6 +27,13 @@ class InMemoryRemittanceStore:
 
     async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
         return sorted(self.worklists[name].values(), key=lambda doc: doc["posted_at"])[:limit]
+
+    async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None:
+        for number, pcn in pcn_by_payer_claim.items():
+            self.payer_claims.setdefault(number, pcn)
+
+    async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]:
+        return {number: self.payer_claims[number] for number in payer_claims if number in self.payer_claims}
 
     async def posting(self, key: str) -> dict[str, Any] | None:
         return await self.payments.get(key)

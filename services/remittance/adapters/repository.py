@@ -25,6 +25,7 @@ class MongoRemittanceStore:
         self.unmatched = db["unmatched"]
         self.denials = db["denials"]  # worklists: small, scanned by the remittance API
         self.underpayments = db["underpayments"]
+        self.payer_claims = db["payer_claims"]  # CLP07 -> our PCN, for payers that change CLP01
 
     async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
         await insert_new(self.denials, denied)
@@ -34,6 +35,12 @@ class MongoRemittanceStore:
         collection = self.denials if name == "denials" else self.underpayments
         docs = [doc async for doc in collection.find({})]
         return sorted(docs, key=lambda doc: doc["posted_at"])[:limit]
+
+    async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None:
+        await insert_new(self.payer_claims, [{"_id": number, "pcn": pcn} for number, pcn in pcn_by_payer_claim.items()])
+
+    async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]:
+        return {number: doc["pcn"] for number, doc in (await find_by_ids(self.payer_claims, payer_claims)).items()}
 
     async def posting(self, key: str) -> dict[str, Any] | None:
         return await self.payments.get(key)

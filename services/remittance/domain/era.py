@@ -54,6 +54,7 @@ class ClaimPayment:
     lines: tuple[LinePayment, ...] = ()
     remarks: tuple[str, ...] = ()  # MIA / MOA remark codes
     filing_indicator: str = ""
+    crossover_payer: str = ""  # NM1*TT: the payer this claim was forwarded to (secondary crossover)
 
 
 @dataclass(frozen=True)
@@ -326,9 +327,15 @@ def _plb(tx: _Transaction, segment: Segment, component: str) -> None:
             tx.plb.append(ProviderAdjustment(provider, reason, reference, amount))
 
 
+def _nm1(tx: _Transaction, segment: Segment, _: str) -> None:
+    """Only NM1*TT matters here: the crossover carrier a claim was forwarded to."""
+    if segment.element(1) == "TT" and tx.claim is not None and tx.line is None:
+        tx.claim = replace(tx.claim, crossover_payer=segment.element(3) or segment.element(9))
+
+
 _HANDLERS = {
     "BPR": _bpr, "TRN": _trn, "DTM": _dtm, "N1": _n1, "REF": _ref, "CLP": _clp, "SVC": _svc,
-    "CAS": _cas, "LQ": _lq, "MIA": _mia, "MOA": _moa, "PLB": _plb,
+    "CAS": _cas, "LQ": _lq, "MIA": _mia, "MOA": _moa, "PLB": _plb, "NM1": _nm1,
 }  # fmt: skip
 
 
