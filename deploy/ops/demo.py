@@ -94,6 +94,8 @@ def where_to_look(settings: Settings) -> str:
         " bearer TELEBILL_OPS_TOKEN; POST /v1/holds/{key}/resolution to code one by hand)\n"
         f"  claims:          http://127.0.0.1:{settings.claims_api_port}/v1/claims (scrub worklist, ?status=rejected);"
         " GET /v1/claims/{key} (history); POST .../replacement, .../void\n"
+        f"  remittance:      http://127.0.0.1:{settings.remittance_api_port}/v1/worklists/denials (categorised, next"
+        " action), .../underpayments, .../unmatched; GET /v1/denials/{key}/appeal-packet; POST /v1/eras\n"
         f"  eligibility:     http://127.0.0.1:{settings.eligibility_api_port}/v1/waiting (payer outages, manual"
         " checks); POST /v1/encounters/{key}/phone-verifications; GET .../verification-trail\n"
         "  status / stop:   .venv/bin/telebill status   |   make down"
