@@ -49,6 +49,22 @@ def summary(found: dict[str, Outcome], console: Console) -> None:
         stages.add_row(stage, str(count), "; ".join(f"{d} ({n})" for d, n in why))
     console.print(stages)
     console.print(money_table(found))
+    console.print(follow_up_table(found))
+
+
+def follow_up_table(found: dict[str, Outcome]) -> Table:
+    """What billing staff work next: denials by category, and lines paid below contract or schedule."""
+    payments = [p for o in found.values() for p in o.payments]
+    table = Table(title="Follow-up (remittance worklists)")
+    for column in ("item", "count", "amount"):
+        table.add_column(column, justify="right")
+    denials = Counter(d["category"] for p in payments for d in p.get("denials", []))
+    for category, count in denials.most_common():
+        amount = sum(d["amount_cents"] for p in payments for d in p.get("denials", []) if d["category"] == category)
+        table.add_row(f"denial: {category}", str(count), dollars(amount))
+    underpaid = [line for p in payments for line in p.get("underpaid_lines", [])]
+    table.add_row("underpaid lines", str(len(underpaid)), dollars(sum(line["shortfall_cents"] for line in underpaid)))
+    return table
 
 
 def money_table(found: dict[str, Outcome]) -> Table:
