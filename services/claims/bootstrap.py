@@ -92,6 +92,10 @@ def real_claims(settings: Settings, publisher: Publisher) -> tuple[Claims, Mongo
     return bootstrap(store, exchange, publisher, submission_settings(settings)), store
 
 
+def build_api(settings: Settings, publisher: Publisher) -> Claims:
+    return real_claims(settings, publisher)[0]
+
+
 _worker: Claims | None = None
 
 

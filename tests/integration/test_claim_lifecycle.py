@@ -12,7 +12,7 @@ import pytest
 
 from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_claims, render_277ca, render_999
-from services.claims.adapters.exchange import AckInbox, DirectoryExchange
+from services.claims.adapters.exchange import DirectoryExchange, ack_inbox
 from services.claims.adapters.repository import MongoClaimStore
 from services.claims.bootstrap import bootstrap
 from services.claims.domain.claim import Address, Envelope
@@ -41,7 +41,7 @@ def test_rejections_and_a_replacement_through_the_real_store_and_folders(setting
             lambda: datetime(2026, 3, 10, tzinfo=UTC),
             RULES,
         )
-        inbox, outbound = AckInbox(tmp_path), tmp_path / "outbound"
+        inbox, outbound = ack_inbox(tmp_path), tmp_path / "outbound"
 
         await claims.submit([coded("A"), coded("B", lines=[line(day="2026-03-03")])])  # interchange 1
         first = next(outbound.glob("*.837")).read_text()

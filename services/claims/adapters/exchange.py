@@ -6,6 +6,8 @@ import asyncio
 import os
 from pathlib import Path
 
+from shared.folders import FolderInbox
+
 ACK_SUFFIXES = ("*.999", "*.277")
 
 
@@ -26,23 +28,6 @@ class DirectoryExchange:
         await asyncio.to_thread(write_atomically, self.outbound / file_name, content)
 
 
-class AckInbox:
-    """999 and 277CA files in the inbound folder; archived by outcome once read."""
-
-    def __init__(self, root: Path) -> None:
-        self.inbound = root / "inbound"
-        self.archive = self.inbound / "claims-archive"
-
-    def waiting(self, limit: int = 50) -> list[Path]:
-        if not self.inbound.is_dir():
-            return []
-        found = [p for pattern in ACK_SUFFIXES for p in self.inbound.glob(pattern) if p.is_file()]
-        return sorted(found, key=lambda p: (p.stem, p.suffix != ".999"))[:limit]  # an interchange's 999 first
-
-    async def read(self, path: Path) -> str:
-        return await asyncio.to_thread(path.read_text)
-
-    def archive_file(self, path: Path, outcome: str) -> None:
-        target = self.archive / outcome
-        target.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target / path.name)
+def ack_inbox(root: Path) -> FolderInbox:
+    """999 and 277CA files, an interchange's 999 before its 277CA; archived under `claims-archive/`."""
+    return FolderInbox(root, ACK_SUFFIXES, "claims-archive", lambda p: (p.stem, p.suffix != ".999"))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.claims.bootstrap import Claims
+from services.claims.bootstrap import Claims, build_api
 from services.claims.handlers import Correction
-from shared.settings import Settings, get_settings
+from shared.api import OPERATORS_ONLY, ops_app, use_cases
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
 
@@ -48,19 +45,8 @@ class VoidIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
-def claims(request: Request) -> Claims:
-    return request.app.state.claims  # type: ignore[no-any-return]
-
-
-def operator_token(
-    settings: Annotated[Settings, Depends(get_settings)], authorization: Annotated[str, Header()] = ""
-) -> None:
-    if not hmac.compare_digest(authorization.encode(), f"Bearer {settings.ops_token}".encode()):
-        raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
-
-
-ClaimsDep = Annotated[Claims, Depends(claims)]
-router = APIRouter(prefix="/v1/claims", dependencies=[Depends(operator_token)])
+ClaimsDep = Annotated[Claims, Depends(use_cases)]
+router = APIRouter(prefix="/v1/claims", dependencies=OPERATORS_ONLY)
 
 
 @router.get("")
@@ -102,38 +88,5 @@ async def void(key: str, body: VoidIn, service: ClaimsDep) -> JSONResponse:
     return await corrected(service, key, Correction("void", body.operator, body.reason))
 
 
-health = APIRouter()
-
-
-@health.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@health.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    ready = getattr(request.app.state, "claims", None) is not None
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
-
-
-def create_app(make_claims: Callable[[], Claims] | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        producer = None
-        if make_claims is None:
-            from services.claims.bootstrap import real_claims
-            from shared.kafka import ProducerPublisher, make_producer
-
-            producer = make_producer(get_settings())
-            app.state.claims = real_claims(get_settings(), ProducerPublisher(producer))[0]
-        else:
-            app.state.claims = make_claims()
-        yield
-        if producer is not None:
-            producer.close()
-
-    app = FastAPI(title="telebill claims", version="1", lifespan=lifespan)
-    app.include_router(router)
-    app.include_router(health)
-    app.mount("/metrics", make_asgi_app())
-    return app
+def create_app(make: Callable[[], Claims] | None = None) -> FastAPI:
+    return ops_app("telebill claims", router, build_api, make)

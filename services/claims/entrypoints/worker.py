@@ -5,7 +5,7 @@ import logging
 
 import faust
 
-from services.claims.adapters.exchange import AckInbox
+from services.claims.adapters.exchange import ack_inbox
 from services.claims.bootstrap import build_worker
 from services.claims.handlers import SERVICE
 from shared.contracts.events import ClaimCoded, PaymentPosted
@@ -26,7 +26,7 @@ settings = get_settings()
 interchanges = (settings.claims_interchange_max_claims, settings.claims_interchange_max_age_seconds)
 app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, submit, settings, batch=interchanges)
 add_agent(app, SERVICE, PAYMENT_POSTED.name, PaymentPosted, record_payments, settings)
-inbox = AckInbox(settings.exchange_dir)
+inbox = ack_inbox(settings.exchange_dir)
 
 
 @app.timer(interval=settings.poll_seconds, on_leader=True)

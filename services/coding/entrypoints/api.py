@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.coding.bootstrap import HoldDesk
+from services.coding.bootstrap import HoldDesk, build_hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution
-from shared.settings import Settings, get_settings
+from shared.api import OPERATORS_ONLY, ops_app, use_cases
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
 
@@ -50,19 +47,8 @@ class ResolutionIn(BaseModel):
         return Resolution(self.operator, self.note, self.place_of_service, lines, diagnoses)
 
 
-def desk(request: Request) -> HoldDesk:
-    return request.app.state.desk  # type: ignore[no-any-return]
-
-
-def operator_token(
-    settings: Annotated[Settings, Depends(get_settings)], authorization: Annotated[str, Header()] = ""
-) -> None:
-    if not hmac.compare_digest(authorization.encode(), f"Bearer {settings.ops_token}".encode()):
-        raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
-
-
-DeskDep = Annotated[HoldDesk, Depends(desk)]
-router = APIRouter(prefix="/v1/holds", dependencies=[Depends(operator_token)])
+DeskDep = Annotated[HoldDesk, Depends(use_cases)]
+router = APIRouter(prefix="/v1/holds", dependencies=OPERATORS_ONLY)
 
 
 @router.get("")
@@ -92,38 +78,5 @@ async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep) -> JSON
     return JSONResponse(status_code=STATUS_CODES[outcome.status], content=content)
 
 
-health = APIRouter()
-
-
-@health.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@health.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    ready = getattr(request.app.state, "desk", None) is not None
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
-
-
-def create_app(make_desk: Callable[[], HoldDesk] | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        producer = None
-        if make_desk is None:
-            from services.coding.bootstrap import build_hold_desk
-            from shared.kafka import ProducerPublisher, make_producer
-
-            producer = make_producer(get_settings())
-            app.state.desk = build_hold_desk(get_settings(), ProducerPublisher(producer))
-        else:
-            app.state.desk = make_desk()
-        yield
-        if producer is not None:
-            producer.close()
-
-    app = FastAPI(title="telebill coding ops", version="1", lifespan=lifespan)
-    app.include_router(router)
-    app.include_router(health)
-    app.mount("/metrics", make_asgi_app())
-    return app
+def create_app(make: Callable[[], HoldDesk] | None = None) -> FastAPI:
+    return ops_app("telebill coding ops", router, build_hold_desk, make)

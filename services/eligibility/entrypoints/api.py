@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.eligibility.bootstrap import Eligibility
+from services.eligibility.bootstrap import Eligibility, build_api
 from services.eligibility.handlers import PhoneCall
-from shared.settings import Settings, get_settings
+from shared.api import OPERATORS_ONLY, ops_app, use_cases
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
 
@@ -42,19 +39,8 @@ class PhoneVerificationIn(BaseModel):
         return PhoneCall(**self.model_dump())
 
 
-def eligibility(request: Request) -> Eligibility:
-    return request.app.state.eligibility  # type: ignore[no-any-return]
-
-
-def operator_token(
-    settings: Annotated[Settings, Depends(get_settings)], authorization: Annotated[str, Header()] = ""
-) -> None:
-    if not hmac.compare_digest(authorization.encode(), f"Bearer {settings.ops_token}".encode()):
-        raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
-
-
-EligibilityDep = Annotated[Eligibility, Depends(eligibility)]
-router = APIRouter(prefix="/v1", dependencies=[Depends(operator_token)])
+EligibilityDep = Annotated[Eligibility, Depends(use_cases)]
+router = APIRouter(prefix="/v1", dependencies=OPERATORS_ONLY)
 
 
 @router.post("/encounters/{key}/phone-verifications")
@@ -92,38 +78,5 @@ def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime | date) else value
 
 
-health = APIRouter()
-
-
-@health.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@health.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    ready = getattr(request.app.state, "eligibility", None) is not None
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
-
-
-def create_app(make_service: Callable[[], Eligibility] | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        producer = None
-        if make_service is None:
-            from services.eligibility.bootstrap import build_api
-            from shared.kafka import ProducerPublisher, make_producer
-
-            producer = make_producer(get_settings())
-            app.state.eligibility = build_api(get_settings(), ProducerPublisher(producer))
-        else:
-            app.state.eligibility = make_service()
-        yield
-        if producer is not None:
-            producer.close()
-
-    app = FastAPI(title="telebill eligibility ops", version="1", lifespan=lifespan)
-    app.include_router(router)
-    app.include_router(health)
-    app.mount("/metrics", make_asgi_app())
-    return app
+def create_app(make: Callable[[], Eligibility] | None = None) -> FastAPI:
+    return ops_app("telebill eligibility ops", router, build_api, make)

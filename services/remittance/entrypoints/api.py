@@ -3,35 +3,21 @@ and an appeal packet with the eligibility evidence."""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
 
-from services.remittance.bootstrap import RemittanceDesk
-from shared.settings import Settings, get_settings
+from services.remittance.bootstrap import RemittanceDesk, build_desk
+from shared.api import OPERATORS_ONLY, ops_app, use_cases
 
 UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422}
 MAX_ERA_BYTES = 20 * 1024 * 1024
 
 
-def remittance(request: Request) -> RemittanceDesk:
-    return request.app.state.desk  # type: ignore[no-any-return]
-
-
-def operator_token(
-    settings: Annotated[Settings, Depends(get_settings)], authorization: Annotated[str, Header()] = ""
-) -> None:
-    if not hmac.compare_digest(authorization.encode(), f"Bearer {settings.ops_token}".encode()):
-        raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
-
-
-DeskDep = Annotated[RemittanceDesk, Depends(remittance)]
-router = APIRouter(prefix="/v1", dependencies=[Depends(operator_token)])
+DeskDep = Annotated[RemittanceDesk, Depends(use_cases)]
+router = APIRouter(prefix="/v1", dependencies=OPERATORS_ONLY)
 
 
 @router.post("/eras")
@@ -72,38 +58,5 @@ async def appeal_packet(posting_key: str, service: DeskDep) -> dict[str, Any]:
     return packet
 
 
-health = APIRouter()
-
-
-@health.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@health.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    ready = getattr(request.app.state, "desk", None) is not None
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
-
-
-def create_app(make_desk: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        producer = None
-        if make_desk is None:
-            from services.remittance.bootstrap import build_desk
-            from shared.kafka import ProducerPublisher, make_producer
-
-            producer = make_producer(get_settings())
-            app.state.desk = build_desk(get_settings(), ProducerPublisher(producer))
-        else:
-            app.state.desk = make_desk()
-        yield
-        if producer is not None:
-            producer.close()
-
-    app = FastAPI(title="telebill remittance", version="1", lifespan=lifespan)
-    app.include_router(router)
-    app.include_router(health)
-    app.mount("/metrics", make_asgi_app())
-    return app
+def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
+    return ops_app("telebill remittance", router, build_desk, make)

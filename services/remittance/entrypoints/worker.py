@@ -2,7 +2,7 @@
 
 import faust
 
-from services.remittance.adapters.inbox import EraInbox
+from services.remittance.adapters.inbox import era_inbox
 from services.remittance.bootstrap import build_posting
 from services.remittance.handlers import SERVICE, RemittancePosting
 from shared.contracts.events import ClaimSubmitted
@@ -26,7 +26,7 @@ async def record_submissions(app: faust.App, settings: Settings) -> BatchHandler
 
 settings = get_settings()
 app = worker_app(SERVICE, CLAIM_SUBMITTED.name, ClaimSubmitted, record_submissions, settings)
-inbox = EraInbox(settings.exchange_dir)
+inbox = era_inbox(settings.exchange_dir)
 
 
 @app.timer(interval=settings.poll_seconds, on_leader=True)

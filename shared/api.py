@@ -1,0 +1,70 @@
+"""What every ops API of the pipeline shares: the bearer-token check, health and readiness routes,
+Prometheus metrics, and a lifespan that builds the service's use cases once — over a Kafka
+producer in a real process, or from `make` (fakes) in unit tests."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import make_asgi_app
+
+from shared.messaging import Publisher
+from shared.settings import Settings, get_settings
+
+Build = Callable[[Settings, Publisher], Any]
+
+
+def operator_token(
+    settings: Annotated[Settings, Depends(get_settings)], authorization: Annotated[str, Header()] = ""
+) -> None:
+    if not hmac.compare_digest(authorization.encode(), f"Bearer {settings.ops_token}".encode()):
+        raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
+
+
+OPERATORS_ONLY = [Depends(operator_token)]
+
+
+def use_cases(request: Request) -> Any:
+    return request.app.state.use_cases
+
+
+health = APIRouter()
+
+
+@health.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    ready = getattr(request.app.state, "use_cases", None) is not None
+    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
+
+
+def ops_app(title: str, router: APIRouter, build: Build, make: Callable[[], Any] | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if make is not None:
+            app.state.use_cases = make()
+            yield
+            return
+        from shared.kafka import ProducerPublisher, make_producer
+
+        producer = make_producer(get_settings())
+        app.state.use_cases = build(get_settings(), ProducerPublisher(producer))
+        try:
+            yield
+        finally:
+            producer.close()
+
+    app = FastAPI(title=title, version="1", lifespan=lifespan)
+    app.include_router(router)
+    app.include_router(health)
+    app.mount("/metrics", make_asgi_app())
+    return app
