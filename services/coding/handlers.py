@@ -148,6 +148,14 @@ class ListHolds:
         return public(doc) if doc else None
 
 
+def worklist_view(
+    entries: list[dict[str, Any]], reason: str | None, limit: int, newest_first: bool
+) -> list[dict[str, Any]]:
+    """Held entries with `reason` (all when None), oldest first unless asked otherwise."""
+    matching = [e for e in entries if reason is None or any(h["reason"] == reason for h in e["holds"])]
+    return sorted(matching, key=lambda e: e.get("held_at") or "", reverse=newest_first)[:limit]
+
+
 def public(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if k != "_id"}
 

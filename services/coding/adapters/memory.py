@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.coding.handlers import hold_summary
-from shared.messaging import Publisher
+from services.coding.adapters.repository import ResolutionsOnOutboxes
+from services.coding.handlers import hold_summary, worklist_view
 from shared.outbox import InMemoryOutboxStore, Record
 
 
@@ -22,28 +22,18 @@ class InMemoryCodingRecords(InMemoryOutboxStore):
         return True
 
 
-class InMemoryHoldStore:
+class InMemoryHoldStore(ResolutionsOnOutboxes):
     def __init__(self, records: InMemoryOutboxStore) -> None:
         self.records = records
         self.resolutions = InMemoryOutboxStore()
 
     async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        docs = [hold_summary(doc) for doc in self.records.docs.values() if doc["status"] == "held"]
-        matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
-        return sorted(matching, key=lambda doc: doc.get("held_at") or "", reverse=newest_first)[:limit]
+        held = [hold_summary(doc) for doc in self.records.docs.values() if doc["status"] == "held"]
+        return worklist_view(held, reason, limit, newest_first)
 
     async def held_one(self, key: str) -> dict[str, Any] | None:
         doc = self.records.docs.get(key)
         return hold_summary(doc) if doc and doc["status"] == "held" else None
-
-    async def record(self, key: str) -> dict[str, Any] | None:
-        return await self.records.get(key)
-
-    async def resolution(self, key: str) -> dict[str, Any] | None:
-        return await self.resolutions.get(key)
-
-    async def save_resolution(self, record: Record, publisher: Publisher) -> bool:
-        return bool(await self.resolutions.save_and_publish([record], publisher))
 
     async def mark_resolved(self, key: str, resolution_id: str) -> None:
         self.records.docs[key] |= {"status": "resolved", "resolution": resolution_id}

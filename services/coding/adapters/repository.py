@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.coding.handlers import hold_summary
+from services.coding.handlers import hold_summary, worklist_view
 from shared.messaging import Publisher
 from shared.mongo import find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record, stored
@@ -42,7 +42,23 @@ class CodingRecords(OutboxStore):
         return result.modified_count == 1
 
 
-class MongoHoldStore:
+class ResolutionsOnOutboxes:
+    """Reads and resolution writes common to every hold store: both sides are outbox stores."""
+
+    records: Any
+    resolutions: Any
+
+    async def record(self, key: str) -> dict[str, Any] | None:
+        return await self.records.get(key)  # type: ignore[no-any-return]
+
+    async def resolution(self, key: str) -> dict[str, Any] | None:
+        return await self.resolutions.get(key)  # type: ignore[no-any-return]
+
+    async def save_resolution(self, record: Record, publisher: Publisher) -> bool:
+        return bool(await self.resolutions.save_and_publish([record], publisher))
+
+
+class MongoHoldStore(ResolutionsOnOutboxes):
     """Held records are read from `coded_encounters`; a resolution is its own outbox record (one per
     encounter key, first write wins) so a retried resolution re-publishes instead of coding twice."""
 
@@ -51,21 +67,10 @@ class MongoHoldStore:
         self.resolutions = OutboxStore(database[RESOLUTIONS])
 
     async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        docs = [doc async for doc in self.records.held.find({})]
-        matching = [doc for doc in docs if reason is None or any(h["reason"] == reason for h in doc["holds"])]
-        return sorted(matching, key=lambda doc: doc.get("held_at") or "", reverse=newest_first)[:limit]
+        return worklist_view([doc async for doc in self.records.held.find({})], reason, limit, newest_first)
 
     async def held_one(self, key: str) -> dict[str, Any] | None:
         return await self.records.held.find_one({"_id": key})
-
-    async def record(self, key: str) -> dict[str, Any] | None:
-        return await self.records.get(key)
-
-    async def resolution(self, key: str) -> dict[str, Any] | None:
-        return await self.resolutions.get(key)
-
-    async def save_resolution(self, record: Record, publisher: Publisher) -> bool:
-        return bool(await self.resolutions.save_and_publish([record], publisher))
 
     async def mark_resolved(self, key: str, resolution_id: str) -> None:
         await self.records.collection.update_one(

@@ -11,23 +11,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.coding.domain.remote_monitoring import RpmTable
+from shared.contracts.encounter import Modality, PeripheralDevice
 from shared.rules import Effective, RuleFileError, Sourced, load_rule_file
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MdmLevel = Literal["straightforward", "low", "moderate", "high"]
-Modality = Literal["audio_video", "audio_only", "store_and_forward", "e_visit", "virtual_check_in", "remote_monitoring"]
 BriefService = Literal["virtual_check_in", "e_visit", "store_and_forward"]
-Device = Literal[
-    "blood_pressure_monitor",
-    "glucometer",
-    "pulse_oximeter",
-    "spirometer",
-    "weight_scale",
-    "thermometer",
-    "stethoscope",
-    "otoscope",
-    "other",
-]
+Device = PeripheralDevice
 ProcedureCode = str
 TELEHEALTH_MODIFIERS = {"95", "93", "FQ", "GQ", "GT"}
 

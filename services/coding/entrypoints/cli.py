@@ -17,6 +17,7 @@ from services.coding.adapters.icd10 import is_billable
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.model import CodingResult
 from services.coding.domain.rules import RuleFileError, load_rules
+from services.coding.handlers import line_dict
 from shared.contracts.encounter import EncounterCompleted
 
 CONTRACT_BROKEN, POLICY_BROKEN = 2, 3
@@ -40,18 +41,7 @@ def as_output(encounter: EncounterCompleted, result: CodingResult) -> dict[str, 
         "encounter_id": encounter.encounter.encounter_id,
         "status": result.status,
         "place_of_service": result.place_of_service,
-        "lines": [
-            {
-                "code": line.code,
-                "modifiers": list(line.modifiers),
-                "units": line.units,
-                "diagnosis_pointers": list(line.diagnosis_pointers),
-                "date_of_service": line.date_of_service.isoformat(),
-                "rule": line.rule,
-                "explanation": line.explanation,
-            }
-            for line in result.lines
-        ],
+        "lines": [{k: v for k, v in line_dict(line).items() if k != "source"} for line in result.lines],
         "diagnoses": list(result.diagnoses),
         "holds": [{"reason": hold.reason, "message": hold.message} for hold in result.holds],
     }
