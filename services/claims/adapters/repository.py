@@ -21,6 +21,7 @@ class MongoClaimStore:
         self.claims = OutboxStore(db["claims"])
         self.interchanges = db["interchanges"]
         self.drops_pending = db["drops_pending"]  # tiny on purpose: scanned before every batch
+        self.last_number: int | None = None
         self.pcns = db["pcns"]
         self.worklist_collection = db["worklist"]  # small: scanned by the worklist API
         self.billed_lines = db["billed_lines"]
@@ -35,13 +36,16 @@ class MongoClaimStore:
         A number is claimed by inserting the interchange's own document with it as `_id`: the
         unique key is the only atomic primitive FerretDB's SQLite backend guarantees (its
         findAndModify `$inc` handed out duplicates under concurrency in tests/integration)."""
-        last = await self.interchanges.find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)])
-        candidate = (int(last["_id"]) if last else 0) + 1
+        if self.last_number is None:  # one scan per process; FerretDB sorts by reading every row
+            last = await self.interchanges.find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)])
+            self.last_number = int(last["_id"]) if last else 0
+        candidate = self.last_number + 1
         while True:
             try:
                 await self.interchanges.insert_one({"_id": candidate, "dropped": False})
+                self.last_number = candidate
                 return candidate
-            except DuplicateKeyError:
+            except DuplicateKeyError:  # another process (the claims API, a second worker) took it
                 candidate += 1
 
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:

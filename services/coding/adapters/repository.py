@@ -35,7 +35,12 @@ class CodingRecords(OutboxStore):
 
     async def replace(self, key: str, expected_event_id: str, record: Record) -> bool:
         doc, outbox = record
-        result = await self.collection.replace_one({"_id": key, "event_id": expected_event_id}, stored(doc, outbox))
+        # Filter on `_id` alone: FerretDB scans the whole table for any other filter. The key's
+        # partition has one consumer, so nothing else replaces this record meanwhile.
+        current = await self.collection.find_one({"_id": key}, {"event_id": 1})
+        if current is None or current["event_id"] != expected_event_id:
+            return False
+        result = await self.collection.replace_one({"_id": key}, stored(doc, outbox))
         await self.held.delete_one({"_id": key})
         if doc["status"] == "held":
             await insert_new(self.held, [hold_summary(doc)])

@@ -29,6 +29,7 @@ class MongoEligibilityRepository:
         self.encounters = OutboxStore(db["encounters"])
         self.verifications = db["verifications"]
         self.waiting_collection = db["waiting"]
+        self.resolutions = db["resolutions"]
 
     async def ensure_indexes(self) -> None:
         await self.encounters.collection.create_index("status")
@@ -61,22 +62,26 @@ class MongoEligibilityRepository:
         return await find_by_ids(self.encounters.collection, keys, {"outbox": 0})
 
     async def resolve(self, key: str, status: str, verification: Verification, outbox: list[Outgoing]) -> bool:
-        """Compare-and-set from a waiting status: a concurrent resolution wins once, never twice."""
+        """Compare-and-set from a waiting status: of a re-drive and a phone call, exactly one wins.
+
+        The claim on the waiting step is a unique insert carrying the winner's whole change (FerretDB
+        has no conditional update that is not a full-table scan). A winner that crashed before
+        applying it is completed by the next attempt; the re-drive then publishes its stored event."""
         current = await self.encounters.collection.find_one({"_id": key}, {"status": 1, "verification": 1})
         if current is None or current["status"] not in WAITING:
             return False
-        result = await self.encounters.collection.update_one(
-            {"_id": key, "status": current["status"]},
-            {
-                "$set": {
-                    "status": status,
-                    "verification": verification.model_dump(mode="json"),
-                    "resolution_outbox": [message.model_dump() for message in outbox],
-                },
-                "$push": {"history": current["verification"]},
-            },
-        )
-        return result.modified_count == 1
+        change = {
+            "status": status,
+            "verification": verification.model_dump(mode="json"),
+            "resolution_outbox": [message.model_dump() for message in outbox],
+        }
+        claim_id = f"{key}|{current['verification']['verification_id']}"
+        won = bool(await insert_new(self.resolutions, [{"_id": claim_id, "change": change}]))
+        if not won:
+            change = (await self.resolutions.find_one({"_id": claim_id}))["change"]
+        update = {"$set": change} | ({"$push": {"history": current["verification"]}} if won else {})
+        await self.encounters.collection.update_one({"_id": key}, update)
+        return won
 
     async def clear_waiting(self, keys: Sequence[str]) -> None:
         await asyncio.gather(*(self.waiting_collection.delete_one({"_id": key}) for key in keys))
