@@ -4,6 +4,7 @@ interchanges for the clearinghouse and announce `claim-submitted`; follow each c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -291,6 +292,14 @@ def submitted_line(number: int, line: ServiceLine) -> SubmittedLine:
     )
 
 
+@dataclass(frozen=True)
+class Move:
+    record_id: str
+    status: str
+    note: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 class Lifecycle:
     """Moves claims along their statuses from acknowledgements and payments, keeping every step."""
 
@@ -299,12 +308,32 @@ class Lifecycle:
 
     async def move(self, record_id: str, status: str, note: str, **extra: Any) -> bool:
         current = (await self.store.records([record_id])).get(record_id)
-        if current is None:
-            return False
+        return await self.apply(current, status, note, extra) if current else False
+
+    async def move_all(self, moves: list[Move]) -> None:
+        """Claims move concurrently; one claim's moves (a reversal, then its re-adjudication) in order."""
+        current = await self.store.records(list(dict.fromkeys(m.record_id for m in moves)))
+        by_claim: dict[str, list[Move]] = {}
+        for move in moves:
+            by_claim.setdefault(move.record_id, []).append(move)
+
+        async def one_claim(claim_moves: list[Move]) -> None:
+            doc = current[claim_moves[0].record_id]
+            for move in claim_moves:
+                await self.apply(doc, move.status, move.note, move.extra)
+                doc = (await self.store.records([move.record_id]))[move.record_id] if len(claim_moves) > 1 else doc
+
+        await asyncio.gather(*(one_claim(m) for key, m in by_claim.items() if key in current))
+
+    async def apply(self, current: dict[str, Any], status: str, note: str, extra: dict[str, Any]) -> bool:
+        record_id = current["_id"]
         applies = moves_to(current["status"], status)
-        await self.store.transition(
-            record_id, status if applies else None, entry(status, self.clock(), note) | {"applied": applies}, extra
-        )
+        step = entry(status, self.clock(), note) | {"applied": applies}
+        await self.store.transition(record_id, status if applies else None, step, extra)
+        if applies and status in WORKLIST:
+            await self.store.enlist([worklist_entry(current | {"status": status, "history": [step]}, note)])
+        elif applies:
+            await self.store.delist([record_id])
         return applies
 
     async def post_inbox(self, inbox: Inbox) -> None:
@@ -330,9 +359,11 @@ class Lifecycle:
             for transaction in group.transactions:
                 accepted = transaction.status in self.codes.accepted_transaction_codes
                 note = "999 accepted" if accepted else f"999 rejected: {describe_999(transaction, self.codes)}"
-                for record_id in records.values():
-                    matched += 1
-                    await (self.note(record_id, note) if accepted else self.move(record_id, "rejected", note))
+                matched += len(records)
+                if accepted:
+                    await asyncio.gather(*(self.note(record_id, note) for record_id in records.values()))
+                else:
+                    await self.move_all([Move(record_id, "rejected", note) for record_id in records.values()])
         return matched
 
     async def note(self, record_id: str, note: str) -> None:
@@ -341,22 +372,25 @@ class Lifecycle:
     async def apply_277ca(self, text: str) -> int:
         acks = parse_277ca(text)
         records = await self.store.records_for_pcns([ack.patient_control_number for ack in acks])
+        moves = []
         for ack in acks:
-            record_id = records.get(ack.patient_control_number)
-            if record_id:
+            if ack.patient_control_number in records:
                 outcome, note = claim_outcome(ack, self.codes)
                 extra = {"payer_claim_number": ack.payer_claim_number} if ack.payer_claim_number else {}
-                await self.move(record_id, outcome, note, **extra)
-        return sum(1 for ack in acks if ack.patient_control_number in records)
+                moves.append(Move(records[ack.patient_control_number], outcome, note, extra))
+        await self.move_all(moves)
+        return len(moves)
 
     async def record_payments(self, events: list[PaymentPosted]) -> None:
         records = await self.store.records_for_pcns([event.claim_id for event in events])
+        moves = []
         for event in events:
-            record_id = records.get(event.claim_id)
-            if record_id:
+            if event.claim_id in records:
                 paid, charged = event.paid_cents / 100, event.charge_cents / 100
                 note = f"835 trace {event.era_trace_number}: {event.claim_status}, paid {paid:.2f} of {charged:.2f}"
-                await self.move(record_id, event.claim_status, note, payer_claim_number=event.payer_claim_number)
+                extra = {"payer_claim_number": event.payer_claim_number}
+                moves.append(Move(records[event.claim_id], event.claim_status, note, extra))
+        await self.move_all(moves)
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,10 @@ def test_a_277ca_rejection_rejects_the_claim_with_the_payers_reason() -> None:
     read(world, "r.277", ack_277(world, reject=True))
     assert world.doc("acme-video:E1")["status"] == "rejected"
     assert "A7:164" in world.doc("acme-video:E1")["history"][-1]["note"]
+    [listed] = asyncio.run(world.claims.worklist("rejected"))
+    assert listed["_id"] == "acme-video:E1" and "A7:164" in listed["problems"][-1]
+    done = asyncio.run(world.claims.correct("acme-video:E1", correction("replacement")))
+    assert done.status == "not_correctable"  # a claim the payer refused has no payer claim number to replace
 
 
 def test_a_late_acknowledgement_never_moves_a_paid_claim_back() -> None:
