@@ -13,7 +13,7 @@ from services.coding.bootstrap import bootstrap, hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution, resolve
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
 from shared.messaging import RecordingPublisher
-from tests.unit.coding_cases import RULES, VIDEO, encounter
+from tests.unit.coding_cases import RPM, RULES, VIDEO, encounter
 
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -141,3 +141,10 @@ def test_a_later_verification_does_not_recode_a_coded_or_otherwise_held_encounte
     asyncio.run(code([verified(TIME_HELD, method="phone")]))
     assert publisher.on("claim-coded") == []
     assert [h["reason"] for h in records.docs[verified({}).correlation_id]["holds"]] == ["em_level_unsupported"]
+
+
+def test_remote_monitoring_codes_that_exclude_each_other_are_refused_from_the_rule_data() -> None:
+    subject = encounter(RPM)
+    lines = (ManualLine("99445", (), 1, (1,)), ManualLine("99454", (), 1, (1,)), ManualLine("99457", (), 1, (1,)))
+    result = resolve(subject, RULES, is_billable, Resolution("coder", "drill", "11", lines))
+    assert isinstance(result, list) and "99445 and 99454 cannot be billed together" in result

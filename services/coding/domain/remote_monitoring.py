@@ -17,7 +17,8 @@ class RpmCode(Sourced):
     min_days: int | None = None
     max_days: int | None = None
     min_minutes: int | None = None
-    requires: str | None = None
+    requires: str | None = None  # an add-on: billable only with this code
+    excludes: str | None = None  # never on the same claim as this code
 
 
 class RpmTable(Sourced):

@@ -18,8 +18,6 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MdmLevel = Literal["straightforward", "low", "moderate", "high"]
 BriefService = Literal["virtual_check_in", "e_visit", "store_and_forward"]
 Device = PeripheralDevice
-ProcedureCode = str
-TELEHEALTH_MODIFIERS = {"95", "93", "FQ", "GQ", "GT"}
 
 
 class Row(BaseModel):
@@ -257,4 +255,4 @@ def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> C
     )
 
 
-__all__ = ["CodingRules", "EmLevel", "EmTable", "Effective", "PayerPolicy", "RuleFileError", "load_rules"]
+__all__ = ["CodingRules", "EmLevel", "EmTable", "PayerPolicy", "RuleFileError", "load_rules"]

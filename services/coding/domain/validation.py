@@ -11,8 +11,6 @@ from services.coding.domain.visits import place_of_service
 SYNCHRONOUS = {"audio_video", "audio_only"}
 MAX_UNITS = 99
 Check = Callable[[Case, Line, int], list[str]]
-CANNOT_GO_TOGETHER = [("99445", "99454"), ("99470", "99457")]
-NEEDS = {"99458": "99457"}
 
 
 def problems(case: Case, lines: Sequence[Line], place: str | None) -> list[str]:
@@ -40,16 +38,19 @@ def payer_accepts(case: Case, line: Line, n: int) -> list[str]:
 
 
 def modifier_fits(case: Case, line: Line, n: int) -> list[str]:
-    modality, found = case.visit.modality, []
+    """Each modifier must be one the payer policy uses, for the modality it is meant for."""
+    policy, modality, found = case.policy, case.visit.modality, []
+    audio = {policy.audio_only_modifier, policy.rural_clinic_audio_only_modifier}
+    demo = policy.asynchronous_demonstration.modifier if policy.asynchronous_demonstration else None
     for modifier in line.modifiers:
-        if modifier == "95" and modality != "audio_video":
-            found.append(f"line {n}: modifier 95 is for synchronous audio-video only, not {modality}")
-        elif modifier in ("93", "FQ") and modality != "audio_only":
+        if modifier == policy.video_modifier and modality != "audio_video":
+            found.append(f"line {n}: modifier {modifier} is for synchronous audio-video only, not {modality}")
+        elif modifier in audio and modality != "audio_only":
             found.append(f"line {n}: modifier {modifier} is for audio-only visits, not {modality}")
-        elif modifier == "GQ" and not in_demonstration(case):
-            found.append(f"line {n}: GQ only for asynchronous services in the Alaska/Hawaii demonstration")
-        elif modifier not in {"95", "93", "FQ", "GQ"}:
-            found.append(f"line {n}: modifier {modifier} is not one this engine applies")
+        elif modifier == demo and not in_demonstration(case):
+            found.append(f"line {n}: {modifier} only for asynchronous services in the payer's demonstration states")
+        elif modifier not in audio | {policy.video_modifier, demo}:
+            found.append(f"line {n}: modifier {modifier} is not one the {policy.payer} policy uses")
     return found
 
 
@@ -89,9 +90,12 @@ def date_fits(case: Case, line: Line, n: int) -> list[str]:
 
 def combination_problems(case: Case, lines: Sequence[Line]) -> list[str]:
     codes = [line.code for line in lines]
-    found = [f"{a} and {b} cannot be billed together" for a, b in CANNOT_GO_TOGETHER if a in codes and b in codes]
+    rpm = case.rules.rpm_table.codes
+    exclusive = {(c.code, c.excludes) for c in rpm if c.excludes}
+    needs = {c.code: c.requires for c in rpm if c.requires}
+    found = [f"{a} and {b} cannot be billed together" for a, b in sorted(exclusive) if a in codes and b in codes]
     found += [
-        f"{code} needs {base} on the same claim" for code, base in NEEDS.items() if code in codes and base not in codes
+        f"{code} needs {base} on the same claim" for code, base in needs.items() if code in codes and base not in codes
     ]
     found += [f"{code} appears on more than one line" for code in sorted(set(codes)) if codes.count(code) > 1]
     found += prolonged_problems(case, lines, codes)
