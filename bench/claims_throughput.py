@@ -10,12 +10,11 @@ from datetime import UTC, date, datetime
 
 from deploy.ops.synthetic import batch
 from services.claims.adapters.memory import InMemoryClaimStore, InMemoryExchange
-from services.claims.bootstrap import bootstrap, load_claim_rules
+from services.claims.bootstrap import bootstrap, load_claim_rules, submission_settings
 from services.claims.domain.assemble import assemble, missing_charges
 from services.claims.domain.claim import Envelope
 from services.claims.domain.scrubber import ClaimContext, scrub
-from services.claims.domain.x837 import Submitter, render_837p
-from services.claims.handlers import SubmissionSettings
+from services.claims.domain.x837 import render_837p
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.rules import load_rules
 from services.coding.handlers import claim_coded
@@ -23,11 +22,10 @@ from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
 from shared.icd10 import is_billable
 from shared.messaging import RecordingPublisher
+from shared.settings import Settings
 
 RULES = load_claim_rules()
-SUBMISSION = SubmissionSettings(
-    "LONESTARTH", "SIMCLEARING", "T", 200, Submitter("LONE STAR TELEHEALTH PA", "BILLING", "5125550100")
-)
+SUBMISSION = submission_settings(Settings())  # the shipped defaults: sender, receiver, batch size
 VERIFIED = Verification(
     verification_id="b",
     outcome="covered",

@@ -177,7 +177,7 @@ def payment_record(
         patient_responsibility_cents=claim.patient_responsibility_cents,
         adjustments=adjustments(claim),
         journal=journal(claim, posting),
-        denials=denials(claim, posting, rules.codes, rules.denials),
+        denials=denials(claim, rules.codes, rules.denials),
         underpaid_lines=underpaid,
     )
     billed = submitted.get("lines", [])

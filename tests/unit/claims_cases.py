@@ -9,18 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.claims.adapters.memory import InMemoryClaimStore, InMemoryExchange
-from services.claims.bootstrap import Claims, bootstrap, load_claim_rules
-from services.claims.domain.x837 import Submitter
-from services.claims.handlers import SubmissionSettings
+from services.claims.bootstrap import Claims, bootstrap, load_claim_rules, submission_settings
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import ClaimCoded, ClaimSubmitted, CodedLine, Verification
 from shared.messaging import RecordingPublisher
+from shared.settings import Settings
 from tests.conftest import example
 
 RULES = load_claim_rules()
-SUBMISSION = SubmissionSettings(
-    "LONESTARTH", "SIMCLEARING", "T", 200, Submitter("LONE STAR TELEHEALTH PA", "BILLING", "5125550100")
-)
+SUBMISSION = submission_settings(Settings())  # the shipped defaults: sender, receiver, batch size
 VERIFIED = Verification(
     verification_id="v1",
     outcome="covered",

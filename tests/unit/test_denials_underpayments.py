@@ -51,7 +51,6 @@ CATEGORY_CASES = [
 def test_a_denied_claim_is_categorised_with_a_next_action(carc: str, remarks: tuple[str, ...], category: str) -> None:
     found = denials(
         claim(line("99213", 15000, 0, ("CO", carc, 15000), remarks=remarks), status="4"),
-        RULES.posting,
         RULES.codes,
         RULES.denials,
     )
@@ -65,7 +64,6 @@ def test_a_denied_claim_is_categorised_with_a_next_action(carc: str, remarks: tu
 def test_an_eligibility_denial_points_at_the_verification_evidence() -> None:
     [found] = denials(
         claim(line("99213", 15000, 0, ("PR", "27", 0), ("CO", "27", 15000)), status="4"),
-        RULES.posting,
         RULES.codes,
         RULES.denials,
     )
@@ -77,11 +75,9 @@ def test_an_eligibility_denial_points_at_the_verification_evidence() -> None:
 
 def test_a_paid_claim_with_contractual_and_patient_share_has_no_denial_and_a_denied_line_has_one() -> None:
     paid = claim(line("99213", 15000, 9000, ("CO", "45", 4000), ("PR", "2", 2000)))
-    assert denials(paid, RULES.posting, RULES.codes, RULES.denials) == []
+    assert denials(paid, RULES.codes, RULES.denials) == []
     mixed = claim(line("99213", 15000, 9000, ("CO", "45", 6000)), line("94010", 6000, 0, ("CO", "97", 6000)))
-    assert [(d.line_code, d.category) for d in denials(mixed, RULES.posting, RULES.codes, RULES.denials)] == [
-        ("94010", "coding")
-    ]
+    assert [(d.line_code, d.category) for d in denials(mixed, RULES.codes, RULES.denials)] == [("94010", "coding")]
 
 
 def commercial(code: str, charge: int, allowed: int, *extra: tuple[str, str, int]) -> ClaimPayment:
@@ -117,9 +113,9 @@ def test_the_pfs_formula_uses_gpcis_the_conversion_factor_and_the_facility_rate_
                             mp=Decimal("0.10"))},
     )  # fmt: skip
     # (1.30*1.000 + 1.20*0.900 + 0.10*0.500) * 33.4009 = 2.43 * 33.4009 = 81.164187 -> 81.16
-    assert pfs_amount(pfs, "99213", "10") == 8116
+    assert pfs_amount(pfs, "99213", facility=False) == 8116
     # (1.30 + 0.55*0.900 + 0.05) * 33.4009 = 1.845 * 33.4009 = 61.6246605 -> 61.62
-    assert pfs_amount(pfs, "99213", "02") == 6162
+    assert pfs_amount(pfs, "99213", facility=True) == 6162
     schedules = FeeSchedules.model_validate(
         RULES.fees.model_dump(by_alias=True) | {"medicare_pfs": [pfs.model_dump(by_alias=True)]}
     )
@@ -134,13 +130,11 @@ def test_the_shipped_cy2025_pfs_prices_an_austin_telehealth_visit_by_place_of_se
     pfs = RULES.fees.pfs(date(2025, 6, 2))
     assert pfs is not None and RULES.fees.pfs(date(2026, 6, 2)) is None  # 2026 RVU/GPCI files not loaded yet
     # (1.30 + 1.35 x 1.046 + 0.10 x 0.914) x 32.3465 = 90.68 at home (POS 10, non-facility)
-    assert pfs_amount(pfs, "99213", "10") == 9068
+    assert pfs_amount(pfs, "99213", facility=False) == 9068
     # (1.30 + 0.57 x 1.046 + 0.10 x 0.914) x 32.3465 = 64.29 elsewhere (POS 02, facility)
-    assert pfs_amount(pfs, "99213", "02") == 6429
+    assert pfs_amount(pfs, "99213", facility=True) == 6429
 
 
 def test_a_coverage_terminated_denial_billed_to_the_patient_is_still_a_denial() -> None:
-    [found] = denials(
-        claim(line("99213", 15000, 0, ("PR", "27", 15000)), status="4"), RULES.posting, RULES.codes, RULES.denials
-    )
+    [found] = denials(claim(line("99213", 15000, 0, ("PR", "27", 15000)), status="4"), RULES.codes, RULES.denials)
     assert (found.group_code, found.category) == ("PR", "eligibility")

@@ -119,18 +119,24 @@ def modifier_95_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[F
 
 
 def modifier_93_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[Facts]:
+    if context.modality == "audio_only":
+        return []
+    audio = edit.params["audio_only_modifiers"]
     return [
-        {"line": n, "modality": context.modality}
+        {"line": n, "modifier": modifier, "modality": context.modality}
         for n, line in enumerate(claim.lines, 1)
-        if {"93", "FQ"} & set(line.modifiers) and context.modality != "audio_only"
+        for modifier in line.modifiers
+        if modifier in audio
     ]
 
 
 def place_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[Facts]:
-    home = context.patient_setting == "home"
-    telehealth = context.modality in ("audio_video", "audio_only")
-    wrong = (claim.place_of_service == "10" and not home) or (telehealth and claim.place_of_service == "02" and home)
-    return [{"pos": claim.place_of_service, "setting": context.patient_setting}] if wrong else []
+    home, elsewhere = edit.params["home"], edit.params["elsewhere"]
+    at_home = context.patient_setting == "home"
+    telehealth = context.modality in edit.params["telehealth_modalities"]
+    pos = claim.place_of_service
+    wrong = (pos == home and not at_home) or (telehealth and pos == elsewhere and at_home)
+    return [{"pos": pos, "setting": context.patient_setting}] if wrong else []
 
 
 def payer_code_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[Facts]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.remittance.domain.era import Adjustment, ClaimPayment
-from services.remittance.domain.posting import DENIED_STATUS, PostingRules
+from services.remittance.domain.posting import DENIED_STATUS
 from shared.contracts.events import Denial
 from shared.rules import Sourced
 
@@ -41,10 +41,9 @@ class AdjustmentCodes(Sourced):
     rarc: dict[str, str]
 
 
-def denials(claim: ClaimPayment, posting: PostingRules, codes: AdjustmentCodes, rules: DenialRules) -> list[Denial]:
+def denials(claim: ClaimPayment, codes: AdjustmentCodes, rules: DenialRules) -> list[Denial]:
     """Every adjustment on a denied claim or a denied line other than the patient's ordinary share
-    and the contractual discount. (`posting` decides what a denied claim is, as for its journal.)"""
-    del posting
+    and the contractual discount."""
     claim_denied = claim.status_code in DENIED_STATUS or (claim.paid_cents == 0 and claim.charge_cents > 0)
     found = [
         denial(a, None, claim.remarks, codes, rules) for a in claim.adjustments if claim_denied and rules.is_denial(a)

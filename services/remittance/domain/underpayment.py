@@ -11,9 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.remittance.domain.era import ClaimPayment, LinePayment
 from shared.contracts.events import UnderpaidLine
-from shared.rules import Effective, Sourced
-
-FACILITY_PLACES = {"02", "19", "21", "22", "23", "24", "26", "31", "34", "41", "42", "51", "52", "53", "56", "61"}
+from shared.rules import Sourced
 
 
 class Tolerance(BaseModel):
@@ -57,6 +55,7 @@ class Contract(Sourced):
 class FeeSchedules(Sourced):
     tolerance: Tolerance
     allowed_reducing_carcs: list[str]
+    facility_places_of_service: list[str]
     medicare_pfs: list[MedicarePfs] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
 
@@ -74,11 +73,11 @@ def cents(value: Decimal) -> int:
     return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def pfs_amount(pfs: MedicarePfs, code: str, place: str | None) -> int | None:
+def pfs_amount(pfs: MedicarePfs, code: str, facility: bool) -> int | None:
     rvu = pfs.rvus.get(code)
     if rvu is None:
         return None
-    pe = rvu.pe_facility if place in FACILITY_PLACES else rvu.pe_nonfacility
+    pe = rvu.pe_facility if facility else rvu.pe_nonfacility
     total = rvu.work * pfs.gpci.work + pe * pfs.gpci.pe + rvu.mp * pfs.gpci.mp
     return cents(total * pfs.conversion_factor)
 
@@ -88,9 +87,10 @@ def expected_allowed(
 ) -> tuple[int, str] | None:
     units = max(line.units, Decimal(1))
     if plan_type == "medicare" and (pfs := schedules.pfs(on)) is not None:
-        amount = pfs_amount(pfs, line.code, place)
+        facility = place in schedules.facility_places_of_service
+        amount = pfs_amount(pfs, line.code, facility)
         if amount is not None:
-            rate = "facility" if place in FACILITY_PLACES else "non-facility"
+            rate = "facility" if facility else "non-facility"
             return cents(Decimal(amount) / 100 * units), f"Medicare PFS {pfs.locality} {rate} ({pfs.source})"
     contract = schedules.contract(payer_id, plan_type, on)
     if contract is None or line.code not in contract.rates_cents:
@@ -131,6 +131,3 @@ def underpaid_lines(
                 )
             )
     return found
-
-
-__all__ = ["Effective", "FeeSchedules", "underpaid_lines"]
