@@ -312,29 +312,30 @@ class RedriveWaiting:
 
     async def apply(self, outcomes: list[Outcome], waiting: dict[str, dict[str, Any]], now: datetime) -> int:
         """Resolve what the payer answered; back off exponentially (capped) for the rest."""
-        resolved = 0
-        for outcome in outcomes:
-            key, before = outcome.encounter.key, waiting.get(outcome.encounter.key, {})
-            if outcome.status == WAITING_PAYER:
-                rounds, attempts = before.get("rounds", 1) + 1, before.get("attempts", 0) + outcome.attempts
-                reason = outcome.verification.reason or ""
-                await self.repo.reschedule(key, rounds, attempts, now + backoff(rounds), reason)
-                continue
-            resolved += await resolve_record(self.repo, self.publisher, outcome, WAITING)
+        unanswered = [o for o in outcomes if o.status == WAITING_PAYER]
+        await asyncio.gather(*(self.reschedule(o, waiting.get(o.encounter.key, {}), now) for o in unanswered))
+        resolved = await resolve_records(self.repo, self.publisher, [o for o in outcomes if o.status != WAITING_PAYER])
         await self.repo.save_verifications([o.saved for o in outcomes if o.saved])
         return resolved
 
+    async def reschedule(self, outcome: Outcome, before: dict[str, Any], now: datetime) -> None:
+        rounds, attempts = before.get("rounds", 1) + 1, before.get("attempts", 0) + outcome.attempts
+        reason = outcome.verification.reason or ""
+        await self.repo.reschedule(outcome.encounter.key, rounds, attempts, now + backoff(rounds), reason)
 
-async def resolve_record(
-    repo: EligibilityRepository, publisher: Publisher, outcome: Outcome, from_statuses: tuple[str, ...]
-) -> int:
-    """Move a waiting record to its outcome (compare-and-set on status), publish, clear its wait."""
-    message = coverage_verified(outcome.encounter, outcome.verification)
-    if not await repo.resolve(outcome.encounter.key, outcome.status, outcome.verification, [message]):
-        return 0
-    await publisher.publish([message])
-    await repo.clear_waiting([outcome.encounter.key])
-    return 1
+
+async def resolve_records(repo: EligibilityRepository, publisher: Publisher, outcomes: list[Outcome]) -> int:
+    """Move waiting records to their outcomes (each claimed once), publish the winners' events in one
+    batch, clear their waits. A record someone else resolved first is left to them."""
+    messages = [coverage_verified(o.encounter, o.verification) for o in outcomes]
+    won = await asyncio.gather(
+        *(repo.resolve(o.encounter.key, o.status, o.verification, [m]) for o, m in zip(outcomes, messages, strict=True))
+    )
+    mine = [m for m, w in zip(messages, won, strict=True) if w]
+    if mine:
+        await publisher.publish(mine)
+    await repo.clear_waiting([o.encounter.key for o, w in zip(outcomes, won, strict=True) if w])
+    return len(mine)
 
 
 @dataclass(frozen=True)
@@ -404,8 +405,8 @@ class RecordPhoneVerification:
         found = from_phone(encounter, call.benefits(), call.evidence(), self.rules, self.clock())
         await self.repo.save_verifications([SavedVerification(coverage, found)])
         status = WAITING_MANUAL if found.outcome == "needs_manual" else VERIFIED
-        if record["status"] in WAITING and await resolve_record(
-            self.repo, self.publisher, Outcome(encounter, found, status), WAITING
+        if record["status"] in WAITING and await resolve_records(
+            self.repo, self.publisher, [Outcome(encounter, found, status)]
         ):
             return PhoneResult("resolved", found)
         await self.repo.add_evidence(key, found)
