@@ -2,7 +2,7 @@
 # Local infrastructure for telebill without Docker: a single-node Apache Kafka
 # (KRaft, broker+controller) and FerretDB (MongoDB wire protocol on SQLite).
 #
-# Usage: infra.sh install|up|down|status
+# Usage: infra.sh install|up|down|status|ferretdb-bin
 #
 # Environment (defaults):
 #   TELEBILL_CACHE       $HOME/.cache/telebill   downloads, jars, built binaries
@@ -13,7 +13,8 @@
 #   TELEBILL_MONGO_HOST  127.0.0.1
 #   TELEBILL_MONGO_PORT  27017
 #
-# `status` exits 0 when everything is running, 3 otherwise.
+# `status` exits 0 when everything is running, 3 otherwise. `ferretdb-bin` builds the FerretDB
+# wrapper if needed and prints its path (tests start their own server on a scratch directory).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -427,8 +428,14 @@ cmd_status() {
   [[ "$k" == running && "$f" == running ]] || return 3
 }
 
+cmd_ferretdb_bin() {
+  [[ -x "$(ferret_bin)" ]] || require_tools go
+  install_ferretdb
+  ferret_bin
+}
+
 usage() {
-  echo "usage: $0 install|up|down|status" >&2
+  echo "usage: $0 install|up|down|status|ferretdb-bin" >&2
   exit 2
 }
 
@@ -439,6 +446,7 @@ main() {
     up) take_lock; cmd_up ;;
     down) take_lock; cmd_down ;;
     status) cmd_status ;;
+    ferretdb-bin) take_lock; cmd_ferretdb_bin ;;
     *) usage ;;
   esac
 }

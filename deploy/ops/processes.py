@@ -73,8 +73,21 @@ def pid_of(settings: Settings, name: str) -> int | None:
     pid_file = run_dir(settings) / f"{name}.pid"
     if not pid_file.exists():
         return None
-    pid = int(pid_file.read_text().strip() or 0)
-    return pid if pid and alive(pid) else None
+    pid_text, _, argv = pid_file.read_text().partition("\n")
+    pid = int(pid_text.strip() or 0)
+    return pid if pid and alive(pid) and runs(pid, tuple(argv.split("\0"))) else None
+
+
+def runs(pid: int, argv: tuple[str, ...]) -> bool:
+    """A pid file outlives its process when a machine ends everything (CI runs on the machine a
+    session left): a recycled pid must not pass for ours, or stop() would signal a stranger's group."""
+    proc = Path(f"/proc/{pid}/cmdline")
+    if not Path("/proc/self").exists():
+        return True
+    try:
+        return tuple(proc.read_bytes().decode(errors="replace").split("\0")[:-1]) == argv
+    except OSError:
+        return False
 
 
 def alive(pid: int) -> bool:
@@ -95,7 +108,7 @@ def start(settings: Settings, process: Process) -> int:
         child = subprocess.Popen(
             process.argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy()
         )
-    (run_dir(settings) / f"{process.name}.pid").write_text(str(child.pid))
+    (run_dir(settings) / f"{process.name}.pid").write_text(f"{child.pid}\n" + "\0".join(process.argv))
     return child.pid
 
 

@@ -36,8 +36,10 @@ func keepIDIndexes(ctx context.Context, dir string, logger *slog.Logger) {
 	}
 }
 
+// mode=rw: a plain open creates a missing file, so a database dropped between the glob and the open
+// would come back as an empty file that stops the next server start.
 func addIDIndexes(ctx context.Context, file string) error {
-	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+file+"?mode=rw&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,10 @@ func run(listen, data string) error {
 
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
+	if err = repairDataDir(context.Background(), dir, logger); err != nil {
+		return fmt.Errorf("repairing %s: %w", dir, err)
+	}
+
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: listen},
 		Logger:    logger,
