@@ -80,6 +80,8 @@ def test_an_empty_database_file_left_by_a_crash_is_removed_and_a_foreign_one_kep
     data = tmp_path / "data"
     data.mkdir()
     (data / "telebill_claims.sqlite").touch()
+    for orphan in ("dropped.sqlite-wal", "dropped.sqlite-shm"):  # their database was dropped
+        (data / orphan).write_bytes(b"\0" * 64)
     with sqlite3.connect(data / "notes.sqlite") as foreign:
         foreign.execute("CREATE TABLE note (text TEXT)")
         foreign.execute("INSERT INTO note VALUES ('keep me')")
@@ -88,6 +90,7 @@ def test_an_empty_database_file_left_by_a_crash_is_removed_and_a_foreign_one_kep
         client["telebill_claims"]["claims"].insert_one({"_id": "enc-1", "status": "created"})
         assert client["telebill_claims"]["claims"].find_one({"_id": "enc-1"}) == {"_id": "enc-1", "status": "created"}
 
+    assert sorted(data.glob("dropped.*")) == []
     kept = list(data.glob("notes.sqlite.not-ferretdb-*"))
     assert not (data / "notes.sqlite").exists() and len(kept) == 1
     with sqlite3.connect(kept[0]) as moved:

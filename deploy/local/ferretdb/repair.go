@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -15,8 +16,14 @@ import (
 // creating a database file and creating that table, which happens whenever a test run or CI ends
 // the processes a session left running. repairDataDir runs before the server opens the directory:
 // a file with no tables at all holds no data and is removed; a file with tables that is still not a
-// FerretDB database is moved aside, never deleted, so nothing stored is lost.
+// FerretDB database is moved aside, never deleted, so nothing stored is lost. WAL and shared-memory
+// files whose database is gone are removed too: SQLite could replay an orphan WAL into a new database
+// created under the same name.
 func repairDataDir(ctx context.Context, dir string, logger *slog.Logger) error {
+	if err := removeOrphanSidecars(dir, logger); err != nil {
+		return err
+	}
+
 	files, err := filepath.Glob(filepath.Join(dir, "*.sqlite"))
 	if err != nil {
 		return err
@@ -68,6 +75,30 @@ func inspectDatabaseFile(ctx context.Context, file string) (tables int, hasMetad
 
 // sqliteSidecars are the files SQLite keeps beside a database in WAL mode.
 var sqliteSidecars = []string{"", "-wal", "-shm"}
+
+func removeOrphanSidecars(dir string, logger *slog.Logger) error {
+	for _, suffix := range sqliteSidecars[1:] {
+		sidecars, err := filepath.Glob(filepath.Join(dir, "*.sqlite"+suffix))
+		if err != nil {
+			return err
+		}
+
+		for _, sidecar := range sidecars {
+			database := strings.TrimSuffix(sidecar, suffix)
+			if _, err = os.Stat(database); !os.IsNotExist(err) {
+				continue
+			}
+
+			logger.Warn("removing a SQLite sidecar whose database was dropped", "file", sidecar)
+
+			if err = os.Remove(sidecar); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+
+	return nil
+}
 
 func removeDatabaseFiles(file string) error {
 	for _, suffix := range sqliteSidecars {
