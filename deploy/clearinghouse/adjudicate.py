@@ -3,7 +3,8 @@ payer_fees.json (read by the caller and handed over as a dict).
 
 Per line: allowed = min(charge, fee x units); CO-45 = charge - allowed; the patient share
 (coinsurance PR-2 or a per-claim copay PR-3) comes out of allowed; paid = allowed - patient share.
-A small deterministic slice of claims is denied outright, chosen by hashing the PCN.
+A small deterministic slice of claims is denied outright, chosen by hashing the PCN. Claims of
+reprocessing members are later reversed and paid again (`reprocessed`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 PAYER_FEES_PATH = Path(__file__).with_name("payer_fees.json")
 STATUS_PROCESSED_PRIMARY = "1"
 STATUS_DENIED = "4"
+STATUS_REVERSAL = "22"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,14 @@ class Reduction:
 
 
 @dataclass(frozen=True)
+class Reprocessing:
+    member_prefix: str
+    repaid_percent: int
+    group: str
+    carc: str
+
+
+@dataclass(frozen=True)
 class FeeRules:
     effective_from: date
     effective_to: date
@@ -125,6 +135,7 @@ class FeeRules:
     bucket_modulus: int
     denial_buckets: tuple[DenialBucket, ...]
     reductions: tuple[Reduction, ...] = ()
+    reprocessing: Reprocessing | None = None
 
 
 def fee_rules_from_dict(data: Mapping[str, Any]) -> FeeRules:
@@ -143,7 +154,17 @@ def fee_rules_from_dict(data: Mapping[str, Any]) -> FeeRules:
         reductions=tuple(
             Reduction(int(r["below"]), r["group"], r["carc"], int(r["percent"])) for r in denials.get("reductions", [])
         ),
+        reprocessing=_reprocessing(data.get("reprocessing")),
     )
+
+
+def _reprocessing(raw: Mapping[str, Any] | None) -> Reprocessing | None:
+    if raw is None:
+        return None
+    percent = int(raw["repaid_percent"])
+    if percent < 100:
+        raise ValueError(f"reprocessing.repaid_percent {percent} < 100: a lower repayment nets a negative check")
+    return Reprocessing(raw["member_prefix"].upper(), percent, raw["group"], raw["carc"])
 
 
 def _schedule(raw: Mapping[str, Any], base: Mapping[str, int]) -> Schedule:
@@ -268,3 +289,59 @@ def _paid_line(
 
 def _round_cents(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- reprocessing ---------------------------------------------------------------------------------
+
+
+def reprocessed(decisions: Sequence[ClaimDecision], rules: FeeRules) -> list[ClaimDecision]:
+    """What the payer sends later for the paid claims of reprocessing members: for each, the reversal
+    of the payment and the corrected payment, in that order (as payers put them in one 835)."""
+    rule = rules.reprocessing
+    if rule is None:
+        return []
+    chosen = [d for d in decisions if _reprocessed(d, rule)]
+    return [step for d in chosen for step in (reversal_of(d), corrected(d, rule))]
+
+
+def _reprocessed(decision: ClaimDecision, rule: Reprocessing) -> bool:
+    return (
+        decision.status_code == STATUS_PROCESSED_PRIMARY
+        and decision.paid_cents > 0
+        and decision.claim.member_id.upper().startswith(rule.member_prefix)
+    )
+
+
+def reversal_of(decision: ClaimDecision) -> ClaimDecision:
+    """CLP02 22: the same claim with every amount negated, under the payer claim number it was paid as."""
+    claim = replace(decision.claim, total_charge_cents=-decision.claim.total_charge_cents)
+    return replace(decision, claim=claim, status_code=STATUS_REVERSAL, lines=tuple(map(_negated, decision.lines)))
+
+
+def _negated(decision: LineDecision) -> LineDecision:
+    line = replace(decision.line, charge_cents=-decision.line.charge_cents)
+    adjustments = tuple(replace(a, amount_cents=-a.amount_cents) for a in decision.adjustments)
+    return replace(decision, line=line, allowed_cents=-decision.allowed_cents, paid_cents=-decision.paid_cents,
+                   adjustments=adjustments)  # fmt: skip
+
+
+def corrected(decision: ClaimDecision, rule: Reprocessing) -> ClaimDecision:
+    """Paid again under a new payer claim number at repaid_percent of the first payment per line."""
+    lines = tuple(_repaid(line, rule) for line in decision.lines)
+    number = payer_claim_number(f"{decision.claim.patient_control_number}:reprocessed")
+    return replace(decision, payer_claim_number=number, lines=lines)
+
+
+def _repaid(decision: LineDecision, rule: Reprocessing) -> LineDecision:
+    """The raise comes out of the contractual adjustment and is capped by it, so the line balances."""
+    source = next((a for a in decision.adjustments if (a.group, a.reason) == (rule.group, rule.carc)), None)
+    if source is None:
+        return decision
+    wanted = _round_cents(Decimal(decision.paid_cents) * rule.repaid_percent / 100) - decision.paid_cents
+    raise_cents = min(wanted, source.amount_cents)
+    if raise_cents <= 0:
+        return decision
+    left = replace(source, amount_cents=source.amount_cents - raise_cents)
+    adjustments = tuple(a for a in (left if a is source else a for a in decision.adjustments) if a.amount_cents)
+    return replace(decision, allowed_cents=decision.allowed_cents + raise_cents,
+                   paid_cents=decision.paid_cents + raise_cents, adjustments=adjustments)  # fmt: skip

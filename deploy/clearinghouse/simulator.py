@@ -2,7 +2,8 @@
 
 It picks up every 837P the claims service drops in `outbound/`, answers at once with a 999
 acknowledgement in `inbound/`, adjudicates each claim against the payer fee table
-(`payer_fees.json`) and, after a short delay, drops one 835 per payer and payee in `inbound/`.
+(`payer_fees.json`) and, after a short delay, drops one 835 per payer and payee in `inbound/`;
+one delay later, an 835 that reverses and pays again the claims of reprocessing members.
 An interchange control number it has seen before is not adjudicated twice, as a real
 clearinghouse rejects a duplicate ISA13.
 """
@@ -19,7 +20,14 @@ from pathlib import Path
 
 from prometheus_client import Counter
 
-from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, ClaimDecision, FeeRules, adjudicate, fee_rules_from_dict
+from deploy.clearinghouse.adjudicate import (
+    PAYER_FEES_PATH,
+    ClaimDecision,
+    FeeRules,
+    adjudicate,
+    fee_rules_from_dict,
+    reprocessed,
+)
 from deploy.clearinghouse.x12_out import (
     BilledClaim,
     ClaimAcknowledgement,
@@ -114,12 +122,18 @@ class Clearinghouse:
         )
         write_atomically(self.inbound / f"{stem}.277", render_277ca(acks, stem, payer, self.envelope()))
         decisions = adjudicate([ack.claim for ack in acks if ack.accepted], self.rules)
+        self.schedule_remittances(stem, decisions, now + self.delay)
+        later = reprocessed(decisions, self.rules)
+        self.schedule_remittances(f"{stem}RP", later, now + 2 * self.delay)
+        log.info("received %s: %d claims adjudicated, %d to reprocess", stem, len(decisions), len(later) // 2)
+
+    def schedule_remittances(self, stem: str, decisions: list[ClaimDecision], due: float) -> None:
+        """One 835 per payer and payee, held until it is due (names sort in the order they are due)."""
         for n, ((payer_id, npi), batch) in enumerate(remittance_batches(decisions).items(), start=1):
             trace = f"{stem}{n:02d}"
             held = self.held / f"{trace}.835"
             write_atomically(held, self.remittance(batch, payer_id, npi, trace))
-            self.scheduled.append((now + self.delay, held))
-        log.info("received %s: %d claims adjudicated", stem, len(decisions))
+            self.scheduled.append((due, held))
 
     def remittance(self, batch: list[ClaimDecision], payer_id: str, npi: str, trace: str) -> str:
         first = batch[0].claim

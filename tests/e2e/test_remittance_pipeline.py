@@ -1,18 +1,21 @@
 """Remittance through the real processes: a denied claim is categorised and its appeal packet
 carries the eligibility service's evidence (asked through its API); the same 835 again, through
-the inbound folder or the upload endpoint, posts nothing new."""
+the inbound folder or the upload endpoint, posts nothing new; a payer's reversal reverses every
+side of the journal and the claim is paid again."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import time
+from collections.abc import Callable
 from itertools import count
+from typing import Any
 
 import httpx
 import pytest
 
-from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, denial_bucket, fee_rules_from_dict
+from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, denial_bucket, fee_rules_from_dict, reduction_for
 from deploy.ops.client import post_events
 from services.claims.domain.assemble import patient_control_number
 from tests.conftest import example
@@ -29,16 +32,22 @@ def api(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
     )
 
 
-def denied_encounter(unique: str, carc: str) -> dict:  # type: ignore[type-arg]
-    """The simulated payer denies by a stable hash of the claim's PCN: pick an encounter it denies."""
-    base = example("01-medicare-video-home-established.json")
+def encounter_whose_claim(base: dict[str, Any], unique: str, wanted: Callable[[str], bool]) -> dict[str, Any]:
+    """The simulated payer denies or reduces by a stable hash of the claim's PCN: pick an encounter
+    whose PCN it treats as wanted."""
     for n in count():
         event = renamed(base, f"{unique}-{n}")
-        pcn = patient_control_number(f"{event['source']}:{event['encounter']['encounter_id']}")
-        bucket = denial_bucket(pcn, FEES)
-        if bucket and bucket.carc == carc:
+        if wanted(patient_control_number(f"{event['source']}:{event['encounter']['encounter_id']}")):
             return event
     raise AssertionError("unreachable")
+
+
+def denied_encounter(unique: str, carc: str) -> dict[str, Any]:
+    def denied_for(pcn: str) -> bool:
+        bucket = denial_bucket(pcn, FEES)
+        return bucket is not None and bucket.carc == carc
+
+    return encounter_whose_claim(example("01-medicare-video-home-established.json"), unique, denied_for)
 
 
 def test_a_denial_gets_its_category_and_an_appeal_packet_and_a_second_835_posts_nothing(
@@ -80,3 +89,55 @@ def find_posted_835(settings, pcn: str):  # type: ignore[no-untyped-def]
                 return path
         time.sleep(0.5)
     raise AssertionError(f"no posted 835 carries {pcn}")
+
+
+def test_a_payer_reversal_reverses_every_side_and_the_claim_is_paid_again(pipeline, watch_factory, unique) -> None:  # type: ignore[no-untyped-def]
+    posted = watch_factory("payment-posted")
+    base = example("02-commercial-audio-only-home.json")
+    base["coverage"]["member_id"] = "REPROC0001"  # the simulated payer reprocesses this member's claims
+    event = encounter_whose_claim(
+        base, unique, lambda pcn: denial_bucket(pcn, FEES) is None and reduction_for(pcn, FEES) is None
+    )
+    key = f"{event['source']}:{event['encounter']['encounter_id']}"
+    assert post_events([event], settings=pipeline)[0] == 202
+
+    found = posted.collect(lambda value, _: value["correlation_id"] == key, 3, timeout=90)
+    assert len(found) == 3, [(p["claim_status"], p["era_trace_number"]) for p in found]
+    first, reversal, again = found
+    assert [first["claim_status"], reversal["claim_status"]] == ["paid", "reversed"]
+    assert again["claim_status"] == "paid" and again["status_code"] == "1"
+    assert reversal["payer_claim_number"] == first["payer_claim_number"] != again["payer_claim_number"]
+    assert reversal["paid_cents"] == -first["paid_cents"] and again["paid_cents"] > first["paid_cents"]
+    for payment in (first, reversal, again):
+        assert sum(x["debit_cents"] for x in payment["journal"]) == sum(x["credit_cents"] for x in payment["journal"])
+    assert net_by_account(reversal) == {account: -cents for account, cents in net_by_account(first).items()}
+
+    claims = httpx.Client(
+        base_url=f"http://{pipeline.ingest_host}:{pipeline.claims_api_port}",
+        headers={"Authorization": f"Bearer {pipeline.ops_token}"},
+        timeout=15,
+    )
+    with claims:
+        record = wait_for_claim(
+            claims,
+            key,
+            lambda doc: doc["status"] == "paid" and doc["payer_claim_number"] == again["payer_claim_number"],
+        )
+    assert [s["status"] for s in record["history"]][-3:] == ["paid", "reversed", "paid"]
+
+
+def net_by_account(payment: dict[str, Any]) -> dict[str, int]:
+    net: dict[str, int] = {}
+    for line in payment["journal"]:
+        net[line["account"]] = net.get(line["account"], 0) + line["debit_cents"] - line["credit_cents"]
+    return net
+
+
+def wait_for_claim(client: httpx.Client, key: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    deadline, doc = time.monotonic() + 30, {}
+    while time.monotonic() < deadline:
+        doc = client.get(f"/v1/claims/{key}").json()
+        if "history" in doc and done(doc):
+            return doc
+        time.sleep(0.5)
+    raise AssertionError(f"{key}: the claims service never followed: {doc.get('status')}")

@@ -23,6 +23,8 @@ from deploy.clearinghouse.adjudicate import (
     adjudicate_claim,
     denial_bucket,
     fee_rules_from_dict,
+    reprocessed,
+    schedule_for,
 )
 from deploy.clearinghouse.x12_out import (
     Claim837ParseError,
@@ -283,3 +285,65 @@ def test_pyx12_does_flag_a_broken_835() -> None:
     without_contact = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("PER*BL"))
     assert any("Payer Technical Contact" in e for e in pyx12_errors(without_contact))
     assert any("CLP06" in e for e in pyx12_errors(text.replace("*MB*", "*CI*", 1)))
+
+
+# --- reprocessing: the payer reverses a payment and pays again ------------------------------------
+
+REPROCESSING = RAW_FEES["reprocessing"]
+
+
+def reprocessing_claim(lines: list[tuple[str, int, int]], member: str = "REPROC0001") -> BilledClaim:
+    return replace(billed(undenied_pcn("RP"), "CI", lines), member_id=member)
+
+
+def cents_of(decision_line, group: str, reason: str) -> int:  # type: ignore[no-untyped-def]
+    return sum(a.amount_cents for a in decision_line.adjustments if (a.group, a.reason) == (group, reason))
+
+
+def test_a_reprocessed_claim_is_reversed_whole_then_paid_again_out_of_the_contractual_adjustment() -> None:
+    [paid] = adjudicate([reprocessing_claim([("99213", 15000, 1), ("99214", 20000, 1)])], RULES)
+    reversal, again = reprocessed([paid], RULES)
+
+    assert (reversal.status_code, reversal.payer_claim_number) == ("22", paid.payer_claim_number)
+    assert (reversal.charge_cents, reversal.paid_cents, reversal.adjustments_cents) == (
+        -paid.charge_cents, -paid.paid_cents, -paid.adjustments_cents)  # fmt: skip
+    assert again.status_code == "1" and again.payer_claim_number != paid.payer_claim_number
+    group, reason, percent = REPROCESSING["group"], REPROCESSING["carc"], Decimal(REPROCESSING["repaid_percent"])
+    for before, after in zip(paid.lines, again.lines, strict=True):
+        wanted = int((before.paid_cents * percent / 100).quantize(Decimal(1), "ROUND_HALF_UP")) - before.paid_cents
+        raised = min(wanted, cents_of(before, group, reason))
+        assert raised > 0 and after.paid_cents - before.paid_cents == raised
+        assert cents_of(after, group, reason) == cents_of(before, group, reason) - raised
+        assert after.line.charge_cents - sum(a.amount_cents for a in after.adjustments) == after.paid_cents
+
+
+def test_a_line_without_a_contractual_adjustment_is_paid_again_unchanged() -> None:
+    fee = schedule_for(reprocessing_claim([("99213", 1, 1)]), RULES).fees_cents["99213"]
+    [paid] = adjudicate([reprocessing_claim([("99213", fee, 1)])], RULES)  # charged at the fee: no CO-45
+    _, again = reprocessed([paid], RULES)
+    assert cents_of(paid.lines[0], "CO", "45") == 0 and again.lines == paid.lines
+
+
+def test_only_paid_claims_of_reprocessing_members_are_reprocessed() -> None:
+    other = adjudicate([reprocessing_claim([("99213", 15000, 1)], member="W123456789")], RULES)
+    denied_pcn = next(f"RPD{i}" for i in range(1000) if denial_bucket(f"RPD{i}", RULES) is not None)
+    denied = adjudicate([replace(reprocessing_claim([("99213", 15000, 1)]), patient_control_number=denied_pcn)], RULES)
+    assert denied[0].status_code == "4"
+    assert reprocessed(other, RULES) == [] and reprocessed(denied, RULES) == []
+
+
+def test_a_reprocessing_rule_that_would_repay_less_is_refused_at_load() -> None:
+    with pytest.raises(ValueError, match="negative check"):
+        fee_rules_from_dict({**RAW_FEES, "reprocessing": {**REPROCESSING, "repaid_percent": 90}})
+
+
+def test_the_reprocessing_835_is_valid_balances_and_reads_back_as_reversal_then_payment() -> None:
+    [paid] = adjudicate([reprocessing_claim([("99213", 15000, 1), ("99214", 20000, 1)])], RULES)
+    steps = reprocessed([paid], RULES)
+    text = render_835(steps, payer_for("P1"), Payee("CLINIC", "1234567893"), "RP01", date(2026, 3, 20),
+                      reply_envelope(20))  # fmt: skip
+    assert pyx12_errors(text) == []
+    [rem] = parse_835(text)
+    assert balance(rem) == [] and line_problems(rem) == []
+    assert [c.status_code for c in rem.claims] == ["22", "1"]
+    assert rem.payment_cents == steps[1].paid_cents - paid.paid_cents > 0
