@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -36,6 +36,7 @@ from deploy.clearinghouse.x12_out import (
     render_835,
     render_999,
 )
+from deploy.ops.synthetic import recent_start
 from services.claims.domain.claim import Address, Claim, Envelope
 from services.claims.domain.x837 import render_837p
 from services.remittance.domain.era import balance, line_problems, parse_835, total_adjustments_cents
@@ -94,7 +95,15 @@ def _carc(pcn: str) -> str:
 
 
 def test_fee_data_has_source_effective_range_and_every_brief_code() -> None:
-    assert RAW_FEES["source"] and RAW_FEES["effective"] == {"from": "2025-01-01", "to": "2026-12-31"}
+    assert RAW_FEES["source"] and RULES.effective_from <= RULES.effective_to
+
+
+def test_fee_data_covers_the_visits_the_demo_and_e2e_tests_date_relative_to_today() -> None:
+    """Fails before the calendar outruns the simulated payer, instead of every e2e claim being refused."""
+    earliest, latest = recent_start(), date.today() + timedelta(days=30)
+    assert RULES.effective_from <= earliest and latest <= RULES.effective_to, (
+        f"widen 'effective' in {PAYER_FEES_PATH.name} to cover {earliest}..{latest}"
+    )
     assert set(BRIEF_CODES) <= set(RAW_FEES["base_fees_cents"])
     assert len(BRIEF_CODES) == 41
     for schedule in RULES.by_plan_type.values():
@@ -169,7 +178,7 @@ def test_hash_chosen_denials(carc: str, group: str, rarc: tuple[str, ...]) -> No
 
 def test_service_date_outside_effective_range_is_refused() -> None:
     claim = billed("LATE", "MB", [("99213", 12500, 1)])
-    late = replace(claim, lines=(replace(claim.lines[0], service_date=date(2027, 1, 1)),))
+    late = replace(claim, lines=(replace(claim.lines[0], service_date=RULES.effective_to + timedelta(days=1)),))
     with pytest.raises(ValueError, match="effective range"):
         adjudicate([late], RULES)
 
