@@ -18,7 +18,7 @@ INVALID_COUNT = 3
 
 
 def dollars(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
+    return f"{'-' if cents < 0 else ''}${abs(cents) / 100:,.2f}"
 
 
 def send_all(settings: Settings, events: list[dict], console: Console) -> list[str]:
@@ -64,13 +64,16 @@ def follow_up_table(found: dict[str, Outcome]) -> Table:
         table.add_row(f"denial: {category}", str(count), dollars(amount))
     underpaid = [line for p in payments for line in p.get("underpaid_lines", [])]
     table.add_row("underpaid lines", str(len(underpaid)), dollars(sum(line["shortfall_cents"] for line in underpaid)))
+    reprocessed = [o.payments for o in found.values() if any(p["claim_status"] == "reversed" for p in o.payments)]
+    change = sum(sum(p["paid_cents"] for p in posted[1:]) for posted in reprocessed)
+    table.add_row("payer reprocessed (reversed, paid again): net change", str(len(reprocessed)), dollars(change))
     return table
 
 
 def money_table(found: dict[str, Outcome]) -> Table:
     payments = [p for o in found.values() for p in o.payments]
     table = Table(title="Remittance posted")
-    for column in ("claim status", "claims", "charged", "paid", "patient resp."):
+    for column in ("claim status", "postings", "charged", "paid", "patient resp."):
         table.add_column(column, justify="right")
     for status, count in Counter(p["claim_status"] for p in payments).most_common():
         rows = [p for p in payments if p["claim_status"] == status]

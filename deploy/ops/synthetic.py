@@ -14,6 +14,7 @@ PAYERS = [
     {"plan_type": "medicaid", "payer_id": "TXMCD", "payer_name": "TEXAS MEDICAID"},
     {"plan_type": "medicare_advantage", "payer_id": "MA001", "payer_name": "EXAMPLE MEDICARE ADVANTAGE"},
 ]
+REPROCESSING_PAYER = "87726"
 DIAGNOSES = ["E11.9", "I10", "F41.1", "J45.40", "Z79.51", "E78.5", "F32.A", "M54.50", "K21.9", "G47.33"]
 FIRST = ["JANE", "JOHN", "MARIA", "WEI", "AISHA", "CARLOS", "EMMA", "NOAH", "OLIVIA", "LIAM"]
 LAST = ["DOE", "SMITH", "GARCIA", "CHEN", "KHAN", "LOPEZ", "BROWN", "NGUYEN", "PATEL", "JONES"]
@@ -56,13 +57,21 @@ def coverage(rng: random.Random, n: int) -> dict[str, Any]:
     if rng.random() < 0.05:
         return {"plan_type": "self_pay"}
     payer = rng.choice(PAYERS)
-    cov = {**payer, "member_id": f"M{n % 97:04d}{payer['payer_id']}", "subscriber_relationship": "self"}
+    cov = {**payer, "member_id": member_id(payer["payer_id"], n), "subscriber_relationship": "self"}
     if payer["plan_type"] == "commercial":
         cov["group_number"] = "GRP7788"
         if rng.random() < 0.2:
             cov["subscriber_relationship"] = "child"
             cov["subscriber"] = {"first_name": "PAT", "last_name": "PARENT", "birth_date": "1975-05-05", "sex": "F"}
     return cov
+
+
+def member_id(payer_id: str, n: int) -> str:
+    """Some members of one commercial payer are ones the simulated payer reprocesses (reverses and
+    pays again, `REPROC` in payer_fees.json); derived from n, so seeded batches draw as before."""
+    if payer_id == REPROCESSING_PAYER and n % 10 == 7:
+        return f"REPROC{n % 97:04d}"
+    return f"M{n % 97:04d}{payer_id}"
 
 
 def visit(rng: random.Random, encounter_id: str, day: date, modality: str) -> dict[str, Any]:

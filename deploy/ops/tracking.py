@@ -72,8 +72,17 @@ class Tracker:
             elif time.monotonic() - last_payment >= QUIET_SECONDS:
                 self.check_holds(found)
                 last_payment = time.monotonic()
+        self.read_late_payments(found, deadline)
         self.consumer.close()
         return found
+
+    def read_late_payments(self, found: dict[str, Outcome], deadline: float) -> None:
+        """A payer's reprocessing (reversal, then payment again) arrives a delivery delay after the
+        first payment: keep reading until payments have stopped for a while."""
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < QUIET_SECONDS and time.monotonic() < deadline:
+            if self.read_payments(found):
+                quiet_since = time.monotonic()
 
     def read_payments(self, found: dict[str, Outcome]) -> int:
         seen = 0
