@@ -108,8 +108,22 @@ def start(settings: Settings, process: Process) -> int:
         child = subprocess.Popen(
             process.argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy()
         )
+    wait_for_exec(child.pid)
     (run_dir(settings) / f"{process.name}.pid").write_text(f"{child.pid}\n" + "\0".join(process.argv))
     return child.pid
+
+
+def wait_for_exec(pid: int, timeout: float = 2.0) -> None:
+    """Popen can return while the child is still inside execve, when /proc shows an empty command
+    line: the pid file is written once the command line is there, so runs() can stay strict."""
+    cmdline, deadline = Path(f"/proc/{pid}/cmdline"), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cmdline.read_bytes():
+                return
+        except OSError:
+            return  # gone already: wait_ready reports it
+        time.sleep(0.01)
 
 
 def wait_ready(settings: Settings, process: Process, since: int, timeout: float = 90.0) -> None:

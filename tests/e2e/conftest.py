@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+import httpx
 import pytest
 
 from deploy.ops import processes
+from shared.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +68,9 @@ def watch_factory(settings) -> Iterator:  # type: ignore[no-untyped-def]
     yield open_watch
     for watch in opened:
         watch.close()
+
+
+def ops_api(settings: Settings, port: int, timeout: float = 15) -> httpx.Client:
+    """A client of one service's ops API (claims, coding, eligibility, remittance), with the ops token."""
+    headers = {"Authorization": f"Bearer {settings.ops_token}"}
+    return httpx.Client(base_url=f"http://{settings.ingest_host}:{port}", headers=headers, timeout=timeout)

@@ -13,17 +13,14 @@ import pytest
 from deploy.ops.client import post_events
 from shared.mongo import sync_database
 from tests.conftest import example
-from tests.e2e.conftest import renamed
+from tests.e2e.conftest import ops_api, renamed
 
 pytestmark = pytest.mark.e2e
 FINAL = {"paid", "partially_paid", "denied"}
 
 
 def api(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
-    headers = {"Authorization": f"Bearer {settings.ops_token}"}
-    return httpx.Client(
-        base_url=f"http://{settings.ingest_host}:{settings.claims_api_port}", headers=headers, timeout=10
-    )
+    return ops_api(settings, settings.claims_api_port)
 
 
 def wait_for(settings, key: str, statuses: set[str], timeout: float = 90) -> dict[str, Any]:  # type: ignore[no-untyped-def]

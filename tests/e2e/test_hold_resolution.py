@@ -10,16 +10,13 @@ import pytest
 
 from deploy.ops.client import post_events
 from tests.conftest import example
-from tests.e2e.conftest import renamed
+from tests.e2e.conftest import ops_api, renamed
 
 pytestmark = pytest.mark.e2e
 
 
 def ops(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
-    headers = {"Authorization": f"Bearer {settings.ops_token}"}
-    return httpx.Client(
-        base_url=f"http://{settings.ingest_host}:{settings.coding_api_port}", headers=headers, timeout=10
-    )
+    return ops_api(settings, settings.coding_api_port)
 
 
 def wait_for_hold(client: httpx.Client, key: str, timeout: float = 60) -> dict:

@@ -15,17 +15,14 @@ from deploy.clearinghouse.eligibility import Roster
 from deploy.ops import processes
 from deploy.ops.client import post_events
 from tests.conftest import example
-from tests.e2e.conftest import renamed
+from tests.e2e.conftest import ops_api, renamed
 
 pytestmark = pytest.mark.e2e
 ROSTER = Roster.load()
 
 
 def ops(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
-    headers = {"Authorization": f"Bearer {settings.ops_token}"}
-    return httpx.Client(
-        base_url=f"http://{settings.ingest_host}:{settings.eligibility_api_port}", headers=headers, timeout=10
-    )
+    return ops_api(settings, settings.eligibility_api_port)
 
 
 def fresh_member(rng: random.Random) -> str:

@@ -19,17 +19,14 @@ from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, denial_bucket, fee_
 from deploy.ops.client import post_events
 from services.claims.domain.assemble import patient_control_number
 from tests.conftest import example
-from tests.e2e.conftest import renamed
+from tests.e2e.conftest import ops_api, renamed
 
 pytestmark = pytest.mark.e2e
 FEES = fee_rules_from_dict(json.loads(PAYER_FEES_PATH.read_text()))
 
 
 def api(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
-    headers = {"Authorization": f"Bearer {settings.ops_token}"}
-    return httpx.Client(
-        base_url=f"http://{settings.ingest_host}:{settings.remittance_api_port}", headers=headers, timeout=15
-    )
+    return ops_api(settings, settings.remittance_api_port)
 
 
 def encounter_whose_claim(base: dict[str, Any], unique: str, wanted: Callable[[str], bool]) -> dict[str, Any]:
@@ -112,12 +109,7 @@ def test_a_payer_reversal_reverses_every_side_and_the_claim_is_paid_again(pipeli
         assert sum(x["debit_cents"] for x in payment["journal"]) == sum(x["credit_cents"] for x in payment["journal"])
     assert net_by_account(reversal) == {account: -cents for account, cents in net_by_account(first).items()}
 
-    claims = httpx.Client(
-        base_url=f"http://{pipeline.ingest_host}:{pipeline.claims_api_port}",
-        headers={"Authorization": f"Bearer {pipeline.ops_token}"},
-        timeout=15,
-    )
-    with claims:
+    with ops_api(pipeline, pipeline.claims_api_port) as claims:
         record = wait_for_claim(
             claims,
             key,
