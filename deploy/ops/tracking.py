@@ -61,9 +61,10 @@ class Tracker:
         for partition in partitions:
             self.consumer.position(partition)
 
-    def wait(self, keys: list[str], timeout: float = 180.0) -> dict[str, Outcome]:
+    def wait(self, keys: list[str], timeout: float = 180.0, late_payments: bool = True) -> dict[str, Outcome]:
         """Holds are looked up only once payments have stopped arriving for a while, so that
-        watching never competes with the pipeline for the database."""
+        watching never competes with the pipeline for the database. `late_payments`: then go on
+        reading postings that follow a first one (a payer's reprocessing) until they stop."""
         found = {key: Outcome("in_flight") for key in keys}
         deadline, last_payment = time.monotonic() + timeout, time.monotonic()
         while any(o.stage == "in_flight" for o in found.values()) and time.monotonic() < deadline:
@@ -72,7 +73,8 @@ class Tracker:
             elif time.monotonic() - last_payment >= QUIET_SECONDS:
                 self.check_holds(found)
                 last_payment = time.monotonic()
-        self.read_late_payments(found, deadline)
+        if late_payments:
+            self.read_late_payments(found, deadline)
         self.consumer.close()
         return found
 
