@@ -39,3 +39,4 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check shared services deploy tests bench
+	$(VENV)/bin/mypy --strict shared services deploy

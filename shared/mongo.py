@@ -17,20 +17,23 @@ from pymongo.errors import BulkWriteError
 from shared.settings import Settings
 
 T = TypeVar("T")
+Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 
 
-def async_database(settings: Settings, service: str) -> AsyncDatabase:
-    client: AsyncMongoClient = AsyncMongoClient(settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+def async_database(settings: Settings, service: str) -> AsyncDatabase[Document]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000
+    )
     return client[settings.database_name(service)]
 
 
-def sync_database(settings: Settings, service: str) -> Database:
+def sync_database(settings: Settings, service: str) -> Database[Document]:
     return sync_client(settings.mongo_url)[settings.database_name(service)]
 
 
 @lru_cache(maxsize=8)
-def sync_client(url: str) -> MongoClient:
+def sync_client(url: str) -> MongoClient[Document]:
     """One client (and connection pool) per server for a whole process: clients are expensive."""
     return MongoClient(url, tz_aware=True, serverSelectionTimeoutMS=10_000)
 
@@ -46,16 +49,16 @@ def chunks(items: Sequence[T], size: int = SAFE_BULK_OPERATIONS) -> list[Sequenc
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-async def bulk_write_safely(collection: AsyncCollection, operations: Sequence[Any]) -> set[Any]:
+async def bulk_write_safely(collection: AsyncCollection[Document], operations: Sequence[Any]) -> set[Any]:
     """Run the operations in FerretDB-safe commands; return the `_id`s that were upserted."""
     upserted: set[Any] = set()
     for chunk in chunks(operations):
         result = await collection.bulk_write(list(chunk), ordered=False)
-        upserted |= set(result.upserted_ids.values())
+        upserted |= set((result.upserted_ids or {}).values())
     return upserted
 
 
-async def insert_new(collection: AsyncCollection, docs: Sequence[dict[str, Any]]) -> set[Any]:
+async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Document]) -> set[Any]:
     """Insert every document whose `_id` is new (first write wins); return those ids."""
     if not docs:
         return set()
@@ -70,8 +73,8 @@ async def insert_new(collection: AsyncCollection, docs: Sequence[dict[str, Any]]
 
 
 async def find_by_ids(
-    collection: AsyncCollection, ids: Sequence[Any], projection: dict[str, Any] | None = None
-) -> dict[Any, dict[str, Any]]:
+    collection: AsyncCollection[Document], ids: Sequence[Any], projection: dict[str, Any] | None = None
+) -> dict[Any, Document]:
     """One `_id` lookup per key, concurrently: each is pushed down to an index lookup."""
     docs = await asyncio.gather(*(collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids)))
     return {doc["_id"]: doc for doc in docs if doc is not None}

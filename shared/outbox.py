@@ -19,7 +19,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.messaging import Outgoing, Publisher
-from shared.mongo import find_by_ids, insert_new
+from shared.mongo import Document, find_by_ids, insert_new
 
 Record = tuple[dict[str, Any], Sequence[Outgoing]]
 
@@ -31,7 +31,7 @@ def stored(doc: dict[str, Any], outbox: Sequence[Outgoing]) -> dict[str, Any]:
 class OutboxStore:
     """One collection of records keyed by the event key, each carrying the events it caused."""
 
-    def __init__(self, collection: AsyncCollection) -> None:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
         self.collection = collection
 
     async def known(self, keys: Sequence[str]) -> set[str]:

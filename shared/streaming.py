@@ -11,7 +11,7 @@ import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import faust
 from faust.types import EventT, StreamT
@@ -28,6 +28,7 @@ from shared.topics import DLQ_SUFFIX
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
+RawEvent = EventT[bytes]  # every topic is read with the raw serializer
 TRANSIENT = (ConnectionFailure, asyncio.TimeoutError, ConnectionError)
 
 
@@ -65,7 +66,7 @@ class FaustPublisher:
             await asyncio.gather(*pending)
 
 
-def dead_letter(event: EventT, service: str, reason: str, errors: list[str]) -> DeadLetter:
+def dead_letter(event: RawEvent, service: str, reason: str, errors: list[str]) -> DeadLetter:
     message = event.message
     key = message.key.decode(errors="replace") if isinstance(message.key, bytes) else None
     raw = message.value if isinstance(message.value, bytes) else str(message.value).encode()
@@ -92,12 +93,20 @@ def rejection_reason(error: ValidationError, model: type[BaseModel]) -> str:
     return f"does not match the {model.__name__} contract"
 
 
-def decode(events: Sequence[EventT], model: type[M], service: str) -> tuple[list[tuple[EventT, M]], list[DeadLetter]]:
-    decoded: list[tuple[EventT, M]] = []
+def validated(model: type[M], value: bytes | None) -> M:
+    if value is None:  # a tombstone: rejected just as pydantic rejects any input that is not JSON text
+        raise ValidationError.from_exception_data(model.__name__, [{"type": "json_type", "loc": (), "input": None}])
+    return model.model_validate_json(value)
+
+
+def decode(
+    events: Sequence[RawEvent], model: type[M], service: str
+) -> tuple[list[tuple[RawEvent, M]], list[DeadLetter]]:
+    decoded: list[tuple[RawEvent, M]] = []
     dead: list[DeadLetter] = []
     for event in events:
         try:
-            decoded.append((event, model.model_validate_json(event.message.value)))
+            decoded.append((event, validated(model, event.message.value)))
         except ValidationError as error:
             dead.append(dead_letter(event, service, rejection_reason(error, model), describe(error)))
         except (TypeError, ValueError) as error:
@@ -128,7 +137,7 @@ async def with_retry(work: Callable[[], Awaitable[None]], what: str) -> None:
 
 
 async def handle_isolating_failures(
-    decoded: list[tuple[EventT, M]], handle: BatchHandler, service: str
+    decoded: list[tuple[RawEvent, M]], handle: BatchHandler, service: str
 ) -> list[DeadLetter]:
     """Handle the batch at once; if it fails, retry one by one so a single bad record cannot block the rest."""
     try:
@@ -149,7 +158,7 @@ Batch = tuple[int, float]  # at most this many records, waiting at most this man
 
 
 async def consume(
-    stream: StreamT,
+    stream: faust.Stream[bytes],
     model: type[M],
     handle: BatchHandler,
     publisher: Publisher,
@@ -205,6 +214,7 @@ def add_agent(
     """Another input topic for the same service (its own agent, the same consumer group)."""
 
     @app.agent(input_topic(app, topic), name=f"{service}-{topic}")
-    async def agent(stream: StreamT) -> None:
+    async def agent(stream: StreamT[bytes]) -> None:
         handle = await build_handler(app, settings)
-        await consume(stream, model, handle, FaustPublisher(app), service, settings, batch)
+        # Agents are always given a faust.Stream (app.conf.Stream); only it declares take_events.
+        await consume(cast(faust.Stream[bytes], stream), model, handle, FaustPublisher(app), service, settings, batch)

@@ -22,6 +22,7 @@ from prometheus_client import Counter
 
 from deploy.clearinghouse.adjudicate import (
     PAYER_FEES_PATH,
+    BilledClaim,
     ClaimDecision,
     FeeRules,
     adjudicate,
@@ -29,7 +30,6 @@ from deploy.clearinghouse.adjudicate import (
     reprocessed,
 )
 from deploy.clearinghouse.x12_out import (
-    BilledClaim,
     ClaimAcknowledgement,
     Payee,
     Payer,

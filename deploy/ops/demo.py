@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -21,7 +22,7 @@ def dollars(cents: int) -> str:
     return f"{'-' if cents < 0 else ''}${abs(cents) / 100:,.2f}"
 
 
-def send_all(settings: Settings, events: list[dict], console: Console) -> list[str]:
+def send_all(settings: Settings, events: list[dict[str, Any]], console: Console) -> list[str]:
     keys = []
     for start in range(0, len(events), 50):
         status, body = post_events(events[start : start + 50], settings=settings)
@@ -43,7 +44,9 @@ def send_invalid(settings: Settings, prefix: str, console: Console) -> int:
 
 def summary(found: dict[str, Outcome], console: Console) -> None:
     stages = Table(title="Where every encounter ended")
-    stages.add_column("stage"), stages.add_column("count", justify="right"), stages.add_column("why (most common)")
+    stages.add_column("stage")
+    stages.add_column("count", justify="right")
+    stages.add_column("why (most common)")
     for stage, count in stage_counts(found).most_common():
         why = Counter(o.detail for o in found.values() if o.stage == stage and o.detail).most_common(2)
         stages.add_row(stage, str(count), "; ".join(f"{d} ({n})" for d, n in why))

@@ -57,7 +57,7 @@ def coverage(rng: random.Random, n: int) -> dict[str, Any]:
     if rng.random() < 0.05:
         return {"plan_type": "self_pay"}
     payer = rng.choice(PAYERS)
-    cov = {**payer, "member_id": member_id(payer["payer_id"], n), "subscriber_relationship": "self"}
+    cov: dict[str, Any] = {**payer, "member_id": member_id(payer["payer_id"], n), "subscriber_relationship": "self"}
     if payer["plan_type"] == "commercial":
         cov["group_number"] = "GRP7788"
         if rng.random() < 0.2:

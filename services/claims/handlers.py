@@ -26,7 +26,8 @@ SERVICE = "claims"
 
 
 class ClaimStore(Protocol):
-    claims: OutboxStore | InMemoryOutboxStore
+    @property  # read-only, so each store may hold the narrower kind of outbox store
+    def claims(self) -> OutboxStore | InMemoryOutboxStore: ...
 
     async def next_control_number(self) -> int: ...
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None: ...

@@ -197,7 +197,8 @@ class VerifyCoverage:
         now = self.clock()
         coverages = {e.key: coverage_of(e) for e in encounters}
         latest = await self.repo.latest_verifications({c.key for c in coverages.values() if c})
-        decided, to_ask = [], {}
+        decided: list[Outcome] = []
+        to_ask: dict[str, list[EncounterCompleted]] = {}
         for encounter in encounters:
             local = without_inquiry(encounter, now)
             coverage = coverages[encounter.key]
@@ -234,7 +235,7 @@ class VerifyCoverage:
 def record_for(outcome: Outcome) -> Record:
     encounter, found = outcome.encounter, outcome.verification
     coverage = coverage_of(encounter)
-    doc = {
+    doc: dict[str, Any] = {
         "_id": encounter.key,
         "event_id": str(encounter.event_id),
         "source": encounter.source,

@@ -26,7 +26,8 @@ FORWARDED_STATUS = {"19", "20", "21"}  # CLP02: processed and forwarded to anoth
 
 
 class RemittanceStore(Protocol):
-    payments: OutboxStore | InMemoryOutboxStore
+    @property  # read-only, so each store may hold the narrower kind of outbox store
+    def payments(self) -> OutboxStore | InMemoryOutboxStore: ...
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None: ...
     async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]: ...

@@ -12,12 +12,12 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import find_by_ids, insert_new
+from shared.mongo import Document, find_by_ids, insert_new
 from shared.outbox import OutboxStore
 
 
 class MongoClaimStore:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.claims = OutboxStore(db["claims"])
         self.interchanges = db["interchanges"]
         self.drops_pending = db["drops_pending"]  # tiny on purpose: scanned before every batch

@@ -29,7 +29,7 @@ add_agent(app, SERVICE, PAYMENT_POSTED.name, PaymentPosted, record_payments, set
 inbox = ack_inbox(settings.exchange_dir)
 
 
-@app.timer(interval=settings.poll_seconds, on_leader=True)
+@app.timer(interval=settings.poll_seconds, on_leader=True)  # type: ignore[untyped-decorator]
 async def read_acknowledgements() -> None:
     try:
         await (await build_worker(app, settings)).lifecycle.post_inbox(inbox)

@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.coding.handlers import hold_summary, worklist_view
 from shared.messaging import Publisher
-from shared.mongo import find_by_ids, insert_new
+from shared.mongo import Document, find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record, stored
 
 RECORDS, RESOLUTIONS, HELD = "coded_encounters", "resolutions", "held"
@@ -22,7 +22,7 @@ class CodingRecords(OutboxStore):
     Held records are also listed in the small `held` collection, the coders' worklist: FerretDB
     only pushes `_id` lookups down to SQLite, so a status query would scan every record."""
 
-    def __init__(self, collection: AsyncCollection) -> None:
+    def __init__(self, collection: AsyncCollection[Document]) -> None:
         super().__init__(collection)
         self.held = collection.database[HELD]
 
@@ -67,7 +67,9 @@ class MongoHoldStore(ResolutionsOnOutboxes):
     """Held records are read from `coded_encounters`; a resolution is its own outbox record (one per
     encounter key, first write wins) so a retried resolution re-publishes instead of coding twice."""
 
-    def __init__(self, database: AsyncDatabase) -> None:
+    records: CodingRecords
+
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
         self.records = CodingRecords(database[RECORDS])
         self.resolutions = OutboxStore(database[RESOLUTIONS])
 

@@ -20,12 +20,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.eligibility.handlers import WAITING, SavedVerification
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
-from shared.mongo import bulk_write_safely, find_by_ids, insert_new
+from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record
 
 
 class MongoEligibilityRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.encounters = OutboxStore(db["encounters"])
         self.verifications = db["verifications"]
         self.waiting_collection = db["waiting"]
@@ -77,8 +77,10 @@ class MongoEligibilityRepository:
         }
         claim_id = f"{key}|{current['verification']['verification_id']}"
         won = bool(await insert_new(self.resolutions, [{"_id": claim_id, "change": change}]))
-        if not won:
-            change = (await self.resolutions.find_one({"_id": claim_id}))["change"]
+        if not won:  # the claim was taken first, so its document is there
+            winner = await self.resolutions.find_one({"_id": claim_id})
+            assert winner is not None
+            change = winner["change"]
         update = {"$set": change} | ({"$push": {"history": current["verification"]}} if won else {})
         await self.encounters.collection.update_one({"_id": key}, update)
         return won

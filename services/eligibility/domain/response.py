@@ -75,8 +75,8 @@ class Response271:
     @property
     def patient(self) -> Member | None:
         """The person the benefits are about: the dependent when there is one."""
-        dependents = [m for m in self.members if m.role == "dependent"]
-        return (dependents or self.members or [None])[-1]
+        candidates = [m for m in self.members if m.role == "dependent"] or self.members
+        return candidates[-1] if candidates else None
 
     def all_rejections(self) -> list[Rejection]:
         found = list(self.rejections)

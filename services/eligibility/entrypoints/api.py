@@ -56,7 +56,7 @@ async def verification_trail(key: str, service: EligibilityDep) -> dict[str, Any
     trail = await service.trail(key)
     if trail is None:
         raise HTTPException(status_code=404, detail=f"no eligibility record for {key}")
-    return jsonable(trail)
+    return {name: jsonable(value) for name, value in trail.items()}
 
 
 @router.get("/waiting")

@@ -13,7 +13,7 @@ settings = get_settings()
 app = worker_app(SERVICE, ENCOUNTER_COMPLETED.name, EncounterCompleted, build_worker_handler, settings)
 
 
-@app.timer(interval=settings.eligibility_redrive_seconds, on_leader=True)
+@app.timer(interval=settings.eligibility_redrive_seconds, on_leader=True)  # type: ignore[untyped-decorator]
 async def redrive_waiting() -> None:
     try:
         await (await build_worker(app, settings)).redrive()

@@ -13,12 +13,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.remittance.domain.era import Adjustment, ClaimPayment, LinePayment
 from services.remittance.domain.posting import posting_key
 from shared.contracts.events import ClaimSubmitted
-from shared.mongo import find_by_ids, insert_new
+from shared.mongo import Document, find_by_ids, insert_new
 from shared.outbox import OutboxStore
 
 
 class MongoRemittanceStore:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.payments = OutboxStore(db["payments"])
         self.expected_claims = db["expected_claims"]
         self.eras = db["eras"]

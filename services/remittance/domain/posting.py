@@ -40,7 +40,7 @@ def load_posting_rules(path: Path = RULES_FILE) -> PostingRules:
     return load_rule_file(path, PostingRules)
 
 
-MEMO = {
+MEMO: dict[JournalAccount, str] = {
     "cash": "payer payment",
     "insurance_ar": "claim charge leaves insurance A/R",
     "contractual_adjustment": "contractual adjustments (CO)",
@@ -57,7 +57,11 @@ def posting_key(trace: str, claim: ClaimPayment) -> str:
 
 def adjustments(claim: ClaimPayment) -> list[Adjustment]:
     found = list(claim.adjustments) + [adj for line in claim.lines for adj in line.adjustments]
-    return [Adjustment(group_code=a.group, reason_code=a.reason, amount_cents=a.amount_cents) for a in found]
+    # The CAS group is unchecked text from the 835: pydantic validates it against the contract's codes.
+    return [
+        Adjustment.model_validate({"group_code": a.group, "reason_code": a.reason, "amount_cents": a.amount_cents})
+        for a in found
+    ]
 
 
 def claim_status(claim: ClaimPayment, rules: PostingRules) -> str:
@@ -74,10 +78,10 @@ def reduced(claim: ClaimPayment, rules: PostingRules) -> bool:
     return line_denied or not all(rules.is_ordinary(a) for a in adjustments(claim))
 
 
-def signed_amounts(claim: ClaimPayment, rules: PostingRules) -> dict[str, int]:
+def signed_amounts(claim: ClaimPayment, rules: PostingRules) -> dict[JournalAccount, int]:
     """Debits positive, credits negative. Charge = paid + adjustments, so they sum to zero."""
     denied = claim_status(claim, rules) == "denied"
-    amounts: dict[str, int] = defaultdict(int)
+    amounts: dict[JournalAccount, int] = defaultdict(int)
     amounts["insurance_ar"] -= claim.charge_cents
     amounts["cash"] += claim.paid_cents
     for adj in adjustments(claim):

@@ -29,7 +29,7 @@ app = worker_app(SERVICE, CLAIM_SUBMITTED.name, ClaimSubmitted, record_submissio
 inbox = era_inbox(settings.exchange_dir)
 
 
-@app.timer(interval=settings.poll_seconds, on_leader=True)
+@app.timer(interval=settings.poll_seconds, on_leader=True)  # type: ignore[untyped-decorator]
 async def post_waiting_remittances() -> None:
     await (await shared_posting(app, settings)).post_inbox(inbox)
 
