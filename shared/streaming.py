@@ -16,10 +16,11 @@ from typing import Any, TypeVar, cast
 import faust
 from faust.types import EventT, StreamT
 from pydantic import BaseModel, ValidationError
-from pymongo.errors import ConnectionFailure, OperationFailure
+from pymongo.errors import OperationFailure
 
 from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
+from shared.errors import TRANSIENT
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_SECONDS, PUBLISH_SECONDS, serve_metrics
 from shared.settings import Settings
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
 RawEvent = EventT[bytes]  # every topic is read with the raw serializer
-TRANSIENT = (ConnectionFailure, asyncio.TimeoutError, ConnectionError)
 
 
 def make_app(service: str, settings: Settings) -> faust.App:

@@ -4,6 +4,7 @@ announce `payment-posted` with balanced journal lines. Nothing unmatched or unba
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -16,12 +17,14 @@ from services.remittance.domain.matching import match_lines
 from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
 from services.remittance.domain.underpayment import FeeSchedules, underpaid_lines
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
+from shared.errors import TRANSIENT
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore
 from shared.topics import PAYMENT_POSTED
 
 SERVICE = "remittance"
+log = logging.getLogger(SERVICE)
 FORWARDED_STATUS = {"19", "20", "21"}  # CLP02: processed and forwarded to another payer (crossover)
 
 
@@ -32,7 +35,9 @@ class RemittanceStore(Protocol):
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None: ...
     async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     async def era_seen(self, digest: str) -> bool: ...
-    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str]) -> None: ...
+    async def record_era(
+        self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime
+    ) -> None: ...
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None: ...
     async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
         """Parked entries: `_id`, `trace`, `patient_control_number` and the `claim` as a ClaimPayment."""
@@ -41,7 +46,8 @@ class RemittanceStore(Protocol):
     async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
         """Keep denials and underpayments on their worklists (small collections of their own)."""
 
-    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]: ...
+    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
+        """`denials`, `underpayments`, or `files` (835s that did not post, with their problems), oldest first."""
     async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None: ...
     async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]: ...
     async def posting(self, key: str) -> dict[str, Any] | None: ...
@@ -95,24 +101,34 @@ class RemittancePosting:
         return (await self.post_file_explained(file_name, text))[0]
 
     async def post_file_explained(self, file_name: str, text: str) -> tuple[str, list[str]]:
-        """posted | duplicate | unreadable | unbalanced, with every problem found."""
+        """posted | duplicate | unreadable | unbalanced | failed, with every problem found. Anything
+        but posted is kept on the files worklist; only a posted file counts as seen."""
         digest = hashlib.sha256(text.encode()).hexdigest()
         if await self.store.era_seen(digest):
             return "duplicate", []
         try:
+            outcome, problems = await self.post_new_file(text)
+        except TRANSIENT:
+            raise  # the database is away for now: the file stays in the folder and is tried again
+        except Exception as error:  # noqa: BLE001 - a file that breaks posting must not stop the files behind it
+            log.exception("posting %s failed", file_name)
+            outcome, problems = "failed", [f"{type(error).__name__}: {error}"]
+        if outcome != "posted":
+            HOLDS.labels(SERVICE, f"era_{outcome}").inc()
+        await self.store.record_era(digest, file_name, outcome, problems, self.clock())
+        return outcome, problems
+
+    async def post_new_file(self, text: str) -> tuple[str, list[str]]:
+        """All or nothing: a file that cannot be read or does not balance posts no claim."""
+        try:
             remittances = parse_835(text)
         except EraParseError as error:
-            HOLDS.labels(SERVICE, "era_unreadable").inc()
-            await self.store.record_era(digest, file_name, "unreadable", [str(error)])
             return "unreadable", [str(error)]
         problems = [problem for remittance in remittances for problem in balance(remittance)]
         if problems:
-            HOLDS.labels(SERVICE, "era_unbalanced").inc()
-            await self.store.record_era(digest, file_name, "unbalanced", problems)
             return "unbalanced", problems
         for remittance in remittances:
             await self.post(remittance.trace_number, list(remittance.claims))
-        await self.store.record_era(digest, file_name, "posted", [])
         return "posted", []
 
     async def post(self, trace: str, claims: list[ClaimPayment]) -> None:

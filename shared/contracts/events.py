@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -141,8 +141,12 @@ class JournalLine(Frozen):
     memo: str
 
 
+AdjustmentGroup = Literal["CO", "PR", "OA", "PI", "CR"]  # X12 CAS01 claim adjustment group codes
+ADJUSTMENT_GROUPS: tuple[str, ...] = get_args(AdjustmentGroup)
+
+
 class Adjustment(Frozen):
-    group_code: Literal["CO", "PR", "OA", "PI", "CR"]
+    group_code: AdjustmentGroup
     reason_code: NonEmpty
     amount_cents: Cents
 

@@ -121,3 +121,33 @@ def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(se
     seen = asyncio.run(scenario())
     assert seen[0] == ["coverage_not_verified", "em_level_unsupported"]
     assert seen[1] == ["acme-video:AV-2026-000101"] and seen[2] == []
+
+
+def test_an_835_that_did_not_post_stays_on_the_files_worklist_until_it_posts(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    from services.remittance.adapters.repository import MongoRemittanceStore
+    from services.remittance.bootstrap import bootstrap as remittance
+    from tests.unit.test_remittance_posting import ERA, PCNS, submitted
+
+    async def scenario() -> list[list[tuple[str, str]]]:
+        db = async_database(settings, f"test_{unique}")
+        store = MongoRemittanceStore(db)
+
+        async def listed() -> list[tuple[str, str]]:
+            return [(f["file_name"], f["outcome"]) for f in await store.worklist("files", 10)]
+
+        posting = remittance(store, RecordingPublisher())
+        await posting.record_submissions([submitted(pcn, charge) for pcn, charge in PCNS.items()])
+        short = ERA.replace("BPR*I*945.00*", "BPR*I*944.00*")
+        for name, text in (("short.835", short), ("bad.835", "not X12"), ("good.835", ERA)):
+            await posting.post_file(name, text)
+        seen = [await listed()]
+        await store.record_era("d1", "broke.835", "failed", ["RuntimeError: boom"], datetime.now(UTC))
+        seen.append(await listed())
+        await store.record_era("d1", "broke.835", "posted", [], datetime.now(UTC))  # dropped again after a fix
+        seen.append(await listed())
+        await db.client.drop_database(db.name)
+        return seen
+
+    first, failed, fixed = asyncio.run(scenario())
+    assert first == [("short.835", "unbalanced"), ("bad.835", "unreadable")]
+    assert failed == [*first, ("broke.835", "failed")] and fixed == first

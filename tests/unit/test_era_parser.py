@@ -369,3 +369,11 @@ def test_join_segments_round_trips_and_trims_trailing_empties() -> None:
     segments, seps = tokenize(text)
     assert [[s.tag, *s.elements] for s in segments] == [rows[0], ["GS", "HP", "A"], rows[2]]
     assert join_segments([["NM1", "QC", "1"]], Seps("|", "^", "\n", None)) == "NM1|QC|1\n"
+
+
+def test_an_adjustment_group_outside_the_x12_code_list_is_named_with_its_segment() -> None:
+    text = (SAMPLES / "managed-care.835").read_text(encoding="ascii").replace("CAS*PR*1*300.00", "CAS*XX*1*300.00")
+    with pytest.raises(EraParseError) as raised:
+        parse_835(text)
+    assert raised.value.segment_tag == "CAS"
+    assert "CAS01 'XX' is not a claim adjustment group code (CO, PR, OA, PI, CR)" in str(raised.value)

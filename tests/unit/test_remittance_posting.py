@@ -1,9 +1,14 @@
-"""Posting an 835 with in-memory adapters: matched, parked and re-matched, duplicate, unbalanced, unreadable."""
+"""Posting an 835 with in-memory adapters: matched, parked and re-matched, duplicate, unbalanced, unreadable;
+a file that breaks posting is set aside on the files worklist and never stops the files behind it."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pymongo.errors import ConnectionFailure
 
 from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.bootstrap import bootstrap
@@ -77,3 +82,74 @@ def test_an_unreadable_file_is_recorded_not_crashed_on() -> None:
     handler, store, publisher = posting()
     assert asyncio.run(handler.post_file("c.835", "this is not X12")) == "unreadable"
     assert publisher.sent == [] and [e["outcome"] for e in store.eras.values()] == ["unreadable"]
+
+
+class FolderInMemory:
+    """The inbound folder: files by name, oldest name first, archived by outcome."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files: dict[str, str] = dict(files)
+        self.archived: dict[str, str] = {}
+
+    def waiting(self) -> list[Path]:
+        return [Path(name) for name in sorted(self.files)]
+
+    async def read(self, path: Path) -> str:
+        return self.files[path.name]
+
+    def archive_file(self, path: Path, outcome: str) -> None:
+        self.archived[path.name] = outcome
+        del self.files[path.name]
+
+
+BROKEN = ERA.replace("TRN*1*7170066655*", "TRN*1*BROKEN0001*")
+
+
+def breaking_on(handler, trace: str, error: Exception):  # type: ignore[no-untyped-def]
+    original = handler.post
+
+    async def post(this_trace: str, claims: list) -> None:  # type: ignore[type-arg]
+        if this_trace == trace:
+            raise error
+        await original(this_trace, claims)
+
+    return post
+
+
+def test_an_unknown_adjustment_group_is_unreadable_posts_nothing_and_is_on_the_files_worklist() -> None:
+    handler, store, publisher = posting()
+    asyncio.run(handler.record_submissions([submitted(pcn, charge) for pcn, charge in PCNS.items()]))
+    outcome, [problem] = asyncio.run(
+        handler.post_file_explained("x.835", ERA.replace("CAS*PR*1*300.00", "CAS*XX*1*300.00"))
+    )
+    assert outcome == "unreadable" and "CAS01 'XX'" in problem and publisher.sent == []
+    [listed] = asyncio.run(store.worklist("files", 10))
+    assert (listed["file_name"], listed["outcome"], listed["problems"]) == ("x.835", "unreadable", [problem])
+
+
+def test_a_file_that_breaks_posting_is_set_aside_and_the_file_behind_it_still_posts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handler, store, publisher = posting()
+    asyncio.run(handler.record_submissions([submitted(pcn, charge) for pcn, charge in PCNS.items()]))
+    original = handler.post
+    monkeypatch.setattr(handler, "post", breaking_on(handler, "BROKEN0001", RuntimeError("no ledger account")))
+    folder = FolderInMemory({"a.835": BROKEN, "b.835": ERA})
+
+    asyncio.run(handler.post_inbox(folder))
+    assert folder.archived == {"a.835": "failed", "b.835": "posted"} and len(publisher.sent) == 2
+    [listed] = asyncio.run(store.worklist("files", 10))
+    assert (listed["file_name"], listed["problems"]) == ("a.835", ["RuntimeError: no ledger account"])
+
+    monkeypatch.setattr(handler, "post", original)  # fixed: the same file dropped again posts and leaves the list
+    assert asyncio.run(handler.post_file("a.835", BROKEN)) == "posted"
+    assert asyncio.run(store.worklist("files", 10)) == []
+
+
+def test_a_database_outage_leaves_the_file_in_the_folder_for_the_next_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    handler, store, publisher = posting()
+    monkeypatch.setattr(handler, "post", breaking_on(handler, "7170066655", ConnectionFailure("no server")))
+    folder = FolderInMemory({"b.835": ERA})
+    with pytest.raises(ConnectionFailure):
+        asyncio.run(handler.post_inbox(folder))
+    assert folder.archived == {} and list(folder.files) == ["b.835"] and store.eras == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from services.remittance.adapters.repository import expected_doc
@@ -26,6 +27,9 @@ class InMemoryRemittanceStore:
                 self.worklists[name].setdefault(entry["_id"], entry)
 
     async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
+        if name == "files":
+            problems = [{"_id": d, **doc} for d, doc in self.eras.items() if doc["outcome"] != "posted"]
+            return sorted(problems, key=lambda doc: doc["recorded_at"])[:limit]
         return sorted(self.worklists[name].values(), key=lambda doc: doc["posted_at"])[:limit]
 
     async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None:
@@ -50,8 +54,8 @@ class InMemoryRemittanceStore:
     async def era_seen(self, digest: str) -> bool:
         return self.eras.get(digest, {}).get("outcome") == "posted"
 
-    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str]) -> None:
-        self.eras[digest] = {"file_name": file_name, "outcome": outcome, "problems": problems}
+    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime) -> None:
+        self.eras[digest] = {"file_name": file_name, "outcome": outcome, "problems": problems, "recorded_at": at}
 
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         for c in claims:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ class MongoRemittanceStore:
         self.unmatched = db["unmatched"]
         self.denials = db["denials"]  # worklists: small, scanned by the remittance API
         self.underpayments = db["underpayments"]
+        self.era_problems = db["era_problems"]  # worklist: 835s that did not post
         self.payer_claims = db["payer_claims"]  # CLP07 -> our PCN, for payers that change CLP01
 
     async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
@@ -32,9 +33,13 @@ class MongoRemittanceStore:
         await insert_new(self.underpayments, underpaid)
 
     async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
-        collection = self.denials if name == "denials" else self.underpayments
+        collection, since = {
+            "denials": (self.denials, "posted_at"),
+            "underpayments": (self.underpayments, "posted_at"),
+            "files": (self.era_problems, "recorded_at"),
+        }[name]
         docs = [doc async for doc in collection.find({})]
-        return sorted(docs, key=lambda doc: doc["posted_at"])[:limit]
+        return sorted(docs, key=lambda doc: doc[since])[:limit]
 
     async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None:
         await insert_new(self.payer_claims, [{"_id": number, "pcn": pcn} for number, pcn in pcn_by_payer_claim.items()])
@@ -55,10 +60,13 @@ class MongoRemittanceStore:
         doc = await self.eras.find_one({"_id": digest}, {"outcome": 1})
         return doc is not None and doc["outcome"] == "posted"
 
-    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str]) -> None:
-        await self.eras.update_one(
-            {"_id": digest}, {"$set": {"file_name": file_name, "outcome": outcome, "problems": problems}}, upsert=True
-        )
+    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime) -> None:
+        doc = {"file_name": file_name, "outcome": outcome, "problems": problems, "recorded_at": at}
+        await self.eras.update_one({"_id": digest}, {"$set": doc}, upsert=True)
+        if outcome == "posted":  # the same file, posted after a fix, leaves the worklist
+            await self.era_problems.delete_one({"_id": digest})
+        else:
+            await self.era_problems.update_one({"_id": digest}, {"$set": doc}, upsert=True)
 
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         await insert_new(self.unmatched, [{"_id": posting_key(trace, c), **unmatched_doc(trace, c)} for c in claims])

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from shared.contracts.events import ADJUSTMENT_GROUPS
 from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, parse_decimal, tokenize
 
 ENVELOPE_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "TA1"})
@@ -286,6 +287,8 @@ def _cas(tx: _Transaction, segment: Segment, _: str) -> None:
 
 def _cas_adjustments(segment: Segment) -> tuple[Adjustment, ...]:
     group = _required(segment, 1)
+    if group not in ADJUSTMENT_GROUPS:
+        raise ValueError(f"CAS01 {group!r} is not a claim adjustment group code ({', '.join(ADJUSTMENT_GROUPS)})")
     adjustments = []
     for triplet in range(MAX_CAS_TRIPLETS):
         reason_at = 2 + 3 * triplet

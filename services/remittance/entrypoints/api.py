@@ -1,4 +1,4 @@
-"""The remittance service's API: upload an 835, the denial / underpayment / unmatched worklists,
+"""The remittance service's API: upload an 835, the denial / underpayment / unmatched / files worklists,
 and an appeal packet with the eligibility evidence."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from services.remittance.bootstrap import RemittanceDesk, build_desk
 from shared.api import OPERATORS_ONLY, ops_app, use_cases
 
-UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422}
+UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422, "failed": 500}
 MAX_ERA_BYTES = 20 * 1024 * 1024
 
 
@@ -36,7 +36,7 @@ async def upload(
 
 @router.get("/worklists/{name}")
 async def worklist(
-    name: Literal["denials", "underpayments", "unmatched"],
+    name: Literal["denials", "underpayments", "unmatched", "files"],
     service: DeskDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
