@@ -5,6 +5,7 @@ interchanges for the clearinghouse and announce `claim-submitted`; follow each c
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,12 +18,14 @@ from services.claims.domain.lifecycle import CORRECTABLE, moves_to
 from services.claims.domain.scrubber import ClaimContext, Finding, ScrubEdits, duplicate_key, scrub
 from services.claims.domain.x837 import Submitter, render_837p
 from shared.contracts.events import ClaimCoded, ClaimSubmitted, PaymentPosted, SubmittedLine
+from shared.errors import TRANSIENT
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore, Record
 from shared.topics import CLAIM_SUBMITTED
 
 SERVICE = "claims"
+log = logging.getLogger(SERVICE)
 
 
 class ClaimStore(Protocol):
@@ -342,10 +345,18 @@ class Lifecycle:
             inbox.archive_file(path, await self.read_ack(path.name, await inbox.read(path)))
 
     async def read_ack(self, name: str, text: str) -> str:
+        """processed | unmatched | unreadable | failed: the file is archived under that outcome."""
         try:
             matched = await (self.apply_999(text) if name.endswith(".999") else self.apply_277ca(text))
         except ValueError:  # AckParseError and X12SyntaxError: the file waits in `unreadable/`
+            HOLDS.labels(SERVICE, "ack_unreadable").inc()
             return "unreadable"
+        except TRANSIENT:
+            raise  # the database is away for now: the file stays in the folder and is read again
+        except Exception:  # noqa: BLE001 - one acknowledgement must not stop the ones behind it
+            log.exception("reading acknowledgement %s failed", name)
+            HOLDS.labels(SERVICE, "ack_failed").inc()
+            return "failed"
         return "processed" if matched else "unmatched"
 
     async def apply_999(self, text: str) -> int:

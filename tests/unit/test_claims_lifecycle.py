@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from pymongo.errors import ConnectionFailure
 
 from deploy.clearinghouse.adjudicate import payer_claim_number
 from deploy.clearinghouse.simulator import acknowledge
@@ -140,6 +141,24 @@ def test_unknown_and_unreadable_acknowledgements_are_kept_aside() -> None:
     world = ClaimsWorld()
     assert read(world, "x.999", (IMSWEB / "837_5010" / "x12_999_rejected.txt").read_text()) == "unmatched"
     assert read(world, "x.277", "ISA*garbage") == "unreadable"
+
+
+def test_an_acknowledgement_that_breaks_is_set_aside_and_a_database_outage_is_not() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    lifecycle = world.claims.lifecycle
+
+    async def broken(text: str) -> int:
+        raise KeyError("claim_ids")
+
+    async def away(text: str) -> int:
+        raise ConnectionFailure("no server")
+
+    lifecycle.apply_277ca = broken  # type: ignore[method-assign]
+    assert read(world, "a.277", ack_277(world)) == "failed"
+    lifecycle.apply_277ca = away  # type: ignore[method-assign]
+    with pytest.raises(ConnectionFailure):
+        read(world, "a.277", ack_277(world))
 
 
 def test_a_replacement_claim_goes_out_with_frequency_7_and_the_payers_claim_number() -> None:
