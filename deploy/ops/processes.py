@@ -81,11 +81,10 @@ def pid_of(settings: Settings, name: str) -> int | None:
 def runs(pid: int, argv: tuple[str, ...]) -> bool:
     """A pid file outlives its process when a machine ends everything (CI runs on the machine a
     session left): a recycled pid must not pass for ours, or stop() would signal a stranger's group."""
-    proc = Path(f"/proc/{pid}/cmdline")
-    if not Path("/proc/self").exists():
+    if not Path("/proc/self").exists():  # no procfs (not Linux): the pid is all there is to go by
         return True
     try:
-        return tuple(proc.read_bytes().decode(errors="replace").split("\0")[:-1]) == argv
+        return tuple(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]) == argv
     except OSError:
         return False
 
