@@ -10,6 +10,7 @@ reprocessing members are later reversed and paid again (`reprocessed`).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -136,6 +137,10 @@ class FeeRules:
     denial_buckets: tuple[DenialBucket, ...]
     reductions: tuple[Reduction, ...] = ()
     reprocessing: Reprocessing | None = None
+
+
+def load_fee_rules(path: Path = PAYER_FEES_PATH) -> FeeRules:
+    return fee_rules_from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def fee_rules_from_dict(data: Mapping[str, Any]) -> FeeRules:

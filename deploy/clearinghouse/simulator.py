@@ -21,12 +21,11 @@ from pathlib import Path
 from prometheus_client import Counter
 
 from deploy.clearinghouse.adjudicate import (
-    PAYER_FEES_PATH,
     BilledClaim,
     ClaimDecision,
     FeeRules,
     adjudicate,
-    fee_rules_from_dict,
+    load_fee_rules,
     reprocessed,
 )
 from deploy.clearinghouse.x12_out import (
@@ -171,7 +170,7 @@ def main(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(name)s] %(message)s")
     serve_metrics("clearinghouse", settings.metrics_base_port, settings.metrics_host)
-    rules = fee_rules_from_dict(json.loads(PAYER_FEES_PATH.read_text()))
+    rules = load_fee_rules()
     house = Clearinghouse(settings.exchange_dir, rules, settings.simulator_delay_seconds)
     log.info("clearinghouse ready, watching %s", house.outbound)
     while True:

@@ -7,6 +7,8 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from deploy.clearinghouse.adjudicate import load_fee_rules
+
 PAYERS = [
     {"plan_type": "medicare", "payer_id": "MCRTX", "payer_name": "MEDICARE PART B TEXAS"},
     {"plan_type": "commercial", "payer_id": "87726", "payer_name": "EXAMPLE COMMERCIAL HEALTH PLAN"},
@@ -14,7 +16,8 @@ PAYERS = [
     {"plan_type": "medicaid", "payer_id": "TXMCD", "payer_name": "TEXAS MEDICAID"},
     {"plan_type": "medicare_advantage", "payer_id": "MA001", "payer_name": "EXAMPLE MEDICARE ADVANTAGE"},
 ]
-REPROCESSING_PAYER = "87726"
+REPROCESSING_PAYER = "87726"  # its roster pattern admits the reprocessing prefix (payer_roster.json)
+REPROCESSING = load_fee_rules().reprocessing  # the simulated payer's drill: whose claims it reverses
 DIAGNOSES = ["E11.9", "I10", "F41.1", "J45.40", "Z79.51", "E78.5", "F32.A", "M54.50", "K21.9", "G47.33"]
 FIRST = ["JANE", "JOHN", "MARIA", "WEI", "AISHA", "CARLOS", "EMMA", "NOAH", "OLIVIA", "LIAM"]
 LAST = ["DOE", "SMITH", "GARCIA", "CHEN", "KHAN", "LOPEZ", "BROWN", "NGUYEN", "PATEL", "JONES"]
@@ -68,9 +71,9 @@ def coverage(rng: random.Random, n: int) -> dict[str, Any]:
 
 def member_id(payer_id: str, n: int) -> str:
     """Some members of one commercial payer are ones the simulated payer reprocesses (reverses and
-    pays again, `REPROC` in payer_fees.json); derived from n, so seeded batches draw as before."""
-    if payer_id == REPROCESSING_PAYER and n % 10 == 7:
-        return f"REPROC{n % 97:04d}"
+    pays again: `reprocessing` in payer_fees.json); derived from n, so seeded batches draw as before."""
+    if REPROCESSING and payer_id == REPROCESSING_PAYER and n % 10 == 7:
+        return f"{REPROCESSING.member_prefix}{n % 97:04d}"
     return f"M{n % 97:04d}{payer_id}"
 
 

@@ -5,7 +5,6 @@ side of the journal and the claim is paid again."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -15,14 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.clearinghouse.adjudicate import PAYER_FEES_PATH, denial_bucket, fee_rules_from_dict, reduction_for
+from deploy.clearinghouse.adjudicate import denial_bucket, load_fee_rules, reduction_for
 from deploy.ops.client import post_events
 from services.claims.domain.assemble import patient_control_number
 from tests.conftest import example
 from tests.e2e.conftest import ops_api, renamed
 
 pytestmark = pytest.mark.e2e
-FEES = fee_rules_from_dict(json.loads(PAYER_FEES_PATH.read_text()))
+FEES = load_fee_rules()
 
 
 def api(settings) -> httpx.Client:  # type: ignore[no-untyped-def]

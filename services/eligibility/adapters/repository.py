@@ -77,9 +77,10 @@ class MongoEligibilityRepository:
         }
         claim_id = f"{key}|{current['verification']['verification_id']}"
         won = bool(await insert_new(self.resolutions, [{"_id": claim_id, "change": change}]))
-        if not won:  # the claim was taken first, so its document is there
+        if not won:
             winner = await self.resolutions.find_one({"_id": claim_id})
-            assert winner is not None
+            if winner is None:  # the insert lost to this document, so it cannot be missing
+                raise RuntimeError(f"resolution {claim_id} was claimed but cannot be read back")
             change = winner["change"]
         update = {"$set": change} | ({"$push": {"history": current["verification"]}} if won else {})
         await self.encounters.collection.update_one({"_id": key}, update)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
-from shared.contracts.events import ADJUSTMENT_GROUPS
+from shared.contracts.events import ADJUSTMENT_GROUPS, AdjustmentGroup
 from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, parse_decimal, tokenize
 
 ENVELOPE_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "TA1"})
@@ -24,7 +25,7 @@ class EraParseError(X12SyntaxError):
 
 @dataclass(frozen=True)
 class Adjustment:
-    group: str  # CO, PR, OA, PI, CR
+    group: AdjustmentGroup
     reason: str  # CARC
     amount_cents: int
     quantity: str = ""
@@ -286,9 +287,7 @@ def _cas(tx: _Transaction, segment: Segment, _: str) -> None:
 
 
 def _cas_adjustments(segment: Segment) -> tuple[Adjustment, ...]:
-    group = _required(segment, 1)
-    if group not in ADJUSTMENT_GROUPS:
-        raise ValueError(f"CAS01 {group!r} is not a claim adjustment group code ({', '.join(ADJUSTMENT_GROUPS)})")
+    group = _adjustment_group(_required(segment, 1))
     adjustments = []
     for triplet in range(MAX_CAS_TRIPLETS):
         reason_at = 2 + 3 * triplet
@@ -298,6 +297,12 @@ def _cas_adjustments(segment: Segment) -> tuple[Adjustment, ...]:
     if not adjustments:
         raise ValueError("CAS without any reason/amount")
     return tuple(adjustments)
+
+
+def _adjustment_group(code: str) -> AdjustmentGroup:
+    if code not in ADJUSTMENT_GROUPS:
+        raise ValueError(f"CAS01 {code!r} is not a claim adjustment group code ({', '.join(ADJUSTMENT_GROUPS)})")
+    return cast(AdjustmentGroup, code)
 
 
 def _lq(tx: _Transaction, segment: Segment, _: str) -> None:

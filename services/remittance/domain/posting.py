@@ -57,11 +57,7 @@ def posting_key(trace: str, claim: ClaimPayment) -> str:
 
 def adjustments(claim: ClaimPayment) -> list[Adjustment]:
     found = list(claim.adjustments) + [adj for line in claim.lines for adj in line.adjustments]
-    # The CAS group is unchecked text from the 835: pydantic validates it against the contract's codes.
-    return [
-        Adjustment.model_validate({"group_code": a.group, "reason_code": a.reason, "amount_cents": a.amount_cents})
-        for a in found
-    ]
+    return [Adjustment(group_code=a.group, reason_code=a.reason, amount_cents=a.amount_cents) for a in found]
 
 
 def claim_status(claim: ClaimPayment, rules: PostingRules) -> str:
