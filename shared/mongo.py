@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from shared.health import COMMANDS
 from shared.settings import Settings
 
 T = TypeVar("T")
@@ -21,21 +22,40 @@ Document = dict[str, Any]
 DUPLICATE_KEY = 11000
 
 
+def client_options(pool: int, timeout_ms: int) -> dict[str, Any]:
+    """Bounded and timed: a process never holds more commands open than its pool, and none waits
+    forever. FerretDB 1.24 opens at most 100 SQLite connections per database, and a command holding
+    some while waiting for more deadlocks it; a dozen processes with pymongo's default pool of 100
+    each could get there under an ordinary burst. A command that runs out of time is an outage
+    (retried with backoff), never a record's fault."""
+    return {
+        "tz_aware": True,
+        "maxPoolSize": pool,
+        "timeoutMS": timeout_ms,
+        "serverSelectionTimeoutMS": min(10_000, timeout_ms),
+        "event_listeners": [COMMANDS],
+    }
+
+
 def async_database(settings: Settings, service: str) -> AsyncDatabase[Document]:
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=10_000
+        settings.mongo_url, **client_options(settings.mongo_max_pool_size, settings.mongo_timeout_ms)
     )
     return client[settings.database_name(service)]
 
 
 def sync_database(settings: Settings, service: str) -> Database[Document]:
-    return sync_client(settings.mongo_url)[settings.database_name(service)]
+    return sync_client(settings)[settings.database_name(service)]
+
+
+def sync_client(settings: Settings) -> MongoClient[Document]:
+    """One client (and connection pool) per server for a whole process: clients are expensive."""
+    return cached_sync_client(settings.mongo_url, settings.mongo_max_pool_size, settings.mongo_timeout_ms)
 
 
 @lru_cache(maxsize=8)
-def sync_client(url: str) -> MongoClient[Document]:
-    """One client (and connection pool) per server for a whole process: clients are expensive."""
-    return MongoClient(url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+def cached_sync_client(url: str, pool: int, timeout_ms: int) -> MongoClient[Document]:
+    return MongoClient(url, **client_options(pool, timeout_ms))
 
 
 # FerretDB 1.24 (SQLite) keeps one pooled SQLite connection open per update statement that matched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     db_prefix: str = Field("telebill", description="Each service's database is <prefix>_<service>.")
+    mongo_max_pool_size: int = Field(
+        8, ge=1, le=50, description="Concurrent database commands per client (FerretDB holds 100 per database)."
+    )
+    mongo_timeout_ms: int = Field(30_000, ge=100, description="Time limit of every database command (client side).")
+    mongo_stuck_seconds: float = Field(20.0, gt=0, description="A command older than this makes the process not ready.")
     topic_partitions: int = Field(6, ge=1)
     state_dir: Path = Field(default_factory=lambda: default_home() / "state")
     ingest_secrets: dict[str, str] = Field(
@@ -32,6 +38,17 @@ class Settings(BaseSettings):
     )
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8080
+    ingest_max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="Largest request body read.")
+    ingest_max_batch: int = Field(500, ge=1, description="Most encounters in one request.")
+    ingest_max_record_bytes: int = Field(
+        900_000, ge=1024, lt=1_048_576, description="Largest encounter record: below Kafka's 1 MiB message.max.bytes."
+    )
+    ingest_max_json_depth: int = Field(32, ge=8, le=200, description="Deepest JSON nesting of a request body.")
+    ingest_broker_timeout_seconds: float = Field(3.0, gt=0, le=30, description="Then the ingest API answers 503.")
+    ingest_database_timeout_seconds: float = Field(3.0, gt=0, le=30, description="Then the ingest API answers 503.")
+    ingest_years_back: int = Field(3, ge=1, le=30, description="Dates of service older than this many years: 422.")
+    ingest_days_ahead: int = Field(1, ge=0, le=7, description="Dates later than today + this many days: 422.")
+    ingest_earliest_birth_date: date = Field(date(1900, 1, 1), description="Birth dates before this: 422.")
     ops_token: str = Field(DEV_OPS_TOKEN, description="Bearer token for the services' ops endpoints.")
     coding_api_port: int = 8081
     eligibility_api_port: int = 8082
@@ -50,6 +67,9 @@ class Settings(BaseSettings):
     eligibility_concurrency: int = Field(16, ge=1)
     coding_policy_dir: Path | None = Field(None, description="A practice's own payer policies (override shipped).")
     batch_size: int = Field(500, ge=1)
+    worker_session_timeout_seconds: float = Field(
+        10.0, ge=6, le=60, description="How soon the broker gives a dead worker's partitions to another."
+    )
     batch_seconds: float = Field(0.2, gt=0)
     claims_interchange_max_claims: int = Field(200, ge=1, description="Claims per 837P interchange at most.")
     claims_interchange_max_age_seconds: float = Field(

@@ -1,14 +1,22 @@
 """The faust side every worker shares: the app, batched consumption, dead letters, publishing.
 
-A batch is decoded, handled as a whole, and only then acknowledged (faust commits offsets after
-`take_events` moves on), so offsets never run ahead of the effects. Handlers are idempotent, so a
-redelivered batch repeats no effect.
+A batch is decoded, handled as a whole, and only then released for commit, so offsets never run
+ahead of the effects. faust's `take_events` acknowledges a batch in a `finally`, which also runs when
+the generator is closed by a crash, a stop or a rebalance — with the effects not yet stored. So the
+worker holds its own reference on every message of a batch (`hold`) and gives it back only once the
+batch's effects and dead letters are stored (`release`): a batch interrupted before that is never
+committed and is delivered again. Handlers are idempotent, so a redelivered batch repeats no effect.
+
+A record whose handling fails for any reason but an outage goes to its topic's dead-letter topic
+with the reason, and the rest of the batch goes on. An outage (database or broker unreachable or
+timing out) is waited out with capped backoff while the process reports not ready.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -16,18 +24,26 @@ from typing import Any, TypeVar, cast
 import faust
 from faust.types import EventT, StreamT
 from pydantic import BaseModel, ValidationError
-from pymongo.errors import OperationFailure
 
 from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
-from shared.errors import TRANSIENT
+from shared.errors import is_kafka_error, is_transient
+from shared.health import READINESS, start_watchdog
 from shared.messaging import Outgoing, Publisher
-from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_SECONDS, PUBLISH_SECONDS, serve_metrics
+from shared.metrics import (
+    DEAD_LETTERS,
+    EVENTS_CONSUMED,
+    HANDLER_SECONDS,
+    PUBLISH_SECONDS,
+    TIMER_FAILURES,
+    serve_metrics,
+)
 from shared.settings import Settings
 from shared.topics import DLQ_SUFFIX
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 BatchHandler = Callable[[list[Any]], Awaitable[None]]
 RawEvent = EventT[bytes]  # every topic is read with the raw serializer
 
@@ -42,6 +58,10 @@ def make_app(service: str, settings: Settings) -> faust.App:
         topic_partitions=settings.topic_partitions,
         producer_acks=-1,
         broker_commit_interval=1.0,
+        # A worker killed outright keeps its partitions until the broker gives up on it: a short
+        # session lets its restarted self (or a sibling) take them over in seconds, not a minute.
+        broker_session_timeout=settings.worker_session_timeout_seconds,
+        broker_heartbeat_interval=settings.worker_session_timeout_seconds / 5,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
     )
 
@@ -123,35 +143,107 @@ async def send_dead_letters(publisher: Publisher, letters: Sequence[DeadLetter])
         log.warning("dead-lettered %s[%s]@%s: %s", letter.source_topic, letter.partition, letter.offset, letter.reason)
 
 
-async def with_retry(work: Callable[[], Awaitable[None]], what: str) -> None:
-    """Transient failures (database or broker unreachable) are retried, never dead-lettered."""
-    delay = 0.5
+def dependency_of(error: BaseException) -> str:
+    return "broker" if is_kafka_error(error) else "database"
+
+
+async def until_available(work: Callable[[], Awaitable[T]], what: str) -> T:
+    """Outages are waited out, never dead-lettered: retried with doubling backoff (capped), with the
+    process reported not ready meanwhile. Any other error is the caller's to judge."""
+    delay, failing = 0.5, ""
     while True:
         try:
-            await work()
-            return
-        except TRANSIENT as error:
-            log.warning("%s failed transiently (%s); retrying in %.1fs", what, error, delay)
+            result = await work()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            failing = dependency_of(error)
+            READINESS.fail(failing, f"{what}: {type(error).__name__}")
+            log.warning("%s failed transiently (%s); retrying in %.1fs", what, type(error).__name__, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
+            continue
+        if failing:
+            READINESS.clear(failing)
+        return result
+
+
+async def with_retry(work: Callable[[], Awaitable[None]], what: str) -> None:
+    await until_available(work, what)
+
+
+def failure_details(error: Exception) -> list[str]:
+    """What went wrong and where. A contract error is described without the rejected values (they can
+    be patient data); the pipeline's own errors name codes and fields, not patients."""
+    if isinstance(error, ValidationError):
+        return describe(error)
+    return [str(error)[:500] or type(error).__name__, f"raised in {error_site(error)}"]
+
+
+def error_site(error: BaseException) -> str:
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    if frame is None:
+        return "unknown place"
+    return f"{frame.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.tb_lineno} ({frame.tb_frame.f_code.co_name})"
 
 
 async def handle_isolating_failures(
     decoded: list[tuple[RawEvent, M]], handle: BatchHandler, service: str
 ) -> list[DeadLetter]:
-    """Handle the batch at once; if it fails, retry one by one so a single bad record cannot block the rest."""
+    """Handle the batch at once; if it fails, retry one by one so a single bad record cannot block the
+    rest. Whatever a record raises (but an outage, which is waited out) sends it to the dead letters."""
     try:
         await with_retry(lambda: handle([model for _, model in decoded]), f"{service} batch")
         return []
-    except (ValueError, KeyError, TypeError, OperationFailure) as batch_error:
-        log.warning("%s batch failed (%s); isolating the failing records", service, batch_error)
+    except Exception as batch_error:  # noqa: BLE001 - isolated below, record by record
+        log.warning("%s batch failed (%s); isolating the failing records", service, type(batch_error).__name__)
     dead: list[DeadLetter] = []
     for event, model in decoded:
         try:
             await with_retry(lambda model=model: handle([model]), f"{service} record")  # type: ignore[misc]
-        except (ValueError, KeyError, TypeError, OperationFailure) as error:
-            dead.append(dead_letter(event, service, f"handler failed: {type(error).__name__}", [str(error)]))
+        except Exception as error:  # noqa: BLE001 - a poison record must not stop the others
+            log.error("%s record failed: %s", service, "; ".join(failure_details(error)))
+            dead.append(dead_letter(event, service, f"handler failed: {type(error).__name__}", failure_details(error)))
     return dead
+
+
+def hold(events: Sequence[RawEvent]) -> None:
+    """Keep the batch from being committed by faust's own acknowledgement (see the module's docstring)."""
+    for event in events:
+        event.message.incref()
+
+
+def release(events: Sequence[RawEvent]) -> None:
+    """The batch's effects are stored: faust may commit it once it has acknowledged it too."""
+    for event in events:
+        event.message.decref()
+
+
+def guarded(name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """A timer round that never stops the worker: an outage makes it not ready until a round
+    succeeds; any other error is logged and counted, and the next round tries again."""
+
+    flagged: set[str] = set()
+
+    @functools.wraps(work)
+    async def round_() -> None:
+        try:
+            await work()
+        except Exception as error:  # noqa: BLE001 - a timer that raises stops faust's worker
+            if is_transient(error):
+                flagged.add(dependency_of(error))
+                READINESS.fail(dependency_of(error), f"{name}: {type(error).__name__}")
+                log.warning("%s: %s; next round retries", name, type(error).__name__)
+                return
+            TIMER_FAILURES.labels(name).inc()
+            log.error("%s failed: %s", name, "; ".join(failure_details(error)))
+            return
+        while flagged:
+            READINESS.clear(flagged.pop())
+
+    return round_
 
 
 Batch = tuple[int, float]  # at most this many records, waiting at most this many seconds
@@ -169,12 +261,14 @@ async def consume(
     """The whole body of a worker's agent: batches in, effects, dead letters, acknowledgements."""
     size, within = batch or (settings.batch_size, settings.batch_seconds)
     async for events in stream.take_events(size, within=within):
+        hold(events)
         started = asyncio.get_running_loop().time()
         decoded, dead = decode(events, model, service)
         if decoded:
             dead += await handle_isolating_failures(decoded, handle, service)
         if dead:
-            await send_dead_letters(publisher, dead)
+            await with_retry(lambda dead=dead: send_dead_letters(publisher, dead), f"{service} dead letters")  # type: ignore[misc]
+        release(events)
         EVENTS_CONSUMED.labels(service).inc(len(events))
         HANDLER_SECONDS.labels(service).observe(asyncio.get_running_loop().time() - started)
 
@@ -182,6 +276,7 @@ async def consume(
 def run_worker(app: faust.App, service: str, settings: Settings) -> None:
     """A worker process: its Prometheus endpoint, then faust's command line (`worker ...`)."""
     serve_metrics(service, settings.metrics_base_port, settings.metrics_host)
+    start_watchdog(settings.mongo_stuck_seconds)
     app.main()
 
 
@@ -215,6 +310,6 @@ def add_agent(
 
     @app.agent(input_topic(app, topic), name=f"{service}-{topic}")
     async def agent(stream: StreamT[bytes]) -> None:
-        handle = await build_handler(app, settings)
+        handle = await until_available(lambda: build_handler(app, settings), f"{service} start")
         # Agents are always given a faust.Stream (app.conf.Stream); only it declares take_events.
         await consume(cast(faust.Stream[bytes], stream), model, handle, FaustPublisher(app), service, settings, batch)

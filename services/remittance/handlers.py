@@ -17,7 +17,8 @@ from services.remittance.domain.matching import match_lines
 from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
 from services.remittance.domain.underpayment import FeeSchedules, underpaid_lines
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
-from shared.errors import TRANSIENT
+from shared.errors import is_transient
+from shared.folders import UnreadableFile
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore
@@ -60,7 +61,7 @@ class EvidenceSource(Protocol):
 class Inbox(Protocol):
     def waiting(self) -> list[Path]: ...
     async def read(self, path: Path) -> str: ...
-    def archive_file(self, path: Path, outcome: str) -> None: ...
+    def archive_file(self, path: Path, outcome: str, reasons: Sequence[str] = ()) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,11 @@ class RemittancePosting:
     async def post_inbox(self, inbox: Inbox) -> None:
         """Post every 835 waiting in the inbound folder, archive each by outcome, then retry parked claims."""
         for path in inbox.waiting():
-            inbox.archive_file(path, await self.post_file(path.name, await inbox.read(path)))
+            try:
+                outcome, problems = await self.post_file_explained(path.name, await inbox.read(path))
+            except UnreadableFile as error:
+                outcome, problems = "unreadable", [str(error)]
+            inbox.archive_file(path, outcome, problems)
         await self.rematch_parked()
 
     async def post_file(self, file_name: str, text: str) -> str:
@@ -108,10 +113,10 @@ class RemittancePosting:
             return "duplicate", []
         try:
             outcome, problems = await self.post_new_file(text)
-        except TRANSIENT:
-            raise  # the database is away for now: the file stays in the folder and is tried again
-        except Exception as error:  # noqa: BLE001 - a file that breaks posting must not stop the files behind it
-            log.exception("posting %s failed", file_name)
+        except Exception as error:
+            if is_transient(error):
+                raise  # the database is away for now: the file stays in the folder and is tried again
+            log.exception("posting %s failed", file_name)  # it must not stop the files behind it
             outcome, problems = "failed", [f"{type(error).__name__}: {error}"]
         if outcome != "posted":
             HOLDS.labels(SERVICE, f"era_{outcome}").inc()

@@ -4,6 +4,7 @@ a file that breaks posting is set aside on the files worklist and never stops th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -97,7 +98,7 @@ class FolderInMemory:
     async def read(self, path: Path) -> str:
         return self.files[path.name]
 
-    def archive_file(self, path: Path, outcome: str) -> None:
+    def archive_file(self, path: Path, outcome: str, reasons: Sequence[str] = ()) -> None:
         self.archived[path.name] = outcome
         del self.files[path.name]
 

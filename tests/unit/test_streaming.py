@@ -7,9 +7,21 @@ import base64
 import json
 from types import SimpleNamespace
 
+from prometheus_client import REGISTRY
+from pymongo.errors import AutoReconnect
+
 from shared.contracts.encounter import EncounterCompleted
+from shared.health import READINESS
 from shared.messaging import RecordingPublisher
-from shared.streaming import decode, handle_isolating_failures, send_dead_letters
+from shared.streaming import (
+    decode,
+    guarded,
+    handle_isolating_failures,
+    hold,
+    release,
+    send_dead_letters,
+    until_available,
+)
 from tests.conftest import example
 
 
@@ -51,4 +63,97 @@ def test_a_record_that_breaks_the_handler_is_isolated_and_the_rest_still_handled
     pairs = [(event(b"", offset), offset) for offset in (12, 13, 14)]
     dead = asyncio.run(handle_isolating_failures(pairs, handle, "coding"))  # type: ignore[arg-type]
     assert handled == [12, 14]
-    assert [(d.offset, d.errors) for d in dead] == [(13, ["unlucky record"])]
+    assert [(d.offset, d.reason, d.errors[0]) for d in dead] == [(13, "handler failed: ValueError", "unlucky record")]
+    assert "test_streaming.py" in dead[0].errors[1]
+
+
+def test_any_exception_of_a_record_is_isolated_not_only_the_expected_kinds() -> None:
+    """A date far in the future once raised OverflowError out of the scrubber and took the batch with it."""
+
+    async def handle(batch: list[int]) -> None:
+        if 2 in batch:
+            raise OverflowError("date value out of range")
+
+    pairs = [(event(b"", offset), offset) for offset in (1, 2, 3)]
+    dead = asyncio.run(handle_isolating_failures(pairs, handle, "claims"))  # type: ignore[arg-type]
+    assert [(d.offset, d.reason) for d in dead] == [(2, "handler failed: OverflowError")]
+
+
+def test_an_outage_is_waited_out_and_never_dead_lettered() -> None:
+    calls: list[int] = []
+
+    async def handle(batch: list[int]) -> None:
+        calls.append(len(batch))
+        if len(calls) < 3:
+            raise AutoReconnect("database restarting")
+
+    pairs = [(event(b"", offset), offset) for offset in (1, 2)]
+    dead = asyncio.run(handle_isolating_failures(pairs, handle, "claims"))  # type: ignore[arg-type]
+    assert dead == [] and calls == [2, 2, 2]
+    assert READINESS.ready
+
+
+def test_readiness_names_the_outage_while_it_lasts() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def flaky() -> int:
+        seen.append(READINESS.problems())
+        if len(seen) == 1:
+            raise AutoReconnect("down")
+        return 7
+
+    assert asyncio.run(until_available(flaky, "claims batch")) == 7
+    assert seen[1] == {"database": "claims batch: AutoReconnect"} and READINESS.ready
+
+
+def test_a_timer_round_survives_any_error_and_counts_it() -> None:
+    rounds: list[str] = []
+
+    async def breaks() -> None:
+        rounds.append("ran")
+        raise KeyError("no such interchange")
+
+    guarded_round = guarded("test-timer", breaks)
+    asyncio.run(guarded_round())
+    asyncio.run(guarded_round())
+    assert rounds == ["ran", "ran"]
+    assert REGISTRY.get_sample_value("telebill_timer_failures_total", {"timer": "test-timer"}) == 2
+
+
+def test_a_timer_round_in_an_outage_marks_not_ready_until_a_round_succeeds() -> None:
+    outage = [True]
+
+    async def work() -> None:
+        if outage[0]:
+            raise AutoReconnect("down")
+
+    guarded_round = guarded("test-outage-timer", work)
+    asyncio.run(guarded_round())
+    assert "database" in READINESS.problems()
+    outage[0] = False
+    asyncio.run(guarded_round())
+    assert READINESS.ready
+
+
+class CountedMessage:
+    def __init__(self) -> None:
+        self.refcount = 1  # faust's own reference for the stream that delivered it
+
+    def incref(self) -> None:
+        self.refcount += 1
+
+    def decref(self) -> int:
+        self.refcount -= 1
+        return self.refcount
+
+
+def test_a_held_batch_is_not_committable_until_released() -> None:
+    """faust acknowledges a batch in a `finally` even when a crash or stop closes the stream: our hold
+    keeps such a batch uncommitted (refcount above zero), so it is delivered again."""
+    events = [SimpleNamespace(message=CountedMessage()) for _ in range(3)]
+    hold(events)  # type: ignore[arg-type]
+    for e in events:  # what take_events' finally does on a crash: its own acknowledgement
+        e.message.decref()
+    assert [e.message.refcount for e in events] == [1, 1, 1]
+    release(events)  # type: ignore[arg-type]
+    assert [e.message.refcount for e in events] == [0, 0, 0]

@@ -1,8 +1,6 @@
 """`claim-coded` → scrubbed 837P claims → `claim-submitted`; 999/277CA files and `payment-posted`
 move each claim along its lifecycle."""
 
-import logging
-
 import faust
 
 from services.claims.adapters.exchange import ack_inbox
@@ -10,7 +8,7 @@ from services.claims.bootstrap import build_worker
 from services.claims.handlers import SERVICE
 from shared.contracts.events import ClaimCoded, PaymentPosted
 from shared.settings import Settings, get_settings
-from shared.streaming import BatchHandler, add_agent, run_worker, worker_app
+from shared.streaming import BatchHandler, add_agent, guarded, run_worker, worker_app
 from shared.topics import CLAIM_CODED, PAYMENT_POSTED
 
 
@@ -29,12 +27,11 @@ add_agent(app, SERVICE, PAYMENT_POSTED.name, PaymentPosted, record_payments, set
 inbox = ack_inbox(settings.exchange_dir)
 
 
-@app.timer(interval=settings.poll_seconds, on_leader=True)  # type: ignore[untyped-decorator]
 async def read_acknowledgements() -> None:
-    try:
-        await (await build_worker(app, settings)).lifecycle.post_inbox(inbox)
-    except Exception:  # the files stay in the inbox and are read on the next tick
-        logging.getLogger(SERVICE).exception("reading acknowledgements failed")
+    await (await build_worker(app, settings)).lifecycle.post_inbox(inbox)
+
+
+app.timer(interval=settings.poll_seconds, on_leader=True)(guarded("claims-acknowledgements", read_acknowledgements))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from services.remittance.bootstrap import build_posting
 from services.remittance.handlers import SERVICE, RemittancePosting
 from shared.contracts.events import ClaimSubmitted
 from shared.settings import Settings, get_settings
-from shared.streaming import BatchHandler, run_worker, worker_app
+from shared.streaming import BatchHandler, guarded, run_worker, worker_app
 from shared.topics import CLAIM_SUBMITTED
 
 posting: RemittancePosting | None = None
@@ -29,9 +29,11 @@ app = worker_app(SERVICE, CLAIM_SUBMITTED.name, ClaimSubmitted, record_submissio
 inbox = era_inbox(settings.exchange_dir)
 
 
-@app.timer(interval=settings.poll_seconds, on_leader=True)  # type: ignore[untyped-decorator]
 async def post_waiting_remittances() -> None:
     await (await shared_posting(app, settings)).post_inbox(inbox)
+
+
+app.timer(interval=settings.poll_seconds, on_leader=True)(guarded("remittance-835-inbox", post_waiting_remittances))
 
 
 if __name__ == "__main__":
