@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.contracts.envelope import encounter_key
 
@@ -95,6 +95,12 @@ class RemoteMonitoring(Inner):
     management_minutes: Annotated[int, Field(ge=0)] | None = None
     interactive_communication: bool | None = None
 
+    @model_validator(mode="after")
+    def _period_in_order(self) -> RemoteMonitoring:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
 
 class Peripheral(Inner):
     device: PeripheralDevice
@@ -121,6 +127,16 @@ class Encounter(Inner):
     related_em: RelatedEm | None = None
     remote_monitoring: RemoteMonitoring | None = None
     peripherals: list[Peripheral] | None = None
+
+    @model_validator(mode="after")
+    def _visit_in_order(self) -> Encounter:
+        if self.start is None or self.end is None:
+            return self
+        if (self.start.utcoffset() is None) != (self.end.utcoffset() is None):
+            raise ValueError("start and end must both carry a UTC offset, or neither")
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
 
 
 class Patient(Inner):

@@ -82,11 +82,17 @@ def test_garbage_goes_to_the_dead_letter_topic_and_good_events_still_flow(pipeli
 
 def test_a_redelivered_encounter_makes_one_claim_and_one_payment(pipeline, watch_factory, unique) -> None:  # type: ignore[no-untyped-def]
     """Redelivery may repeat an event (same event_id; consumers are idempotent by key) but never
-    makes a second claim, a second submission or a second payment."""
+    makes a second claim, a second submission or a second payment. Ingest itself answers a repeat
+    with 200 and sends nothing, so the repeats go onto the topic directly, as a redelivery would."""
     submitted, posted = watch_factory("claim-submitted"), watch_factory("payment-posted")
     event = renamed(example(VALID[1]), unique)
-    for _ in range(3):
-        assert post_events([event], settings=pipeline)[0] == 202
+    assert post_events([event], settings=pipeline)[0] == 202
+    assert post_events([event], settings=pipeline)[0] == 200
+    producer = KafkaProducer(bootstrap_servers=pipeline.kafka_bootstrap, acks="all")
+    for _ in range(2):
+        producer.send("encounter-completed", key=key_of(event).encode(), value=json.dumps(event).encode())
+    producer.flush(timeout=10)
+    producer.close()
 
     def mine(value: dict, _: bytes | None) -> bool:
         return value["correlation_id"] == key_of(event)

@@ -163,10 +163,12 @@ def duplicate_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[Fac
 def timely_filing_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[Facts]:
     days = edit.params["days_by_plan_type"].get(claim.plan_type)
     first = min((line.date_of_service for line in claim.lines), default=context.today)
-    if days is None or context.today <= first + timedelta(days=days):
+    # Days elapsed, not first + days: a date of service near 9999-12-31 would overflow the addition.
+    if days is None or (context.today - first).days <= days:
         return []
     payer = claim.payer_name or claim.payer_id
-    return [{"date": first, "payer": payer, "days": days, "deadline": first + timedelta(days=days)}]
+    deadline = first + timedelta(days=days)  # before today here, so it cannot overflow
+    return [{"date": first, "payer": payer, "days": days, "deadline": deadline}]
 
 
 def demographic_facts(claim: Claim, context: ClaimContext, edit: Edit) -> list[Facts]:

@@ -1,28 +1,109 @@
-"""Producing accepted encounters to `encounter-completed` with kafka-python (acks=all)."""
+"""Producing accepted encounters to `encounter-completed` with kafka-python (acks=all), every wait
+bounded: a broker that does not answer is a prompt `Unavailable`, never a minute-long hang.
+
+The producer is built on first use, not at start-up, so the API starts (and says it is not ready)
+while the broker is down, and recovers by itself when it is back.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
-from shared.contracts.encounter import EncounterCompleted
-from shared.topics import ENCOUNTER_COMPLETED
+from services.ingest.handlers import Unavailable
+from shared.messaging import Outgoing
+
+LINGER_MS = 5
+BROKER = "broker"
 
 
-class EncounterProducer:
-    def __init__(self, producer: KafkaProducer, timeout_seconds: float = 15.0) -> None:
-        self.producer, self.timeout = producer, timeout_seconds
+def bounded_producer(bootstrap: str, timeout_seconds: float) -> KafkaProducer:
+    """Connecting, waiting for metadata or buffer space, each request and each record's delivery
+    (retries included) all end within `timeout_seconds` or so."""
+    timeout_ms = int(timeout_seconds * 1000)
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        linger_ms=LINGER_MS,
+        bootstrap_timeout_ms=timeout_ms,
+        max_block_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+        delivery_timeout_ms=timeout_ms + LINGER_MS,  # kafka-python wants >= request timeout + linger
+    )
 
-    def send(self, encounters: list[EncounterCompleted]) -> None:
-        """Returns only when the broker has every record: a 202 is a promise the data is safe."""
-        futures = [
-            self.producer.send(
-                ENCOUNTER_COMPLETED.name, key=e.key, value=e.model_dump_json(exclude_unset=True).encode()
-            )
-            for e in encounters
-        ]
-        self.producer.flush(self.timeout)
-        for future in futures:
-            future.get(timeout=self.timeout)
 
-    def close(self) -> None:
-        self.producer.close(timeout=5)
+class KafkaEncounterPublisher:
+    """The Publisher port: returns only once the broker has acknowledged every message."""
+
+    def __init__(
+        self, bootstrap: str, timeout_seconds: float, make: Callable[[str, float], KafkaProducer] = bounded_producer
+    ) -> None:
+        self.bootstrap, self.timeout, self.make = bootstrap, timeout_seconds, make
+        self.producer: KafkaProducer | None = None
+        self.lock = threading.Lock()
+
+    async def publish(self, messages: Sequence[Outgoing]) -> None:
+        await asyncio.to_thread(self.send_and_flush, list(messages))
+
+    def send_and_flush(self, messages: list[Outgoing]) -> None:
+        try:
+            producer = self.connected()
+            futures = [producer.send(m.topic, key=m.key.encode(), value=m.value.encode()) for m in messages]
+            producer.flush(timeout=self.timeout + 1)
+            for future in futures:
+                future.get(timeout=self.timeout)
+        except (KafkaError, OSError) as error:
+            raise Unavailable(BROKER, str(error) or type(error).__name__) from error
+
+    def connected(self) -> KafkaProducer:
+        with self.lock:
+            if self.producer is None:
+                self.producer = self.make(self.bootstrap, self.timeout)
+            return self.producer
+
+    async def reachable(self) -> bool:
+        """A bootstrap server accepts a connection (cheap enough for every readiness probe)."""
+        return any([await tcp_reachable(host, port, self.timeout) for host, port in servers(self.bootstrap)])
+
+    async def close(self) -> None:
+        if self.producer is not None:
+            await asyncio.to_thread(self.producer.close, timeout=self.timeout)
+
+
+def servers(bootstrap: str) -> list[tuple[str, int]]:
+    """From `host:9092,[::1]:9093` to [("host", 9092), ("::1", 9093)]."""
+    found = []
+    for server in filter(None, (s.strip() for s in bootstrap.split(","))):
+        host, _, port = server.rpartition(":")
+        found.append((host.strip("[]"), int(port)))
+    return found
+
+
+async def tcp_reachable(host: str, port: int, timeout: float) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+class InMemoryEncounterLog:
+    """The same port in a list, for unit tests."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    async def publish(self, messages: Sequence[Outgoing]) -> None:
+        self.sent.extend(messages)
+
+    async def reachable(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None

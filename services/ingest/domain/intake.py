@@ -1,18 +1,20 @@
-"""Checking what a platform sends before it enters the pipeline. Pure."""
+"""What the ingest API answers, and the signature a platform puts on what it sends. Pure.
+
+Every answer is a value (`Outcome`): the route only turns its kind into an HTTP status. Messages
+name a field and the kind of problem, never the value: the values are patient data.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import ValidationError
-
-from shared.contracts.encounter import EncounterCompleted
+from typing import Any, Literal
 
 SIGNATURE_PREFIX = "sha256="
+
+Kind = Literal["accepted", "already_accepted", "unsigned", "conflict", "too_large", "invalid", "unavailable"]
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -26,39 +28,65 @@ def signature_valid(body: bytes, header: str | None, secret: str | None) -> bool
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much one request may carry (settings `ingest_max_*`)."""
+
+    max_body_bytes: int
+    max_batch: int
+    max_record_bytes: int
+    max_json_depth: int
+
+
+@dataclass(frozen=True)
 class Problem:
     index: int | None
     location: str
     message: str
+    key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "loc": self.location, "msg": self.message}
+        found: dict[str, Any] = {"index": self.index, "loc": self.location, "msg": self.message}
+        return found | ({"key": self.key} if self.key else {})
+
+    def at(self, index: int) -> Problem:
+        return Problem(index, self.location, self.message, self.key)
 
 
-def parse_body(body: bytes) -> tuple[list[Any], bool] | Problem:
-    """The items of the body and whether it was a batch (a JSON array)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        return Problem(None, "(body)", f"not valid JSON: {error}")
-    if isinstance(data, list):
-        return data, True
-    return [data], False
+@dataclass(frozen=True)
+class Outcome:
+    kind: Kind
+    body: dict[str, Any]
 
 
-def validate_items(items: list[Any]) -> tuple[list[EncounterCompleted], list[Problem]]:
-    valid, problems = [], []
-    for index, item in enumerate(items):
-        try:
-            valid.append(EncounterCompleted.model_validate(item))
-        except ValidationError as error:
-            problems += [
-                Problem(index, ".".join(str(p) for p in e["loc"]) or "(root)", e["msg"]) for e in error.errors()
-            ]
-    return valid, problems
+def errors(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    return [problem.as_dict() for problem in problems]
 
 
-def claimed_source(items: list[Any]) -> str | None:
-    """The source the signature must belong to: every item must name the same one."""
-    sources = {item.get("source") for item in items if isinstance(item, dict)}
-    return sources.pop() if len(sources) == 1 else None
+def invalid(problems: Sequence[Problem], detail: str = "invalid encounter-completed") -> Outcome:
+    return Outcome("invalid", {"detail": detail, "errors": errors(problems)})
+
+
+def too_large(detail: str, limit: str, maximum: int, problems: Sequence[Problem] = ()) -> Outcome:
+    """413 naming the setting that sets the limit, its value, and for records which items."""
+    return Outcome("too_large", {"detail": detail, "limit": limit, "max": maximum, "errors": errors(problems)})
+
+
+def body_too_large(limits: Limits) -> Outcome:
+    return too_large(
+        f"request body larger than {limits.max_body_bytes} bytes", "ingest_max_body_bytes", limits.max_body_bytes
+    )
+
+
+def unsigned() -> Outcome:
+    return Outcome("unsigned", {"detail": "missing or invalid X-Telebill-Signature for this source"})
+
+
+def conflict(problems: Sequence[Problem]) -> Outcome:
+    detail = "a different encounter was already accepted under the same key (source:encounter_id)"
+    return Outcome("conflict", {"detail": detail, "errors": errors(problems)})
+
+
+def unavailable(dependency: str, reason: str) -> Outcome:
+    """Nothing of the request was accepted; the same request may be sent again later."""
+    detail = f"{dependency} unavailable ({reason}): nothing was accepted, send the request again later"
+    return Outcome("unavailable", {"detail": detail, "dependency": dependency})

@@ -1,70 +1,84 @@
-"""The ingest API: platforms POST `encounter-completed` events, signed per source."""
+"""The ingest API: platforms POST `encounter-completed` events, signed per source.
+
+202: every new encounter is on the broker. 200: all of them had been accepted before. 401 bad
+signature, 409 a key already accepted with other content, 413 over a limit, 422 a malformed body
+or encounter (every problem listed), 503 broker or database unavailable (nothing accepted).
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Protocol
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, make_asgi_app
 
-from services.ingest.domain.intake import Problem, claimed_source, parse_body, signature_valid, validate_items
-from shared.contracts.encounter import EncounterCompleted
-from shared.settings import Settings, get_settings
+from services.ingest.bootstrap import Ingest, build
+from services.ingest.domain.intake import Kind, Limits, Outcome, body_too_large
+from shared.settings import get_settings
 
 ACCEPTED = Counter("telebill_ingest_accepted_total", "Encounters accepted by the ingest API")
 REJECTED = Counter("telebill_ingest_rejected_total", "Requests rejected by the ingest API", ["reason"])
-
-
-class Sink(Protocol):
-    def send(self, encounters: list[EncounterCompleted]) -> None: ...
-
+STATUS_CODES: dict[Kind, int] = {
+    "accepted": 202,
+    "already_accepted": 200,
+    "unsigned": 401,
+    "conflict": 409,
+    "too_large": 413,
+    "invalid": 422,
+    "unavailable": 503,
+}
+RETRY_AFTER_SECONDS = "5"
 
 router = APIRouter()
 
 
-def sink(request: Request) -> Sink:
-    return request.app.state.sink  # type: ignore[no-any-return]
+def ingest(request: Request) -> Ingest:
+    return request.app.state.ingest  # type: ignore[no-any-return]
 
 
-SinkDep = Annotated[Sink, Depends(sink)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-def unprocessable(problems: list[Problem]) -> JSONResponse:
-    REJECTED.labels("invalid").inc()
-    return JSONResponse(
-        status_code=422, content={"detail": "invalid encounter-completed", "errors": [p.as_dict() for p in problems]}
-    )
+IngestDep = Annotated[Ingest, Depends(ingest)]
 
 
 @router.post("/v1/encounters", status_code=202)
 async def post_encounters(
-    request: Request,
-    out: SinkDep,
-    settings: SettingsDep,
-    x_telebill_signature: Annotated[str | None, Header()] = None,
-) -> Any:
-    body = await request.body()
-    parsed = parse_body(body)
-    if isinstance(parsed, Problem):
-        return unprocessable([parsed])
-    items, _ = parsed
-    source = claimed_source(items)
-    if source is None or not signature_valid(body, x_telebill_signature, settings.secret_for(source)):
-        REJECTED.labels("signature").inc()
-        return JSONResponse(
-            status_code=401, content={"detail": "missing or invalid X-Telebill-Signature for this source"}
-        )
-    encounters, problems = validate_items(items)
-    if problems:
-        return unprocessable(problems)
-    await asyncio.to_thread(out.send, encounters)
-    ACCEPTED.inc(len(encounters))
-    return {"accepted": [{"event_id": str(e.event_id), "key": e.key} for e in encounters]}
+    request: Request, use_cases: IngestDep, x_telebill_signature: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    body = await body_within(request, use_cases.limits)
+    if body is None:
+        outcome = body_too_large(use_cases.limits)
+    else:
+        outcome = await use_cases.accept(body, x_telebill_signature)
+    count(outcome)
+    return answer(outcome)
+
+
+async def body_within(request: Request, limits: Limits) -> bytes | None:
+    """The body, or None once it is over the limit: read in chunks, never whole into memory first."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_body_bytes:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_body_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def count(outcome: Outcome) -> None:
+    if outcome.kind == "accepted":
+        ACCEPTED.inc(sum(item["status"] == "accepted" for item in outcome.body["accepted"]))
+    elif outcome.kind != "already_accepted":
+        REJECTED.labels(outcome.kind).inc()
+
+
+def answer(outcome: Outcome) -> JSONResponse:
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if outcome.kind == "unavailable" else None
+    return JSONResponse(status_code=STATUS_CODES[outcome.kind], content=outcome.body, headers=headers)
 
 
 @router.get("/healthz")
@@ -73,28 +87,27 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    ready = getattr(request.app.state, "sink", None) is not None
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
+async def readyz(request: Request) -> JSONResponse:
+    """Ready while the broker and the database answer; the body says which one does not."""
+    use_cases: Ingest | None = getattr(request.app.state, "ingest", None)
+    reachable = await use_cases.readiness() if use_cases else {}
+    ready = bool(reachable) and all(reachable.values())
+    content = {"ready": ready} | {name: "ok" if ok else "unreachable" for name, ok in reachable.items()}
+    return JSONResponse(status_code=200 if ready else 503, content=content)
 
 
-def create_app(make_sink: Any = None) -> FastAPI:
+def create_app(make: Callable[[], Ingest] | None = None) -> FastAPI:
+    """`make` builds the use cases (fakes in unit tests); by default Kafka and MongoDB from settings."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sink = make_sink() if make_sink else default_sink()
-        yield
-        close = getattr(app.state.sink, "close", None)
-        if close:
-            close()
+        app.state.ingest = make() if make else build(get_settings())
+        try:
+            yield
+        finally:
+            await app.state.ingest.close()
 
     app = FastAPI(title="telebill ingest", version="1", lifespan=lifespan)
     app.include_router(router)
     app.mount("/metrics", make_asgi_app())
     return app
-
-
-def default_sink() -> Sink:
-    from services.ingest.adapters.producer import EncounterProducer
-    from shared.kafka import make_producer
-
-    return EncounterProducer(make_producer(get_settings()))

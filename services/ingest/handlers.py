@@ -1,0 +1,121 @@
+"""Ingest use cases: accept a platform's encounters, and say whether the service can do so now.
+
+Accepting is all-or-nothing. Every item is checked and sized before anything is sent; the keys
+already accepted are read at once; the new encounters go to the broker in one send and one flush;
+only once the broker has every one of them are their digests recorded. A crash between the two
+leaves an encounter unrecorded, which only means a resend publishes it again (consumers are
+idempotent by key); recording first could remember an encounter the broker never got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from services.ingest.domain.body import read_batch
+from services.ingest.domain.idempotency import Accepted, Candidate, conflicts_with, first_of_each_key, item_status
+from services.ingest.domain.intake import Outcome, conflict, signature_valid, unavailable, unsigned
+from services.ingest.domain.items import Policy, checked_items
+from shared.messaging import Outgoing, Publisher
+from shared.topics import ENCOUNTER_COMPLETED
+
+log = logging.getLogger(__name__)
+SERVICE = "ingest"
+
+
+class Unavailable(Exception):
+    """The broker or the database cannot be reached now; the request may be retried as it is."""
+
+    def __init__(self, dependency: str, reason: str) -> None:
+        super().__init__(f"{dependency} unavailable: {reason}")
+        self.dependency, self.reason = dependency, reason
+
+
+class Dependency(Protocol):
+    async def reachable(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class EncounterLog(Publisher, Dependency, Protocol):
+    """Where accepted encounters go: `publish` returns once the broker has every message."""
+
+
+class AcceptedStore(Dependency, Protocol):
+    async def find(self, keys: Sequence[str]) -> dict[str, Accepted]: ...
+    async def record(self, accepted: Sequence[Accepted]) -> set[str]:
+        """Insert the ones whose key is new (first write wins); return those keys."""
+        ...
+
+
+class AcceptEncounters:
+    def __init__(
+        self,
+        policy: Policy,
+        secret_for: Callable[[str], str | None],
+        publisher: EncounterLog,
+        store: AcceptedStore,
+        now: Callable[[], datetime],
+        topic: str = ENCOUNTER_COMPLETED.name,
+    ) -> None:
+        self.policy, self.secret_for, self.now = policy, secret_for, now
+        self.publisher, self.store, self.topic = publisher, store, topic
+
+    async def __call__(self, body: bytes, signature: str | None) -> Outcome:
+        batch = read_batch(body, self.policy.limits)
+        if isinstance(batch, Outcome):
+            return batch
+        if not signature_valid(body, signature, self.secret_for(batch.source)):
+            return unsigned()
+        candidates = checked_items(batch.items, self.policy, self.now().date())
+        if isinstance(candidates, Outcome):
+            return candidates
+        try:
+            return await self.accept(candidates)
+        except Unavailable as error:
+            return unavailable(error.dependency, error.reason)
+
+    async def accept(self, candidates: list[Candidate]) -> Outcome:
+        first = first_of_each_key(candidates)
+        stored = await self.store.find(list(first))
+        conflicts = conflicts_with(first, stored)
+        if conflicts:
+            return conflict(conflicts)
+        new = [candidate for key, candidate in first.items() if key not in stored]
+        if new:
+            await self.publisher.publish([Outgoing(topic=self.topic, key=c.key, value=c.value) for c in new])
+            await self.remember(new)
+        items = [item_status(candidate, first, stored) for candidate in candidates]
+        return Outcome("accepted" if new else "already_accepted", {"accepted": items})
+
+    async def remember(self, sent: list[Candidate]) -> None:
+        """Best effort: the encounters are safe in the broker whatever happens here."""
+        now = self.now()
+        try:
+            recorded = await self.store.record([Accepted(c.key, c.digest, c.event_id, now) for c in sent])
+            await self.report_races([c for c in sent if c.key not in recorded])
+        except Unavailable as error:
+            log.warning("%d encounter(s) sent but not recorded (%s): a resend publishes them again", len(sent), error)
+
+    async def report_races(self, raced: list[Candidate]) -> None:
+        """Another request accepted the same key between our read and our write: both reached the
+        broker. Harmless when identical; a different version is logged for a person to look at."""
+        if not raced:
+            return
+        stored = await self.store.find([c.key for c in raced])
+        differing = sorted(c.key for c in raced if c.key in stored and stored[c.key].digest != c.digest)
+        if differing:
+            log.warning("keys accepted concurrently with other content, both published: %s", ", ".join(differing))
+
+
+class Readiness:
+    """Ready while the broker and the database answer."""
+
+    def __init__(self, dependencies: Mapping[str, Dependency]) -> None:
+        self.dependencies = dependencies
+
+    async def __call__(self) -> dict[str, bool]:
+        answers = await asyncio.gather(*(d.reachable() for d in self.dependencies.values()))
+        return dict(zip(self.dependencies, answers, strict=True))
