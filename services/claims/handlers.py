@@ -5,8 +5,9 @@ interchanges for the clearinghouse and announce `claim-submitted`; follow each c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,7 +19,8 @@ from services.claims.domain.lifecycle import CORRECTABLE, moves_to
 from services.claims.domain.scrubber import ClaimContext, Finding, ScrubEdits, duplicate_key, scrub
 from services.claims.domain.x837 import Submitter, render_837p
 from shared.contracts.events import ClaimCoded, ClaimSubmitted, PaymentPosted, SubmittedLine
-from shared.errors import TRANSIENT
+from shared.errors import is_transient
+from shared.folders import UnreadableFile
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore, Record
@@ -42,8 +44,9 @@ class ClaimStore(Protocol):
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
     async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     async def transition(
-        self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
-    ) -> None: ...
+        self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> bool:
+        """Apply the step only while the claim's status is still `expected` (None: unconditionally)."""
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]: ...
     async def enlist(self, entries: list[dict[str, Any]]) -> None: ...
     async def delist(self, record_ids: Sequence[str]) -> None: ...
@@ -57,7 +60,7 @@ class Exchange(Protocol):
 class Inbox(Protocol):
     def waiting(self) -> list[Any]: ...
     async def read(self, path: Any) -> str: ...
-    def archive_file(self, path: Any, outcome: str) -> None: ...
+    def archive_file(self, path: Any, outcome: str, reasons: Sequence[str] = ()) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,8 @@ class SubmitClaims:
         known = await self.store.claims.known(keys)
         fresh = list({e.correlation_id: e for e in events if e.correlation_id not in known}.values())
         await self.submit([Prepared(e.correlation_id, e, assemble(e, self.rules.charges)) for e in fresh])
-        redelivered = await self.store.claims.stored_outbox(sorted(known))
-        if redelivered:  # a crash may have come between the drop and the announcement
-            await self.publisher.publish(redelivered)
+        # A crash may have come between the drop and the announcement: re-send what is unmarked.
+        await self.store.claims.publish_and_mark(await self.store.claims.pending(sorted(known)), self.publisher)
 
     async def submit(self, prepared: list[Prepared]) -> list[Prepared]:
         """Scrub every claim; clean ones go out in interchanges, the others to the worklist."""
@@ -172,7 +174,7 @@ class SubmitClaims:
         await self.store.claims.save(records)
         await self.exchange.drop_outbound(file_name, x12)
         await self.store.mark_dropped(envelope.interchange_control_number)
-        await self.publisher.publish([message for _, outbox in records for message in outbox])
+        await self.store.claims.publish_and_mark(records, self.publisher)
 
     async def envelope(self) -> Envelope:
         number = await self.store.next_control_number()
@@ -309,6 +311,21 @@ class Lifecycle:
 
     def __init__(self, store: ClaimStore, codes: AckCodes, clock: Callable[[], datetime]) -> None:
         self.store, self.codes, self.clock = store, codes, clock
+        self.locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}  # lock and how many hold or wait
+
+    @contextlib.asynccontextmanager
+    async def claim_lock(self, record_id: str) -> AsyncIterator[None]:
+        """One move of a claim at a time in this process (the compare-and-set guards across processes),
+        so the acknowledgement timer and the payment consumer do not spin against each other."""
+        lock, users = self.locks.setdefault(record_id, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self.locks[record_id]
 
     async def move(self, record_id: str, status: str, note: str, **extra: Any) -> bool:
         current = (await self.store.records([record_id])).get(record_id)
@@ -330,10 +347,16 @@ class Lifecycle:
         await asyncio.gather(*(one_claim(m) for key, m in by_claim.items() if key in current))
 
     async def apply(self, current: dict[str, Any], status: str, note: str, extra: dict[str, Any]) -> bool:
+        """Decide on the stored status and write only if it is still that status: an acknowledgement
+        and a payment racing on one claim can never move it backwards (a lost race decides again)."""
         record_id = current["_id"]
-        applies = moves_to(current["status"], status)
-        step = entry(status, self.clock(), note) | {"applied": applies}
-        await self.store.transition(record_id, status if applies else None, step, extra)
+        async with self.claim_lock(record_id):
+            while True:
+                applies = moves_to(current["status"], status)
+                step = entry(status, self.clock(), note) | {"applied": applies}
+                if await self.store.transition(record_id, current["status"], status if applies else None, step, extra):
+                    break
+                current = (await self.store.records([record_id]))[record_id]
         if applies and status in WORKLIST:
             await self.store.enlist([worklist_entry(current | {"status": status, "history": [step]}, note)])
         elif applies:
@@ -341,23 +364,32 @@ class Lifecycle:
         return applies
 
     async def post_inbox(self, inbox: Inbox) -> None:
+        """Every waiting 999/277CA, each archived under its outcome: a file that cannot be read, or
+        breaks, is set aside with the reason and never holds up the files behind it."""
         for path in inbox.waiting():
-            inbox.archive_file(path, await self.read_ack(path.name, await inbox.read(path)))
+            try:
+                outcome, reasons = await self.read_ack_explained(path.name, await inbox.read(path))
+            except UnreadableFile as error:
+                outcome, reasons = "unreadable", [str(error)]
+            inbox.archive_file(path, outcome, reasons)
 
     async def read_ack(self, name: str, text: str) -> str:
-        """processed | unmatched | unreadable | failed: the file is archived under that outcome."""
+        return (await self.read_ack_explained(name, text))[0]
+
+    async def read_ack_explained(self, name: str, text: str) -> tuple[str, list[str]]:
+        """processed | unmatched | unreadable | failed, with why: the file is archived under that outcome."""
         try:
             matched = await (self.apply_999(text) if name.endswith(".999") else self.apply_277ca(text))
-        except ValueError:  # AckParseError and X12SyntaxError: the file waits in `unreadable/`
-            HOLDS.labels(SERVICE, "ack_unreadable").inc()
-            return "unreadable"
-        except TRANSIENT:
-            raise  # the database is away for now: the file stays in the folder and is read again
-        except Exception:  # noqa: BLE001 - one acknowledgement must not stop the ones behind it
-            log.exception("reading acknowledgement %s failed", name)
+        except Exception as error:
+            if is_transient(error):
+                raise  # the database is away for now: the file stays in the folder and is read again
+            if isinstance(error, ValueError):  # AckParseError and X12SyntaxError: it waits in `unreadable/`
+                HOLDS.labels(SERVICE, "ack_unreadable").inc()
+                return "unreadable", [str(error)]
+            log.exception("reading acknowledgement %s failed", name)  # one must not stop the ones behind it
             HOLDS.labels(SERVICE, "ack_failed").inc()
-            return "failed"
-        return "processed" if matched else "unmatched"
+            return "failed", [f"{type(error).__name__}: {error}"]
+        return ("processed" if matched else "unmatched"), []
 
     async def apply_999(self, text: str) -> int:
         matched = 0
@@ -379,7 +411,7 @@ class Lifecycle:
         return matched
 
     async def note(self, record_id: str, note: str) -> None:
-        await self.store.transition(record_id, None, entry("acknowledged", self.clock(), note), {})
+        await self.store.transition(record_id, None, None, entry("acknowledged", self.clock(), note), {})
 
     async def apply_277ca(self, text: str) -> int:
         acks = parse_277ca(text)

@@ -52,11 +52,14 @@ class InMemoryClaimStore:
         return {i: doc for i in ids if (doc := await self.claims.get(i)) is not None}
 
     async def transition(
-        self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
-    ) -> None:
+        self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> bool:
         doc = self.claims.docs[record_id]
+        if expected is not None and doc["status"] != expected:
+            return False
         doc |= extra | ({"status": status} if status else {})
         doc["history"] = [*doc.get("history", []), entry]
+        return True
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
         docs = [d for d in self.worklist_entries.values() if d["status"] == status]

@@ -78,11 +78,14 @@ class MongoClaimStore:
         return await find_by_ids(self.claims.collection, ids, {"outbox": 0})
 
     async def transition(
-        self, record_id: str, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
-    ) -> None:
+        self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> bool:
+        """Compare-and-set on the status the move was decided from (`expected`; None: a note that
+        changes no status): False when another writer moved the claim first."""
         changes = extra | ({"status": status} if status else {})
         update: dict[str, Any] = {"$push": {"history": entry}} | ({"$set": changes} if changes else {})
-        await self.claims.collection.update_one({"_id": record_id}, update)
+        where = {"_id": record_id} | ({"status": expected} if expected is not None else {})
+        return (await self.claims.collection.update_one(where, update)).matched_count == 1
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
         docs = [doc async for doc in self.worklist_collection.find({"status": status})]

@@ -1,0 +1,53 @@
+"""A claim's status never moves backwards when an acknowledgement and a payment race on it: the claims
+worker's acknowledgement timer and its payment consumer, on the real server, many times.
+
+Across processes the compare-and-set on the status is what guards it, and it is atomic on MongoDB;
+FerretDB 1.24 evaluates an update's filter outside SQLite's transaction, so locally one claims worker
+owns the lifecycle (see the README's failure modes)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from services.claims.adapters.repository import MongoClaimStore
+from services.claims.bootstrap import load_claim_rules
+from services.claims.handlers import Lifecycle, Move
+from shared.mongo import async_database
+
+pytestmark = pytest.mark.integration
+CLAIMS = 60
+
+
+def submitted(n: int) -> dict:  # type: ignore[type-arg]
+    return {"_id": f"race:{n}", "status": "submitted", "history": [], "claim_id": f"C{n}", "frequency_code": "1"}
+
+
+def lifecycle(settings, database: str) -> Lifecycle:  # type: ignore[no-untyped-def]
+    store = MongoClaimStore(async_database(settings, database))
+    return Lifecycle(store, load_claim_rules().acks, lambda: datetime.now(UTC))
+
+
+def test_a_late_acknowledgement_never_moves_a_paid_claim_back(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    database = f"test_{unique}"
+
+    async def race() -> list[dict]:  # type: ignore[type-arg]
+        worker = lifecycle(settings, database)
+        acknowledgements = payments = worker
+        await worker.store.claims.save([(submitted(n), []) for n in range(CLAIMS)])
+        await asyncio.gather(  # the payment is read first half the time, the acknowledgement the other half
+            *(acknowledgements.move_all([Move(f"race:{n}", "accepted", "277CA accepted")]) for n in range(CLAIMS)),
+            *(payments.move_all([Move(f"race:{n}", "paid", "835 paid")]) for n in reversed(range(CLAIMS))),
+        )
+        found = await payments.store.records([f"race:{n}" for n in range(CLAIMS)])
+        await payments.store.claims.collection.database.client.drop_database(database)
+        return list(found.values())
+
+    claims = asyncio.run(race())
+    assert len(claims) == CLAIMS
+    assert {claim["status"] for claim in claims} == {"paid"}
+    for claim in claims:  # both messages are kept; only the payment moved the claim last
+        assert sorted(step["status"] for step in claim["history"]) == ["accepted", "paid"]
+        assert [step["applied"] for step in claim["history"] if step["status"] == "paid"] == [True]
