@@ -1,18 +1,21 @@
 """The transactional-outbox pattern on one MongoDB document (no multi-document transactions).
 
-A record and the events it causes are written in one document write: `outbox` holds those
-events. New records are inserted (first write wins: the `_id` is the event key) and their events
-published from memory; a redelivered record finds its document and re-publishes the stored
-events, which every consumer absorbs because all of them are idempotent by key. Offsets are
-committed only after this returns, so no effect is lost and none is applied twice.
+A record and the events it causes are written in one document insert: `outbox` holds those
+events, and the `_id` is the event key (first write wins), which makes the effect exactly-once.
+Once the broker has acknowledged a batch's events, an insert-only marker `{_id: record id}` goes
+into the companion collection `<collection>_published`. A redelivered record re-sends its stored
+events only if it has no marker: a crash between the publish and the marker costs one harmless
+re-send (every consumer is idempotent by key), a crash before the publish loses nothing. Offsets
+are committed only after this returns, so no effect is lost and none is applied twice.
 
-Records are not updated after publishing: on FerretDB's SQLite backend each matched update costs
-milliseconds while a batch insert costs microseconds per document, and the stored outbox doubles
-as the record of what this step announced.
+Records are never updated to say they were published: on FerretDB's SQLite backend each matched
+update costs milliseconds while a batch insert costs microseconds per document, and the stored
+outbox doubles as the record of what this step announced.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,49 +25,102 @@ from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, find_by_ids, insert_new
 
 Record = tuple[dict[str, Any], Sequence[Outgoing]]
+PUBLISHED_SUFFIX = "_published"
 
 
 def stored(doc: dict[str, Any], outbox: Sequence[Outgoing]) -> dict[str, Any]:
     return {**doc, "outbox": [message.model_dump() for message in outbox]}
 
 
-class OutboxStore:
+def first_of_each(records: Sequence[Record]) -> list[Record]:
+    """One record per `_id`, the first: that is the one an insert keeps."""
+    by_id: dict[Any, Record] = {}
+    for record in records:
+        by_id.setdefault(record[0]["_id"], record)
+    return list(by_id.values())
+
+
+class Outbox(ABC):
+    """What to publish and when, over a backend's four primitives (so every backend behaves alike)."""
+
+    @abstractmethod
+    async def save(self, records: Sequence[Record]) -> set[str]:
+        """Insert the records whose `_id` is new; return those ids."""
+
+    @abstractmethod
+    async def marked(self, ids: Sequence[str]) -> set[str]:
+        """The ids whose events the broker has acknowledged."""
+
+    @abstractmethod
+    async def outboxes(self, ids: Sequence[str]) -> dict[str, list[Outgoing]]:
+        """The stored events of the records that exist."""
+
+    @abstractmethod
+    async def mark_published(self, ids: Sequence[str]) -> None: ...
+
+    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
+        """Insert new records and publish their events; re-send the stored events of redelivered
+        records that were never marked published. Returns the ids that were new."""
+        inserted = await self.save(records)
+        fresh = [record for record in first_of_each(records) if record[0]["_id"] in inserted]
+        redelivered = await self.pending([doc["_id"] for doc, _ in records if doc["_id"] not in inserted])
+        await self.publish_and_mark(fresh + redelivered, publisher)
+        return inserted
+
+    async def pending(self, ids: Sequence[str]) -> list[Record]:
+        """Records among `ids` whose stored events may not have reached the broker."""
+        unique = list(dict.fromkeys(ids))
+        marked = await self.marked(unique)
+        outboxes = await self.outboxes([key for key in unique if key not in marked])
+        return [({"_id": key}, outbox) for key, outbox in outboxes.items() if outbox]
+
+    async def publish_and_mark(self, records: Sequence[Record], publisher: Publisher) -> None:
+        """Publish the records' events, wait for the broker, then mark those records published."""
+        with_events = [(doc, outbox) for doc, outbox in records if outbox]
+        if not with_events:
+            return
+        await publisher.publish([message for _, outbox in with_events for message in outbox])
+        await self.mark_published([doc["_id"] for doc, _ in with_events])
+
+
+class OutboxStore(Outbox):
     """One collection of records keyed by the event key, each carrying the events it caused."""
 
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self.collection = collection
+        self.published = collection.database[collection.name + PUBLISHED_SUFFIX]
 
     async def known(self, keys: Sequence[str]) -> set[str]:
         return set(await find_by_ids(self.collection, keys, {"_id": 1}))
 
     async def save(self, records: Sequence[Record]) -> set[str]:
-        """Insert the records whose `_id` is new; return those ids."""
         inserted = await insert_new(self.collection, [stored(doc, outbox) for doc, outbox in records])
         return {str(record_id) for record_id in inserted}
 
-    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
-        """Insert new records and publish their events; re-publish the stored events of
-        redelivered ones. Returns the ids that were new."""
-        inserted = await self.save(records)
-        fresh = [message for doc, outbox in records if doc["_id"] in inserted for message in outbox]
-        redelivered = await self.stored_outbox([doc["_id"] for doc, _ in records if doc["_id"] not in inserted])
-        if fresh or redelivered:
-            await publisher.publish(fresh + redelivered)
-        return inserted
+    async def marked(self, ids: Sequence[str]) -> set[str]:
+        return {str(key) for key in await find_by_ids(self.published, ids, {"_id": 1})}
 
-    async def stored_outbox(self, ids: Sequence[str]) -> list[Outgoing]:
+    async def outboxes(self, ids: Sequence[str]) -> dict[str, list[Outgoing]]:
         docs = await find_by_ids(self.collection, ids, {"outbox": 1})
-        return [Outgoing(**message) for doc in docs.values() for message in doc.get("outbox", [])]
+        return {str(key): [Outgoing(**message) for message in doc.get("outbox", [])] for key, doc in docs.items()}
+
+    async def mark_published(self, ids: Sequence[str]) -> None:
+        await insert_new(self.published, [{"_id": key} for key in dict.fromkeys(ids)])
+
+    async def unmark(self, key: str) -> None:
+        """The record's stored events were replaced: they are pending again."""
+        await self.published.delete_one({"_id": key})
 
     async def get(self, key: str) -> dict[str, Any] | None:
         return await self.collection.find_one({"_id": key}, {"outbox": 0})
 
 
-class InMemoryOutboxStore:
+class InMemoryOutboxStore(Outbox):
     """The same behaviour in memory, for unit tests."""
 
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
+        self.published: set[str] = set()
 
     async def known(self, keys: Sequence[str]) -> set[str]:
         return {key for key in keys if key in self.docs}
@@ -75,15 +131,17 @@ class InMemoryOutboxStore:
             self.docs.setdefault(doc["_id"], {**doc, "outbox": list(outbox)})
         return inserted
 
-    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
-        inserted = await self.save(records)
-        messages = [m for key in dict.fromkeys(doc["_id"] for doc, _ in records) for m in self.docs[key]["outbox"]]
-        if messages:
-            await publisher.publish(messages)
-        return inserted
+    async def marked(self, ids: Sequence[str]) -> set[str]:
+        return {key for key in ids if key in self.published}
 
-    async def stored_outbox(self, ids: Sequence[str]) -> list[Outgoing]:
-        return [message for key in ids if key in self.docs for message in self.docs[key]["outbox"]]
+    async def outboxes(self, ids: Sequence[str]) -> dict[str, list[Outgoing]]:
+        return {key: list(self.docs[key]["outbox"]) for key in ids if key in self.docs}
+
+    async def mark_published(self, ids: Sequence[str]) -> None:
+        self.published.update(ids)
+
+    async def unmark(self, key: str) -> None:
+        self.published.discard(key)
 
     async def get(self, key: str) -> dict[str, Any] | None:
         doc = self.docs.get(key)

@@ -18,6 +18,7 @@ class InMemoryCodingRecords(InMemoryOutboxStore):
         if key not in self.docs or self.docs[key]["event_id"] != expected_event_id:
             return False
         doc, outbox = record
+        await self.unmark(key)
         self.docs[key] = {**doc, "outbox": list(outbox)}
         return True
 

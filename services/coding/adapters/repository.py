@@ -40,6 +40,7 @@ class CodingRecords(OutboxStore):
         current = await self.collection.find_one({"_id": key}, {"event_id": 1})
         if current is None or current["event_id"] != expected_event_id:
             return False
+        await self.unmark(key)  # first: a crash after it only re-sends the old events, never loses the new
         result = await self.collection.replace_one({"_id": key}, stored(doc, outbox))
         await self.held.delete_one({"_id": key})
         if doc["status"] == "held":
