@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from deploy.ops import dlq as dead_letters
 from deploy.ops import processes
 from shared.kafka import ensure_topics
 from shared.settings import get_settings
@@ -49,13 +50,21 @@ def down(infrastructure: bool = typer.Option(True, help="Also stop Kafka and Fer
 
 @app.command()
 def status() -> None:
-    """What is running, and where."""
-    infra("status")
-    settings = get_settings()
-    for process in processes.pipeline_processes(settings):
-        pid = processes.pid_of(settings, process.name)
-        state = f"running  pid {pid}" if pid else "stopped"
-        console.print(f"{process.name:14} {state:18} log {processes.log_path(settings, process.name)}")
+    """Kafka and FerretDB, then each supervised process: state, pid, uptime, restarts, the last restart's
+    exit-to-ready time and its log. Exits 1 if anything is not running or supervisord does not answer."""
+    from deploy.ops.process_status import problem, status_table
+
+    infrastructure_up = subprocess.run(["bash", str(INFRA), "status"], check=False).returncode == 0
+    try:
+        listed = processes.status(get_settings())
+    except processes.SupervisorUnreachable as unreachable:
+        console.print(f"[red]{unreachable}[/red]")
+        raise typer.Exit(1) from None
+    console.print(status_table(listed))
+    trouble = problem(listed, infrastructure_up)
+    if trouble:
+        console.print(f"[red]{trouble}[/red]")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -114,6 +123,98 @@ def era_import(
 
     counts = import_directory(directory, pattern, get_settings(), console)
     raise typer.Exit(1 if counts.get("unreadable") or counts.get("unbalanced") else 0)
+
+
+dlq = typer.Typer(
+    help="Dead letters: records a service could not process, kept on <topic>.dlq with the reason and the raw "
+    "bytes. Exit codes: 0 ok, 1 a failure (or Kafka unreachable), 2 bad arguments.",
+    no_args_is_help=True,
+)
+app.add_typer(dlq, name="dlq")
+
+SourceTopic = Annotated[
+    str | None, typer.Option("--topic", help="Only dead letters from this source topic (reads only its .dlq).")
+]
+FailingService = Annotated[str | None, typer.Option("--service", help="Only those this service dead-lettered.")]
+ReasonText = Annotated[str | None, typer.Option("--reason", help="Only reasons containing this text (any case).")]
+RecordKey = Annotated[str | None, typer.Option("--key", help="Only this record key (source:encounter_id).")]
+FailedSince = Annotated[
+    str | None, typer.Option("--since", help="Only those that failed at or after this ISO date/time (UTC if no zone).")
+]
+DlqTopics = Annotated[
+    list[str] | None,
+    typer.Option("--dlq-topic", help="Read this dead-letter topic (repeatable) instead of the pipeline's."),
+]
+
+
+def dlq_filters(
+    topic: str | None, service: str | None, reason: str | None, key: str | None, since: str | None
+) -> dead_letters.Filters:
+    try:
+        moment = dead_letters.parse_since(since) if since else None
+    except ValueError as error:
+        raise typer.BadParameter(f"{since!r} is not an ISO date or time", param_hint="'--since'") from error
+    return dead_letters.Filters(topic, service, reason, key, moment)
+
+
+def dlq_ids(ids: list[str]) -> list[dead_letters.DlqId]:
+    try:
+        return [dead_letters.DlqId.parse(text) for text in ids]
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'ID'") from error
+
+
+@dlq.command("list")
+def dlq_list(
+    topic: SourceTopic = None,
+    service: FailingService = None,
+    reason: ReasonText = None,
+    key: RecordKey = None,
+    since: FailedSince = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, oldest first.")] = 50,
+    dlq_topic: DlqTopics = None,
+) -> None:
+    """Dead letters, oldest first: id, when, which service, where from, key, reason (never the record)."""
+    filters = dlq_filters(topic, service, reason, key, since)
+    bootstrap = get_settings().kafka_bootstrap
+    raise typer.Exit(dead_letters.list_command(bootstrap, filters, limit, dlq_topic or [], console))
+
+
+@dlq.command("show")
+def dlq_show(
+    dead_letter_id: Annotated[str, typer.Argument(metavar="ID", help="<dlq-topic>:<partition>:<offset>")],
+    raw: Annotated[bool, typer.Option("--raw", help="Write only the record's raw bytes to stdout.")] = False,
+) -> None:
+    """One dead letter: its metadata, errors and the record decoded (it holds patient data)."""
+    [wanted] = dlq_ids([dead_letter_id])
+    raw_out = sys.stdout.buffer if raw else None
+    raise typer.Exit(dead_letters.show_command(get_settings().kafka_bootstrap, wanted, console, raw_out))
+
+
+@dlq.command("replay")
+def dlq_replay(
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID", help="Dead letters to replay.")] = None,
+    topic: SourceTopic = None,
+    service: FailingService = None,
+    reason: ReasonText = None,
+    key: RecordKey = None,
+    since: FailedSince = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many, oldest first.")] = None,
+    dlq_topic: DlqTopics = None,
+    every: Annotated[bool, typer.Option("--all", help="Replay every dead letter read (no filter).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print what would be replayed.")] = False,
+) -> None:
+    """Produce dead letters' raw bytes again to their source topic, with the original key and a
+    `telebill-replayed-from: ID` header, and wait for the broker. Pick them by ID or by the filters of
+    `list` (or --all). The services are idempotent by key, so replaying a record twice is harmless;
+    a record that is still invalid is dead-lettered again."""
+    filters = dlq_filters(topic, service, reason, key, since)
+    if ids and (filters.given() or every or limit or dlq_topic):
+        raise typer.BadParameter("give IDs or filters (--topic, --service, ... or --all), not both")
+    if not ids and not (filters.given() or every):
+        raise typer.BadParameter("say which dead letters: IDs, a filter, or --all")
+    request = dead_letters.ReplayRequest(dlq_ids(ids or []), filters, limit, dlq_topic or [], dry_run)
+    raise typer.Exit(dead_letters.replay_command(get_settings().kafka_bootstrap, request, console))
 
 
 @app.command()

@@ -1,27 +1,42 @@
-"""Starting and stopping the pipeline's own processes (workers, simulator, ingest API) locally."""
+"""Starting and stopping the pipeline's own processes (workers, simulator, APIs) locally, supervised:
+supervisord restarts whatever exits (see deploy.ops.supervision). Every function takes the program
+list it works on, the pipeline's by default, so tests can supervise toy programs."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 
+from deploy.ops import supervision
+from deploy.ops.pids import alive, pid_file_stray, runs
+from deploy.ops.process_status import ProcessStatus, process_status
+from deploy.ops.programs import REPO, Process, log_path, log_size, ready_now, run_dir
+from deploy.ops.restarts import RestartRecord, load_records
+from deploy.ops.supervision import KEPT_GOING, SupervisorUnreachable
 from shared.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class Process:
-    name: str
-    argv: tuple[str, ...]
-    ready_line: str = ""
-    ready_url: str = ""
-
+__all__ = [
+    "REPO",
+    "Process",
+    "ProcessStatus",
+    "RestartRecord",
+    "SupervisorUnreachable",
+    "alive",
+    "is_ready",
+    "log_path",
+    "pid_of",
+    "pipeline_processes",
+    "restart_records",
+    "run_dir",
+    "runs",
+    "start",
+    "start_all",
+    "status",
+    "stop",
+    "stop_all",
+    "wait_ready",
+]
 
 APIS = (  # name, ASGI factory, settings field with its port
     ("ingest", "services.ingest.entrypoints.api:create_app", "ingest_port"),
@@ -57,80 +72,60 @@ def api_process(name: str, factory: str, host: str, port: int) -> Process:
     return Process(name, (*argv, "--log-level", "warning"), ready_url=f"http://{host}:{port}/readyz")
 
 
-def run_dir(settings: Settings) -> Path:
-    path = settings.state_dir / "run"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def log_path(settings: Settings, name: str) -> Path:
-    path = settings.state_dir / "logs" / f"{name}.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def pid_of(settings: Settings, name: str) -> int | None:
-    pid_file = run_dir(settings) / f"{name}.pid"
-    if not pid_file.exists():
-        return None
-    pid_text, _, argv = pid_file.read_text().partition("\n")
-    pid = int(pid_text.strip() or 0)
-    return pid if pid and alive(pid) and runs(pid, tuple(argv.split("\0"))) else None
-
-
-def runs(pid: int, argv: tuple[str, ...]) -> bool:
-    """A pid file outlives its process when a machine ends everything (CI runs on the machine a
-    session left): a recycled pid must not pass for ours, or stop() would signal a stranger's group."""
-    if not Path("/proc/self").exists():  # no procfs (not Linux): the pid is all there is to go by
-        return True
-    try:
-        return tuple(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]) == argv
-    except OSError:
-        return False
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    status = Path(f"/proc/{pid}/status")  # a killed child stays a zombie until reaped: not alive
-    return not status.exists() or "(zombie)" not in status.read_text()
+    """The live pid of that program, supervised or (from before supervision) in a pid file."""
+    supervised = supervision.live_pid(supervision.program_info(settings, name))
+    if supervised:
+        return supervised
+    stray = pid_file_stray(run_dir(settings) / f"{name}.pid")
+    return stray.pid if stray else None
 
 
 def start(settings: Settings, process: Process) -> int:
-    running = pid_of(settings, process.name)
-    if running:
-        return running
-    log = log_path(settings, process.name)
-    with log.open("ab") as out:
-        child = subprocess.Popen(
-            process.argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ.copy()
-        )
-    wait_for_exec(child.pid)
-    (run_dir(settings) / f"{process.name}.pid").write_text(f"{child.pid}\n" + "\0".join(process.argv))
-    return child.pid
+    """Start one program under supervision (if not running) and return its pid."""
+    supervision.supervise(settings, [process])
+    return supervision.start_program(settings, process.name)
 
 
-def wait_for_exec(pid: int, timeout: float = 2.0) -> None:
-    """Popen can return while the child is still inside execve, when /proc shows an empty command
-    line: the pid file is written once the command line is there, so runs() can stay strict."""
-    cmdline, deadline = Path(f"/proc/{pid}/cmdline"), time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if cmdline.read_bytes():
-                return
-        except OSError:
-            return  # gone already: wait_ready reports it
-        time.sleep(0.01)
+def stop(settings: Settings, name: str, grace: float = supervision.STOP_SECONDS) -> bool:
+    """A deliberate stop: the program stays stopped until `start`. False if it was not running.
+    (`grace` applies to a process of the pid-file era; supervised programs get STOP_SECONDS.)"""
+    stopped = supervision.stop_program(settings, name)
+    retired = supervision.retire_pid_files(supervision.paths(settings), [name], grace)
+    return stopped or bool(retired)
+
+
+def start_all(settings: Settings, processes: Sequence[Process] | None = None) -> list[tuple[str, int]]:
+    """Start every program not yet running, then wait for all of them together."""
+    wanted = list(pipeline_processes(settings) if processes is None else processes)
+    supervision.supervise(settings, wanted)
+    starting = [
+        (process, log_size(log_path(settings, process.name)))
+        for process in wanted
+        if pid_of(settings, process.name) is None
+    ]
+    for process, _ in starting:
+        supervision.start_program(settings, process.name)
+    for process, offset in starting:
+        wait_ready(settings, process, offset)
+    return [(process.name, pid_of(settings, process.name) or 0) for process in wanted]
+
+
+def stop_all(settings: Settings) -> list[str]:
+    """Every program, then supervisord; also what a killed supervisord or the pid-file era left.
+    Works whether or not supervisord runs, and signals only processes proven to be ours."""
+    return supervision.stop_everything(settings)
 
 
 def wait_ready(settings: Settings, process: Process, since: int, timeout: float = 90.0) -> None:
-    """Wait until the process logs its ready line after byte offset `since` (or, for the API, answers)."""
+    """Wait until the process logs its ready line after byte offset `since` (or, for an API, answers).
+    A program that fails to start is retried by supervisord; this gives up once supervisord does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pid_of(settings, process.name) is None:
-            raise RuntimeError(f"{process.name} exited; see {log_path(settings, process.name)}")
+        info = supervision.program_info(settings, process.name)
+        state = str(info["statename"]) if info else "not supervised"
+        if state not in KEPT_GOING and state != "EXITED":  # EXITED: restarting at once
+            raise RuntimeError(f"{process.name} is {state}; see {log_path(settings, process.name)}")
         if is_ready(settings, process, since):
             return
         time.sleep(0.3)
@@ -138,48 +133,19 @@ def wait_ready(settings: Settings, process: Process, since: int, timeout: float 
 
 
 def is_ready(settings: Settings, process: Process, since: int) -> bool:
-    if process.ready_url:
-        return answers(process.ready_url)
-    with log_path(settings, process.name).open("rb") as log:
-        log.seek(since)
-        return process.ready_line.encode() in log.read()
+    return ready_now(process, log_path(settings, process.name), since)
 
 
-def answers(url: str) -> bool:
-    import httpx
-
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+def restart_records(settings: Settings) -> dict[str, RestartRecord]:
+    """Per program: restarts by supervisord since it started, and the last one's exit → ready time."""
+    return load_records(run_dir(settings))
 
 
-def stop(settings: Settings, name: str, grace: float = 15.0) -> bool:
-    pid = pid_of(settings, name)
-    if pid is None:
-        return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if alive(pid):
-        os.killpg(pid, signal.SIGKILL)
-    (run_dir(settings) / f"{name}.pid").unlink(missing_ok=True)
-    return True
-
-
-def start_all(settings: Settings) -> list[tuple[str, int]]:
-    """Start every process not yet running, then wait for all of them together."""
-    starting = []
-    for process in pipeline_processes(settings):
-        if pid_of(settings, process.name) is None:
-            log = log_path(settings, process.name)
-            starting.append((process, log.stat().st_size if log.exists() else 0))
-            start(settings, process)
-    for process, offset in starting:
-        wait_ready(settings, process, offset)
-    return [(p.name, pid_of(settings, p.name) or 0) for p in pipeline_processes(settings)]
-
-
-def stop_all(settings: Settings) -> list[str]:
-    return [p.name for p in reversed(pipeline_processes(settings)) if stop(settings, p.name)]
+def status(settings: Settings, processes: Sequence[Process] | None = None) -> list[ProcessStatus]:
+    """Each program's state, pid, uptime and restarts; SupervisorUnreachable if supervisord is not up."""
+    infos = supervision.supervisor_info(settings)
+    records = restart_records(settings)
+    listed = pipeline_processes(settings) if processes is None else processes
+    return [
+        process_status(p.name, infos.get(p.name), records.get(p.name), log_path(settings, p.name)) for p in listed
+    ]
