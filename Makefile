@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: install up down status demo test test-unit bench lint
+.PHONY: install up down status demo test test-unit test-chaos bench lint
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ demo: install
 # Unit, integration and e2e tests against the real broker and server. Stops what it started.
 test: install
 	bash deploy/local/run-tests.sh $(PYTEST_ARGS)
+
+# The chaos drill alone: 2,000 encounters while every worker is killed and the broker and database restarted.
+test-chaos: install
+	bash deploy/local/run-tests.sh tests/chaos -s
 
 test-unit: install
 	$(PY) -m pytest tests/unit -q

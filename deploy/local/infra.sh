@@ -2,7 +2,7 @@
 # Local infrastructure for telebill without Docker: a single-node Apache Kafka
 # (KRaft, broker+controller) and FerretDB (MongoDB wire protocol on SQLite).
 #
-# Usage: infra.sh install|up|down|status|ferretdb-bin
+# Usage: infra.sh install|up|down|status|ferretdb-bin|stop kafka|stop ferretdb
 #
 # Environment (defaults):
 #   TELEBILL_CACHE       $HOME/.cache/telebill   downloads, jars, built binaries
@@ -403,6 +403,15 @@ cmd_down() {
   stop_pid ferretdb "$FERRET_PID" "$FERRET_BIN_DIR/ferretdb-"
 }
 
+# One component only, as an outage drill does (`up` brings it back).
+cmd_stop() { # kafka|ferretdb
+  case "$1" in
+    kafka) stop_pid kafka "$KAFKA_PID" "$KAFKA_CONFIG" ;;
+    ferretdb) stop_pid ferretdb "$FERRET_PID" "$FERRET_BIN_DIR/ferretdb-" ;;
+    *) usage ;;
+  esac
+}
+
 status_line() { # name state pidfile address
   local pid="-"
   [[ "$2" == stopped ]] || pid="$(read_pid "$3")"
@@ -435,13 +444,14 @@ cmd_ferretdb_bin() {
 }
 
 usage() {
-  echo "usage: $0 install|up|down|status|ferretdb-bin" >&2
+  echo "usage: $0 install|up|down|status|ferretdb-bin|stop kafka|stop ferretdb" >&2
   exit 2
 }
 
 main() {
-  [[ $# -eq 1 ]] || usage
+  [[ $# -eq 1 || ( $# -eq 2 && "$1" == stop ) ]] || usage
   case "$1" in
+    stop) take_lock; cmd_stop "$2" ;;
     install) take_lock; cmd_install ;;
     up) take_lock; cmd_up ;;
     down) take_lock; cmd_down ;;

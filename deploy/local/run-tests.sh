@@ -40,7 +40,26 @@ if ! docker info >/dev/null 2>&1; then
   bash deploy/local/infra.sh up || exit 1
 fi
 export TELEBILL_ENVIRONMENT=test
-.venv/bin/python -m pytest tests -q -p no:cacheprovider "$@"
+
+run_pytest() {
+  .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  local rc=$?
+  if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing the run"; rc=1; fi
+  return "$rc"
+}
+
+# Arguments name what to run (`make test-chaos` passes tests/chaos). Without any: every layer, then
+# the chaos drill on its own, as it stops and starts the broker and the database server under load
+# (TELEBILL_CHAOS=0 leaves it out).
+if [ "$#" -gt 0 ]; then
+  run_pytest "$@"
+  exit $?
+fi
+run_pytest tests --ignore=tests/chaos
 rc=$?
-if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing the run"; rc=1; fi
+if [ "${TELEBILL_CHAOS:-1}" = 1 ]; then
+  run_pytest tests/chaos -s
+  chaos_rc=$?
+  [ "$rc" = 0 ] && rc=$chaos_rc
+fi
 exit "$rc"
