@@ -18,6 +18,8 @@ import asyncio
 import base64
 import functools
 import logging
+import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
@@ -277,7 +279,28 @@ def run_worker(app: faust.App, service: str, settings: Settings) -> None:
     """A worker process: its Prometheus endpoint, then faust's command line (`worker ...`)."""
     serve_metrics(service, settings.metrics_base_port, settings.metrics_host)
     start_watchdog(settings.mongo_stuck_seconds)
+    wait_for_broker(settings.kafka_bootstrap)
     app.main()
+
+
+def wait_for_broker(bootstrap: str, first_delay: float = 0.5) -> None:
+    """faust exits when it cannot reach the broker as it starts: a worker (re)started during a
+    broker outage waits for it instead, not ready meanwhile, rather than crash-looping."""
+    delay = first_delay
+    while not any(answers(server) for server in bootstrap.split(",")):
+        READINESS.fail("broker", f"waiting for {bootstrap}")
+        time.sleep(delay)
+        delay = min(delay * 2, 10.0)
+    READINESS.clear("broker")
+
+
+def answers(server: str) -> bool:
+    host, _, port = server.strip().rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 HandlerFactory = Callable[[faust.App, Settings], Awaitable[BatchHandler]]

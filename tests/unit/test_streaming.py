@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 from types import SimpleNamespace
 
 from prometheus_client import REGISTRY
@@ -157,3 +158,29 @@ def test_a_held_batch_is_not_committable_until_released() -> None:
     assert [e.message.refcount for e in events] == [1, 1, 1]
     release(events)  # type: ignore[arg-type]
     assert [e.message.refcount for e in events] == [0, 0, 0]
+
+
+def test_a_worker_starting_in_a_broker_outage_waits_for_it_not_ready_meanwhile() -> None:
+    import socket
+    import threading
+
+    from shared.streaming import wait_for_broker
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    seen: list[dict[str, str]] = []
+
+    def broker_comes_back() -> None:
+        time.sleep(0.3)
+        seen.append(READINESS.problems())
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+
+    listener = socket.socket()
+    threading.Thread(target=broker_comes_back).start()
+    try:
+        wait_for_broker(f"127.0.0.1:{port}", first_delay=0.05)
+    finally:
+        listener.close()
+    assert "broker" in seen[0] and READINESS.ready
