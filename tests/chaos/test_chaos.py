@@ -34,6 +34,7 @@ from services.remittance.domain.era import parse_835
 from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import PIPELINE
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.chaos
 REPO = Path(__file__).resolve().parents[2]
@@ -82,15 +83,6 @@ DRILLS = (
     Drill(5, f"broker down {BROKER_DOWN_SECONDS:.0f}s", outage("kafka", BROKER_DOWN_SECONDS)),
     Drill(7, "kill -9 remittance", kill_worker("remittance")),
 )
-
-
-def eventually(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"not within {timeout:.0f}s: {what}")
 
 
 def send_until_accepted(events: list[dict[str, Any]], settings: Settings, timeout: float = 300) -> list[str]:
