@@ -109,6 +109,24 @@ def holds(
     console.print(table)
 
 
+@app.command()
+def reconcile(
+    older_than: Annotated[str, typer.Option(help="Only encounters accepted this long ago (90s, 10m, 2h).")] = "10m",
+    redrive: Annotated[bool, typer.Option(help="Ask each stage to re-send the events of stranded encounters.")] = False,
+    limit: Annotated[int, typer.Option(help="How many accepted encounters to follow, oldest first.")] = 10_000,
+) -> None:
+    """Find encounters stranded between two stages (and parked 835 claims); exit 1 while any remain."""
+    from datetime import UTC, datetime
+
+    from deploy.ops.reconcile import parse_age, run
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    raise typer.Exit(run(get_settings(), age, redrive, limit, datetime.now(UTC), console))
+
+
 era = typer.Typer(help="835 remittance files.", no_args_is_help=True)
 app.add_typer(era, name="era")
 

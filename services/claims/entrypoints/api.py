@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.claims.bootstrap import Claims, build_api
 from services.claims.handlers import Correction
+from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.reconcile import ReconcileIn
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
 
@@ -88,5 +90,29 @@ async def void(key: str, body: VoidIn, service: ClaimsDep) -> JSONResponse:
     return await corrected(service, key, Correction("void", body.operator, body.reason))
 
 
+class PcnsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pcns: list[str] = Field(max_length=500)
+    redrive: bool = False
+
+
+reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=OPERATORS_ONLY)
+
+
+@reconcile_router.post("")
+async def reconcile(body: ReconcileIn, service: ClaimsDep) -> dict[str, Any]:
+    """Where each key's claim stands; `redrive` re-sends the `claim-submitted` of those not final."""
+    return (await reconcile_for(service)(body.keys, body.redrive)).as_dict()
+
+
+@reconcile_router.post("/pcns")
+async def reconcile_pcns(body: PcnsIn, service: ClaimsDep) -> dict[str, Any]:
+    """Which patient control numbers are claims here; `redrive` re-sends those claims' `claim-submitted`."""
+    return pcns_as_dict(*await reconcile_for(service).pcns(body.pcns, body.redrive))
+
+
 def create_app(make: Callable[[], Claims] | None = None) -> FastAPI:
-    return ops_app("telebill claims", router, build_api, make)
+    app = ops_app("telebill claims", router, build_api, make)
+    app.include_router(reconcile_router)
+    return app

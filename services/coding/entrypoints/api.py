@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.coding.bootstrap import HoldDesk, build_hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution
+from services.coding.reconcile import reconcile_for
 from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.reconcile import ReconcileIn
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
 
@@ -78,5 +80,16 @@ async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep) -> JSON
     return JSONResponse(status_code=STATUS_CODES[outcome.status], content=content)
 
 
+reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=OPERATORS_ONLY)
+
+
+@reconcile_router.post("")
+async def reconcile(body: ReconcileIn, hold_desk: DeskDep) -> dict[str, Any]:
+    """Where each key stands here; `redrive` re-sends the events of those that should have moved on."""
+    return (await reconcile_for(hold_desk)(body.keys, body.redrive)).as_dict()
+
+
 def create_app(make: Callable[[], HoldDesk] | None = None) -> FastAPI:
-    return ops_app("telebill coding ops", router, build_hold_desk, make)
+    app = ops_app("telebill coding ops", router, build_hold_desk, make)
+    app.include_router(reconcile_router)
+    return app

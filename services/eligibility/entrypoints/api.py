@@ -12,7 +12,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.eligibility.bootstrap import Eligibility, build_api
 from services.eligibility.handlers import PhoneCall
+from services.eligibility.reconcile import reconcile_for
 from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.reconcile import ReconcileIn
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
 
@@ -68,6 +70,12 @@ async def waiting(
     """Encounters waiting for a payer to answer or for a person (oldest first)."""
     docs = await service.waiting(kind, limit)
     return {"count": len(docs), "waiting": jsonable(docs)}
+
+
+@router.post("/reconcile")
+async def reconcile(body: ReconcileIn, service: EligibilityDep) -> dict[str, Any]:
+    """Where each key stands here; `redrive` re-sends the events of those that should have moved on."""
+    return (await reconcile_for(service)(body.keys, body.redrive)).as_dict()
 
 
 def jsonable(value: Any) -> Any:

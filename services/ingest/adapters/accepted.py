@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -49,6 +50,13 @@ class MongoAcceptedStore:
     async def record(self, accepted: Sequence[Accepted]) -> set[str]:
         return {str(key) for key in await self.bounded(insert_new(self.collection, [document(a) for a in accepted]))}
 
+    async def accepted_before(self, before: datetime, limit: int) -> list[str]:
+        """Keys accepted before `before`, oldest first. A scan (FerretDB indexes only `_id`): an
+        operator's occasional read for `telebill reconcile`, never on the request path."""
+        cursor = self.collection.find({"accepted_at": {"$lt": before}}, {"accepted_at": 1})
+        docs = await self.bounded(cursor.to_list(None))
+        return [doc["_id"] for doc in sorted(docs, key=lambda doc: doc["accepted_at"])[:limit]]
+
     async def reachable(self) -> bool:
         try:
             await self.bounded(self.database.command("ping"))
@@ -81,6 +89,10 @@ class InMemoryAcceptedStore:
         new = {a.key: a for a in accepted if a.key not in self.docs}
         self.docs |= new
         return set(new)
+
+    async def accepted_before(self, before: datetime, limit: int) -> list[str]:
+        found = sorted((a for a in self.docs.values() if a.accepted_at < before), key=lambda a: a.accepted_at)
+        return [a.key for a in found[:limit]]
 
     async def reachable(self) -> bool:
         return True

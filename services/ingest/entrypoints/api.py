@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, make_asgi_app
+from pydantic import AwareDatetime
 
 from services.ingest.bootstrap import Ingest, build
 from services.ingest.domain.intake import Kind, Limits, Outcome, body_too_large
+from services.ingest.reconcile import accepted_before_for
+from shared.api import operator_token
 from shared.settings import get_settings
 
 ACCEPTED = Counter("telebill_ingest_accepted_total", "Encounters accepted by the ingest API")
@@ -79,6 +82,15 @@ def count(outcome: Outcome) -> None:
 def answer(outcome: Outcome) -> JSONResponse:
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if outcome.kind == "unavailable" else None
     return JSONResponse(status_code=STATUS_CODES[outcome.kind], content=outcome.body, headers=headers)
+
+
+@router.get("/v1/accepted", dependencies=[Depends(operator_token)])
+async def accepted(
+    use_cases: IngestDep, before: AwareDatetime, limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000
+) -> dict[str, Any]:
+    """Keys accepted before `before`, oldest first (ops only: `telebill reconcile` starts here)."""
+    keys = await accepted_before_for(use_cases)(before, limit)
+    return {"count": len(keys), "keys": keys}
 
 
 @router.get("/healthz")

@@ -8,9 +8,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_desk
+from services.remittance.reconcile import Reconcile
 from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.reconcile import MAX_KEYS, ReconcileIn
 
 UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422, "failed": 500}
 MAX_ERA_BYTES = 20 * 1024 * 1024
@@ -56,6 +59,24 @@ async def appeal_packet(posting_key: str, service: DeskDep) -> dict[str, Any]:
     if packet is None:
         raise HTTPException(status_code=404, detail=f"no denied posting {posting_key}")
     return packet
+
+
+class RemittanceReconcileIn(ReconcileIn):
+    """`pcns`: each key's patient control number, as the claims service reports it."""
+
+    pcns: dict[str, str] = Field(default_factory=dict, max_length=MAX_KEYS)
+
+
+@router.post("/reconcile")
+async def reconcile(body: RemittanceReconcileIn, service: DeskDep) -> dict[str, Any]:
+    """Which keys' claims are expected here (waiting for the payer); nothing is re-sent from here."""
+    return (await Reconcile(service.store)(body.keys, body.pcns)).as_dict()
+
+
+@router.get("/reconcile/parked")
+async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+    entries = await Reconcile(service.store).parked(limit)
+    return {"count": len(entries), "parked": entries}
 
 
 def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
