@@ -3,7 +3,6 @@ TTL indexes, $lookup or Decimal128 (money is integer cents)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -14,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from shared.concurrency import gather_at_most
 from shared.health import COMMANDS
 from shared.settings import Settings
 
@@ -96,5 +96,15 @@ async def find_by_ids(
     collection: AsyncCollection[Document], ids: Sequence[Any], projection: dict[str, Any] | None = None
 ) -> dict[Any, Document]:
     """One `_id` lookup per key, concurrently: each is pushed down to an index lookup."""
-    docs = await asyncio.gather(*(collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids)))
+    pool = int(collection.database.client.options.pool_options.max_pool_size)
+    lookups = (collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids))
+    docs = await gather_at_most(lookups, pool)
     return {doc["_id"]: doc for doc in docs if doc is not None}
+
+
+async def scans_compound_filters(database: AsyncDatabase[Document]) -> bool:
+    """FerretDB 1.x (it says so in `buildInfo`) pushes only a filter that is exactly `_id` equality
+    down to SQLite: `{_id, status}` reads every row of the collection, and is evaluated outside the
+    write's transaction anyway. MongoDB answers such a filter from the `_id` index, atomically."""
+    return "ferretdbVersion" in await database.command("buildInfo")
+

@@ -18,6 +18,7 @@ from services.claims.domain.claim import Claim, Envelope, ServiceLine
 from services.claims.domain.lifecycle import CORRECTABLE, moves_to
 from services.claims.domain.scrubber import ClaimContext, Finding, ScrubEdits, duplicate_key, scrub
 from services.claims.domain.x837 import Submitter, render_837p
+from shared.concurrency import gather_at_most
 from shared.contracts.events import ClaimCoded, ClaimSubmitted, PaymentPosted, SubmittedLine
 from shared.errors import is_transient
 from shared.folders import UnreadableFile
@@ -344,7 +345,7 @@ class Lifecycle:
                 await self.apply(doc, move.status, move.note, move.extra)
                 doc = (await self.store.records([move.record_id]))[move.record_id] if len(claim_moves) > 1 else doc
 
-        await asyncio.gather(*(one_claim(m) for key, m in by_claim.items() if key in current))
+        await gather_at_most(one_claim(m) for key, m in by_claim.items() if key in current)
 
     async def apply(self, current: dict[str, Any], status: str, note: str, extra: dict[str, Any]) -> bool:
         """Decide on the stored status and write only if it is still that status: an acknowledgement
@@ -405,13 +406,14 @@ class Lifecycle:
                 note = "999 accepted" if accepted else f"999 rejected: {describe_999(transaction, self.codes)}"
                 matched += len(records)
                 if accepted:
-                    await asyncio.gather(*(self.note(record_id, note) for record_id in records.values()))
+                    await gather_at_most(self.note(record_id, note) for record_id in records.values())
                 else:
                     await self.move_all([Move(record_id, "rejected", note) for record_id in records.values()])
         return matched
 
     async def note(self, record_id: str, note: str) -> None:
-        await self.store.transition(record_id, None, None, entry("acknowledged", self.clock(), note), {})
+        async with self.claim_lock(record_id):  # it writes the same document as the moves
+            await self.store.transition(record_id, None, None, entry("acknowledged", self.clock(), note), {})
 
     async def apply_277ca(self, text: str) -> int:
         acks = parse_277ca(text)

@@ -3,11 +3,11 @@ events of those that should have moved on (`telebill reconcile`). Reads go by `_
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from services.coding.bootstrap import HoldDesk
+from shared.concurrency import gather_at_most
 from shared.messaging import Outgoing, Publisher
 from shared.reconcile import KeyState, Reconciled
 
@@ -32,7 +32,7 @@ class Reconcile:
 
     async def __call__(self, keys: Sequence[str], redrive: bool = False) -> Reconciled:
         unique = list(dict.fromkeys(keys))
-        found = await asyncio.gather(*(self.records.get(key) for key in unique))
+        found = await gather_at_most(self.records.get(key) for key in unique)
         states = [key_state(key, record) for key, record in zip(unique, found, strict=True)]
         return Reconciled(states, await self.redrive(states) if redrive else 0)
 

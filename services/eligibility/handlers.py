@@ -25,6 +25,7 @@ from services.eligibility.domain.model import (
 )
 from services.eligibility.domain.policy import EligibilityRules
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271
+from shared.concurrency import gather_at_most
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import Benefits, CoverageVerified, Evidence, Verification
 from shared.messaging import Outgoing, Publisher
@@ -314,7 +315,7 @@ class RedriveWaiting:
     async def apply(self, outcomes: list[Outcome], waiting: dict[str, dict[str, Any]], now: datetime) -> int:
         """Resolve what the payer answered; back off exponentially (capped) for the rest."""
         unanswered = [o for o in outcomes if o.status == WAITING_PAYER]
-        await asyncio.gather(*(self.reschedule(o, waiting.get(o.encounter.key, {}), now) for o in unanswered))
+        await gather_at_most(self.reschedule(o, waiting.get(o.encounter.key, {}), now) for o in unanswered)
         resolved = await resolve_records(self.repo, self.publisher, [o for o in outcomes if o.status != WAITING_PAYER])
         await self.repo.save_verifications([o.saved for o in outcomes if o.saved])
         return resolved
@@ -329,8 +330,8 @@ async def resolve_records(repo: EligibilityRepository, publisher: Publisher, out
     """Move waiting records to their outcomes (each claimed once), publish the winners' events in one
     batch, clear their waits. A record someone else resolved first is left to them."""
     messages = [coverage_verified(o.encounter, o.verification) for o in outcomes]
-    won = await asyncio.gather(
-        *(repo.resolve(o.encounter.key, o.status, o.verification, [m]) for o, m in zip(outcomes, messages, strict=True))
+    won = await gather_at_most(
+        repo.resolve(o.encounter.key, o.status, o.verification, [m]) for o, m in zip(outcomes, messages, strict=True)
     )
     mine = [m for m, w in zip(messages, won, strict=True) if w]
     if mine:

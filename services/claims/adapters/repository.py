@@ -12,7 +12,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.mongo import Document, find_by_ids, insert_new
+from shared.mongo import Document, find_by_ids, insert_new, scans_compound_filters
 from shared.outbox import OutboxStore
 
 
@@ -25,6 +25,7 @@ class MongoClaimStore:
         self.pcns = db["pcns"]
         self.worklist_collection = db["worklist"]  # small: scanned by the worklist API
         self.billed_lines = db["billed_lines"]
+        self.scans: bool | None = None  # whether the server scans for a compound filter (asked once)
 
     async def ensure_indexes(self) -> None:
         await self.claims.collection.create_index("status")
@@ -84,8 +85,25 @@ class MongoClaimStore:
         changes no status): False when another writer moved the claim first."""
         changes = extra | ({"status": status} if status else {})
         update: dict[str, Any] = {"$push": {"history": entry}} | ({"$set": changes} if changes else {})
-        where = {"_id": record_id} | ({"status": expected} if expected is not None else {})
+        if expected is None:
+            return (await self.claims.collection.update_one({"_id": record_id}, update)).matched_count == 1
+        if await self.compound_filters_scan():
+            return await self.transition_by_id(record_id, expected, update)
+        where = {"_id": record_id, "status": expected}
         return (await self.claims.collection.update_one(where, update)).matched_count == 1
+
+    async def compound_filters_scan(self) -> bool:
+        if self.scans is None:
+            self.scans = await scans_compound_filters(self.claims.collection.database)
+        return self.scans
+
+    async def transition_by_id(self, record_id: str, expected: str, update: dict[str, Any]) -> bool:
+        """The same check, read and then written by `_id` alone, on a server where a compound filter
+        would read every claim (the claims worker moves one claim at a time, see Lifecycle)."""
+        current = await self.claims.collection.find_one({"_id": record_id}, {"status": 1})
+        if current is None or current["status"] != expected:
+            return False
+        return (await self.claims.collection.update_one({"_id": record_id}, update)).matched_count == 1
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
         docs = [doc async for doc in self.worklist_collection.find({"status": status})]

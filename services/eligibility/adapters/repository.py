@@ -9,7 +9,6 @@ verification, which later encounters reuse, and every verification with its raw 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.eligibility.handlers import WAITING, SavedVerification
+from shared.concurrency import gather_at_most
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new
@@ -87,7 +87,7 @@ class MongoEligibilityRepository:
         return won
 
     async def clear_waiting(self, keys: Sequence[str]) -> None:
-        await asyncio.gather(*(self.waiting_collection.delete_one({"_id": key}) for key in keys))
+        await gather_at_most(self.waiting_collection.delete_one({"_id": key}) for key in keys)
 
     async def reschedule(self, key: str, rounds: int, attempts: int, next_at: datetime, error: str) -> None:
         update = {"$set": {"rounds": rounds, "attempts": attempts, "next_at": next_at, "reason": error}}
