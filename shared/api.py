@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 
+from shared.errors import is_transient
 from shared.messaging import Publisher
 from shared.settings import Settings, get_settings
 
@@ -47,6 +48,22 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
 
 
+async def outage_answer(request: Request, error: Exception) -> JSONResponse:
+    """A database or broker that does not answer is a 503 the caller may retry, never a 500."""
+    if is_transient(error):
+        detail = f"{'broker' if 'kafka' in type(error).__module__ else 'database'} unavailable ({type(error).__name__})"
+        return JSONResponse(status_code=503, content={"detail": detail}, headers={"Retry-After": "5"})
+    return JSONResponse(status_code=500, content={"detail": f"internal error ({type(error).__name__})"})
+
+
+def answer_outages(app: FastAPI) -> None:
+    from kafka.errors import KafkaError
+    from pymongo.errors import PyMongoError
+
+    for kind in (PyMongoError, KafkaError, TimeoutError, ConnectionError):
+        app.add_exception_handler(kind, outage_answer)
+
+
 def ops_app(title: str, router: APIRouter, build: Build, make: Callable[[], Any] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +81,7 @@ def ops_app(title: str, router: APIRouter, build: Build, make: Callable[[], Any]
             producer.close()
 
     app = FastAPI(title=title, version="1", lifespan=lifespan)
+    answer_outages(app)
     app.include_router(router)
     app.include_router(health)
     app.mount("/metrics", make_asgi_app())
