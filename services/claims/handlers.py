@@ -360,7 +360,7 @@ class Lifecycle:
                 current = (await self.store.records([record_id]))[record_id]
         if applies and status in WORKLIST:
             await self.store.enlist([worklist_entry(current | {"status": status, "history": [step]}, note)])
-        elif applies:
+        elif applies and current["status"] in WORKLIST:  # only a claim on the worklist has an entry there
             await self.store.delist([record_id])
         return applies
 
