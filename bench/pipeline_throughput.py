@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 import time
 
+from _measure import report, snapshot  # beside this script
+
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
 from deploy.ops.tracking import Tracker, stage_counts
@@ -15,6 +17,7 @@ from shared.settings import get_settings
 def main(count: int) -> None:
     settings = get_settings()
     events = batch(count, seed=int(time.time()), prefix=f"BENCH-{int(time.time())}-")
+    before = snapshot(settings)
     tracker, started = Tracker(settings), time.monotonic()
     keys: list[str] = []
     for start in range(0, count, 200):
@@ -25,10 +28,13 @@ def main(count: int) -> None:
     found = tracker.wait(keys, timeout=600, late_payments=False)  # until every encounter is accounted for
     elapsed = time.monotonic() - started
     counts = stage_counts(found)
+    after = snapshot(settings)
     print(
         f"pipeline: {count} encounters, ingest {count / ingested:,.0f}/s, "
         f"end to end {count / elapsed:,.1f}/s ({elapsed:.1f}s); outcomes {dict(counts)}"
     )
+    print("per process (cpu, database commands per encounter, the most frequent):")
+    print("\n".join(report(before, after, count)))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 .venv/bin/telebill up
-for bench in bench/*.py; do
+for bench in bench/[!_]*.py; do
   echo "== $bench"
   .venv/bin/python "$bench"
 done
