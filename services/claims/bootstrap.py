@@ -17,6 +17,7 @@ from services.claims.domain.scrubber import ScrubEdits, unknown_edits
 from services.claims.domain.x837 import Submitter
 from services.claims.handlers import (
     SERVICE,
+    ClaimHistory,
     ClaimRules,
     ClaimStore,
     CorrectClaim,
@@ -44,6 +45,7 @@ class Claims:
     lifecycle: Lifecycle
     correct: CorrectClaim
     worklist: Worklist
+    history: ClaimHistory
 
 
 def load_claim_rules(is_billable_dx: Callable[[str], bool] = is_billable) -> ClaimRules:
@@ -70,7 +72,7 @@ def bootstrap(
     rules = rules or load_claim_rules()
     submit = SubmitClaims(store, exchange, publisher, rules, submitter, clock)
     lifecycle = Lifecycle(store, rules.acks, clock)
-    return Claims(submit, lifecycle, CorrectClaim(submit, lifecycle), Worklist(store))
+    return Claims(submit, lifecycle, CorrectClaim(submit, lifecycle), Worklist(store), ClaimHistory(store))
 
 
 def submission_settings(settings: Settings) -> SubmissionSettings:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from services.claims.domain.acks import AckCodes, claim_outcome, describe_999, parse_277ca, parse_999
 from services.claims.domain.assemble import ChargeMaster, Version, assemble, missing_charges
 from services.claims.domain.claim import Claim, Envelope, ServiceLine
-from services.claims.domain.lifecycle import CORRECTABLE, moves_to
+from services.claims.domain.lifecycle import CORRECTABLE, RANK, moves_to
 from services.claims.domain.scrubber import ClaimContext, Finding, ScrubEdits, duplicate_key, scrub
 from services.claims.domain.x837 import Submitter, render_837p
 from shared.concurrency import gather_at_most
@@ -40,6 +40,7 @@ class ClaimStore(Protocol):
     async def undropped_interchanges(self) -> list[dict[str, Any]]: ...
     async def mark_dropped(self, control_number: int) -> None: ...
     async def interchange(self, control_number: int) -> dict[str, Any] | None: ...
+    async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None: ...
     async def billed(self, keys: Sequence[str]) -> dict[str, str]: ...
     async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None: ...
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
@@ -329,35 +330,33 @@ class Lifecycle:
                 del self.locks[record_id]
 
     async def move(self, record_id: str, status: str, note: str, **extra: Any) -> bool:
-        current = (await self.store.records([record_id])).get(record_id)
-        return await self.apply(current, status, note, extra) if current else False
+        """Read the claim under its lock, decide on its stored status, and write only if it is still
+        that status: an acknowledgement and a payment racing on one claim never move it backwards."""
+        async with self.claim_lock(record_id):
+            current = (await self.store.records([record_id])).get(record_id)
+            return await self.apply(current, status, note, extra) if current else False
 
     async def move_all(self, moves: list[Move]) -> None:
         """Claims move concurrently; one claim's moves (a reversal, then its re-adjudication) in order."""
-        current = await self.store.records(list(dict.fromkeys(m.record_id for m in moves)))
         by_claim: dict[str, list[Move]] = {}
         for move in moves:
             by_claim.setdefault(move.record_id, []).append(move)
 
         async def one_claim(claim_moves: list[Move]) -> None:
-            doc = current[claim_moves[0].record_id]
             for move in claim_moves:
-                await self.apply(doc, move.status, move.note, move.extra)
-                doc = (await self.store.records([move.record_id]))[move.record_id] if len(claim_moves) > 1 else doc
+                await self.move(move.record_id, move.status, move.note, **move.extra)
 
-        await gather_at_most(one_claim(m) for key, m in by_claim.items() if key in current)
+        await gather_at_most(one_claim(claim_moves) for claim_moves in by_claim.values())
 
     async def apply(self, current: dict[str, Any], status: str, note: str, extra: dict[str, Any]) -> bool:
-        """Decide on the stored status and write only if it is still that status: an acknowledgement
-        and a payment racing on one claim can never move it backwards (a lost race decides again)."""
+        """Under the claim's lock: a write that lost a race (another process moved it) decides again."""
         record_id = current["_id"]
-        async with self.claim_lock(record_id):
-            while True:
-                applies = moves_to(current["status"], status)
-                step = entry(status, self.clock(), note) | {"applied": applies}
-                if await self.store.transition(record_id, current["status"], status if applies else None, step, extra):
-                    break
-                current = (await self.store.records([record_id]))[record_id]
+        while True:
+            applies = moves_to(current["status"], status)
+            step = entry(status, self.clock(), note) | {"applied": applies}
+            if await self.store.transition(record_id, current["status"], status if applies else None, step, extra):
+                break
+            current = (await self.store.records([record_id]))[record_id]
         if applies and status in WORKLIST:
             await self.store.enlist([worklist_entry(current | {"status": status, "history": [step]}, note)])
         elif applies and current["status"] in WORKLIST:  # only a claim on the worklist has an entry there
@@ -393,27 +392,23 @@ class Lifecycle:
         return ("processed" if matched else "unmatched"), []
 
     async def apply_999(self, text: str) -> int:
+        """A 999 answers for a whole interchange: an accepted one is noted once, on the interchange
+        (`ClaimHistory` shows it in each claim's history); a rejected one rejects every claim in it."""
         matched = 0
         for group in parse_999(text):
-            interchange = (
-                await self.store.interchange(int(group.control_number)) if group.control_number.isdigit() else None
-            )
-            if interchange is None:
+            number = int(group.control_number) if group.control_number.isdigit() else None
+            interchange = await self.store.interchange(number) if number is not None else None
+            if number is None or interchange is None:
                 continue
-            records = await self.store.records_for_pcns(interchange["claim_ids"])
             for transaction in group.transactions:
-                accepted = transaction.status in self.codes.accepted_transaction_codes
-                note = "999 accepted" if accepted else f"999 rejected: {describe_999(transaction, self.codes)}"
-                matched += len(records)
-                if accepted:
-                    await gather_at_most(self.note(record_id, note) for record_id in records.values())
-                else:
-                    await self.move_all([Move(record_id, "rejected", note) for record_id in records.values()])
+                matched += len(interchange["claim_ids"])
+                if transaction.status in self.codes.accepted_transaction_codes:
+                    await self.store.note_interchange(number, entry("acknowledged", self.clock(), "999 accepted"))
+                    continue
+                records = await self.store.records_for_pcns(interchange["claim_ids"])
+                note = f"999 rejected: {describe_999(transaction, self.codes)}"
+                await self.move_all([Move(record_id, "rejected", note) for record_id in records.values()])
         return matched
-
-    async def note(self, record_id: str, note: str) -> None:
-        async with self.claim_lock(record_id):  # it writes the same document as the moves
-            await self.store.transition(record_id, None, None, entry("acknowledged", self.clock(), note), {})
 
     async def apply_277ca(self, text: str) -> int:
         acks = parse_277ca(text)
@@ -513,6 +508,32 @@ def corrected_event(event: ClaimCoded, correction: Correction) -> ClaimCoded:
     if correction.diagnoses is not None:
         changes["diagnoses"] = correction.diagnoses
     return ClaimCoded.model_validate(event.model_dump(mode="json") | changes) if changes else event
+
+
+STEP_ORDER = RANK | {"acknowledged": RANK["submitted"]}  # at one instant, a 999 follows its submission
+
+
+class ClaimHistory:
+    """A claim with every step, and its versions likewise: its own history, and the 999
+    acknowledgements of its interchange (kept once there, not written into each claim)."""
+
+    def __init__(self, store: ClaimStore) -> None:
+        self.store = store
+
+    async def __call__(self, key: str) -> dict[str, Any] | None:
+        found = await self.store.records([key])
+        if key not in found:
+            return None
+        versions = await self.store.records(found[key].get("versions", []))
+        return await self.with_acknowledgements(found[key]) | {
+            "version_records": [await self.with_acknowledgements(versions[v]) for v in versions]
+        }
+
+    async def with_acknowledgements(self, doc: dict[str, Any]) -> dict[str, Any]:
+        number = doc.get("interchange_control_number")
+        interchange = await self.store.interchange(number) if number is not None else None
+        steps = doc.get("history", []) + (interchange or {}).get("acknowledgements", [])
+        return doc | {"history": sorted(steps, key=lambda step: (step["at"], STEP_ORDER.get(step["status"], 0)))}
 
 
 class Worklist:

@@ -55,7 +55,7 @@ def posted(world: ClaimsWorld, status: str = "paid", key: str = "acme-video:E1")
 
 
 def statuses(world: ClaimsWorld, key: str = "acme-video:E1") -> list[str]:
-    return [step["status"] for step in world.doc(key)["history"]]
+    return [step["status"] for step in world.run(world.claims.history(key))["history"]]
 
 
 def test_the_shared_imsweb_999s_and_277cas_parse() -> None:

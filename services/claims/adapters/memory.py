@@ -36,6 +36,9 @@ class InMemoryClaimStore:
     async def interchange(self, control_number: int) -> dict[str, Any] | None:
         return self.interchanges.get(control_number)
 
+    async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None:
+        self.interchanges[control_number].setdefault("acknowledgements", []).append(step)
+
     async def billed(self, keys: Sequence[str]) -> dict[str, str]:
         return {key: self.billed_lines[key] for key in keys if key in self.billed_lines}
 

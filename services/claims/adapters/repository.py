@@ -65,6 +65,9 @@ class MongoClaimStore:
     async def interchange(self, control_number: int) -> dict[str, Any] | None:
         return await self.interchanges.find_one({"_id": control_number}, {"x12": 0})
 
+    async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None:
+        await self.interchanges.update_one({"_id": control_number}, {"$push": {"acknowledgements": step}})
+
     async def billed(self, keys: Sequence[str]) -> dict[str, str]:
         return {key: doc["encounter"] for key, doc in (await find_by_ids(self.billed_lines, keys)).items()}
 

@@ -64,12 +64,10 @@ async def worklist(
 
 @router.get("/{key}")
 async def claim(key: str, service: ClaimsDep) -> dict[str, Any]:
-    found = await service.submit.store.records([key])
-    if key not in found:
+    found = await service.history(key)
+    if found is None:
         raise HTTPException(status_code=404, detail=f"no claim {key}")
-    doc = found[key]
-    versions = await service.submit.store.records(doc.get("versions", []))
-    return doc | {"version_records": [versions[v] for v in doc.get("versions", []) if v in versions]}
+    return found
 
 
 async def corrected(service: Claims, key: str, correction: Correction) -> JSONResponse:
