@@ -31,6 +31,7 @@ from shared.contracts.envelope import utc_now
 from shared.icd10 import is_billable
 from shared.messaging import Publisher
 from shared.mongo import async_database
+from shared.once import Once
 from shared.rules import RuleFileError, load_rule_file
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
@@ -98,14 +99,16 @@ def build_api(settings: Settings, publisher: Publisher) -> Claims:
     return real_claims(settings, publisher)[0]
 
 
-_worker: Claims | None = None
+_worker: Once[Claims] = Once()
 
 
 async def build_worker(app: faust.App, settings: Settings) -> Claims:
-    """One set of use cases per worker process, shared by both agents and the inbox timer."""
-    global _worker
-    if _worker is None:
+    """One set of use cases per worker process, shared by both agents and the inbox timer: one
+    lifecycle, so one lock per claim."""
+
+    async def build() -> Claims:
         claims, store = real_claims(settings, FaustPublisher(app))
         await store.ensure_indexes()
-        _worker = claims
-    return _worker
+        return claims
+
+    return await _worker.get(build)

@@ -27,6 +27,7 @@ from services.eligibility.handlers import (
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
+from shared.once import Once
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
 
@@ -82,17 +83,18 @@ def real_adapters(settings: Settings) -> tuple[MongoEligibilityRepository, HttpE
     return MongoEligibilityRepository(async_database(settings, SERVICE)), gateway
 
 
-_worker: Eligibility | None = None
+_worker: Once[Eligibility] = Once()
 
 
 async def build_worker(app: faust.App, settings: Settings) -> Eligibility:
     """One set of use cases per worker process, shared by the agent and the re-drive timer."""
-    global _worker
-    if _worker is None:
+
+    async def build() -> Eligibility:
         repo, gateway = real_adapters(settings)
         await repo.ensure_indexes()
-        _worker = bootstrap(repo, FaustPublisher(app), gateway, asking_from(settings))
-    return _worker
+        return bootstrap(repo, FaustPublisher(app), gateway, asking_from(settings))
+
+    return await _worker.get(build)
 
 
 async def build_worker_handler(app: faust.App, settings: Settings) -> VerifyCoverage:

@@ -6,18 +6,17 @@ from services.remittance.adapters.inbox import era_inbox
 from services.remittance.bootstrap import build_posting
 from services.remittance.handlers import SERVICE, RemittancePosting
 from shared.contracts.events import ClaimSubmitted
+from shared.once import Once
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, guarded, run_worker, worker_app
 from shared.topics import CLAIM_SUBMITTED
 
-posting: RemittancePosting | None = None
+posting: Once[RemittancePosting] = Once()
 
 
 async def shared_posting(app: faust.App, settings: Settings) -> RemittancePosting:
     """One posting service, and so one database client, for the agent and the timer."""
-    global posting
-    posting = posting or await build_posting(app, settings)
-    return posting
+    return await posting.get(lambda: build_posting(app, settings))
 
 
 async def record_submissions(app: faust.App, settings: Settings) -> BatchHandler:

@@ -1,0 +1,29 @@
+"""One set of use cases per worker process, however many callers ask for it at the same moment.
+
+A worker's agents and timers all start together and each asks for the use cases. Built twice, the
+claims worker had two lifecycles with two sets of per-claim locks, so its payment consumer and its
+acknowledgement timer wrote the same claim at once, and FerretDB, which writes a whole document from
+the snapshot it read, lost a payment (found by the chaos drill).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Once(Generic[T]):
+    def __init__(self) -> None:
+        self._value: T | None = None
+        self._building: asyncio.Lock | None = None
+
+    async def get(self, build: Callable[[], Awaitable[T]]) -> T:
+        if self._value is None:
+            self._building = self._building or asyncio.Lock()
+            async with self._building:
+                if self._value is None:
+                    self._value = await build()
+        return self._value
