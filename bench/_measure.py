@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,3 +100,24 @@ def report(before: dict[str, Usage], after: dict[str, Usage], encounters: int) -
             f"db commands {total / encounters:5.1f}/encounter" + (f"   ({top})" if top else "")
         )
     return lines
+
+
+def settled(
+    settings: Settings, quiet_seconds: float = 5.0, background_per_second: float = 15.0, timeout: float = 300.0
+) -> dict[str, Usage]:
+    """A snapshot once the processes send no more database commands than their timers' polling
+    (inbox and re-drive rounds), so the work encounters cause after they are accounted for (the claims
+    lifecycle follows payments a little behind) is counted too."""
+    deadline, last = time.monotonic() + timeout, snapshot(settings)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_seconds and time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = snapshot(settings)
+        if total_commands(now) - total_commands(last) > background_per_second:
+            quiet_since = time.monotonic()
+        last = now
+    return last
+
+
+def total_commands(usage: dict[str, Usage]) -> int:
+    return sum(sum(u.commands.values()) for u in usage.values())

@@ -137,8 +137,7 @@ class RemittancePosting:
         return "posted", []
 
     async def post(self, trace: str, claims: list[ClaimPayment]) -> None:
-        claims = await self.by_payer_claim_number(claims)
-        expected = await self.store.expected([claim.patient_control_number for claim in claims])
+        claims, expected = await self.by_payer_claim_number(claims)
         matched = [claim for claim in claims if claim.patient_control_number in expected]
         unmatched = [claim for claim in claims if claim.patient_control_number not in expected]
         if unmatched:
@@ -157,20 +156,25 @@ class RemittancePosting:
         )
         await self.store.payments.save_and_publish(records, self.publisher)
 
-    async def by_payer_claim_number(self, claims: list[ClaimPayment]) -> list[ClaimPayment]:
-        """A payer that sends back another CLP01 (reversals often do) is matched by its own claim
-        number (CLP07) from an earlier posting of the same claim."""
+    async def by_payer_claim_number(
+        self, claims: list[ClaimPayment]
+    ) -> tuple[list[ClaimPayment], dict[str, dict[str, Any]]]:
+        """The claims, each under our patient control number, and the submissions expected for them.
+        A payer that sends back another CLP01 (reversals often do) is matched by its own claim number
+        (CLP07) from an earlier posting of the same claim; only those are looked up a second time."""
         known = await self.store.expected([c.patient_control_number for c in claims])
         strangers = [
             c.payer_claim_number for c in claims if c.patient_control_number not in known and c.payer_claim_number
         ]
         ours = await self.store.pcns_for_payer_claims(strangers) if strangers else {}
-        return [
+        renamed = [
             replace(c, patient_control_number=ours[c.payer_claim_number])
             if c.payer_claim_number in ours and c.patient_control_number not in known
             else c
             for c in claims
         ]
+        found_again = [c.patient_control_number for c in renamed if c.patient_control_number not in known]
+        return renamed, known | (await self.store.expected(found_again) if found_again else {})
 
 
 def payment_record(

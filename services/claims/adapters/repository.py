@@ -90,23 +90,16 @@ class MongoClaimStore:
         update: dict[str, Any] = {"$push": {"history": entry}} | ({"$set": changes} if changes else {})
         if expected is None:
             return (await self.claims.collection.update_one({"_id": record_id}, update)).matched_count == 1
-        if await self.compound_filters_scan():
-            return await self.transition_by_id(record_id, expected, update)
-        where = {"_id": record_id, "status": expected}
+        # On a server that would read every claim for a compound filter, and evaluate it outside the
+        # write's transaction anyway (FerretDB 1.x), the compare is the caller's own read of the claim,
+        # made under the claim's lock just before (Lifecycle.move): the write goes by `_id` alone.
+        where = {"_id": record_id} | ({} if await self.compound_filters_scan() else {"status": expected})
         return (await self.claims.collection.update_one(where, update)).matched_count == 1
 
     async def compound_filters_scan(self) -> bool:
         if self.scans is None:
             self.scans = await scans_compound_filters(self.claims.collection.database)
         return self.scans
-
-    async def transition_by_id(self, record_id: str, expected: str, update: dict[str, Any]) -> bool:
-        """The same check, read and then written by `_id` alone, on a server where a compound filter
-        would read every claim (the claims worker moves one claim at a time, see Lifecycle)."""
-        current = await self.claims.collection.find_one({"_id": record_id}, {"status": 1})
-        if current is None or current["status"] != expected:
-            return False
-        return (await self.claims.collection.update_one({"_id": record_id}, update)).matched_count == 1
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
         docs = [doc async for doc in self.worklist_collection.find({"status": status})]
