@@ -15,10 +15,40 @@ from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.bootstrap import bootstrap
 from shared.contracts.events import ClaimSubmitted, PaymentPosted, SubmittedLine
 from shared.messaging import RecordingPublisher
-from tests.conftest import SHARED
 
-ERA = (SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1" / "managed-care.835").read_text()
-PCNS = {"5554555444": 80000, "8765432112": 120000}  # CLP01 and CLP03 of that file
+# A balanced 835 of this file's own: two claims paid 450.00 (a PR-1 deductible of 300.00 and a CO-45
+# reduction) and 495.00 (CO-45), one check of 945.00. Tests change one segment of it at a time.
+ERA = "~".join(
+    [
+        "ISA*00*          *00*          *ZZ*SIMCLEARING    *ZZ*LONESTARTH     *260309*1200*^*00501*000000001*0*T*:",
+        "GS*HP*SIMCLEARING*LONESTARTH*20260309*1200*1*X*005010X221A1",
+        "ST*835*0001",
+        "BPR*I*945.00*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20260309",
+        "TRN*1*7170066655*1512345678",
+        "DTM*405*20260309",
+        "N1*PR*ACME HEALTH",
+        "N3*1 PAYER PLAZA",
+        "N4*HARTFORD*CT*06101",
+        "PER*BL*EDI*TE*8005550199",
+        "N1*PE*LONE STAR TELEHEALTH PA*XX*1234567893",
+        "LX*1",
+        "CLP*5554555444*1*800.00*450.00*300.00*12*94060555410000",
+        "NM1*QC*1*DOE*JANE****MI*123456789",
+        "SVC*HC:99213*800.00*450.00**1",
+        "DTM*472*20260302",
+        "CAS*PR*1*300.00",
+        "CAS*CO*45*50.00",
+        "CLP*8765432112*1*1200.00*495.00*0*12*94060555410001",
+        "NM1*QC*1*ROE*RICHARD****MI*987654321",
+        "SVC*HC:99213*1200.00*495.00**1",
+        "DTM*472*20260302",
+        "CAS*CO*45*705.00",
+        "SE*23*0001",
+        "GE*1*1",
+        "IEA*1*000000001",
+    ]
+) + "~"
+PCNS = {"5554555444": 80000, "8765432112": 120000}  # CLP01 and CLP03 above
 
 
 def submitted(pcn: str, charge: int) -> ClaimSubmitted:
