@@ -12,8 +12,10 @@ import asyncio
 from collections.abc import Awaitable, Iterable
 from typing import TypeVar
 
+from shared.settings import Settings
+
 T = TypeVar("T")
-IN_FLIGHT = 8  # the default pool size: more at once only queue
+IN_FLIGHT: int = Settings.model_fields["mongo_max_pool_size"].default  # the pool: more at once only queue
 
 
 async def gather_at_most(awaitables: Iterable[Awaitable[T]], limit: int = IN_FLIGHT) -> list[T]:

@@ -54,3 +54,28 @@ class ProducerPublisher:
         self.producer.flush()
         for future in futures:
             future.get(timeout=30)
+
+
+def bootstrap_servers(bootstrap: str) -> list[tuple[str, int]]:
+    """From `host:9092,[::1]:9093` to [("host", 9092), ("::1", 9093)]."""
+    found = []
+    for server in filter(None, (s.strip() for s in bootstrap.split(","))):
+        host, _, port = server.rpartition(":")
+        found.append((host.strip("[]"), int(port)))
+    return found
+
+
+async def tcp_reachable(host: str, port: int, timeout: float) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+async def broker_reachable(bootstrap: str, timeout: float) -> bool:
+    """A bootstrap server accepts a connection: cheap enough for every readiness probe."""
+    return any([await tcp_reachable(host, port, timeout) for host, port in bootstrap_servers(bootstrap)])
+

@@ -18,7 +18,6 @@ import asyncio
 import base64
 import functools
 import logging
-import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -31,6 +30,7 @@ from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
 from shared.errors import is_kafka_error, is_transient
 from shared.health import READINESS, start_watchdog
+from shared.kafka import broker_reachable
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import (
     DEAD_LETTERS,
@@ -287,20 +287,11 @@ def wait_for_broker(bootstrap: str, first_delay: float = 0.5) -> None:
     """faust exits when it cannot reach the broker as it starts: a worker (re)started during a
     broker outage waits for it instead, not ready meanwhile, rather than crash-looping."""
     delay = first_delay
-    while not any(answers(server) for server in bootstrap.split(",")):
+    while not asyncio.run(broker_reachable(bootstrap, timeout=2.0)):
         READINESS.fail("broker", f"waiting for {bootstrap}")
         time.sleep(delay)
         delay = min(delay * 2, 10.0)
     READINESS.clear("broker")
-
-
-def answers(server: str) -> bool:
-    host, _, port = server.strip().rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 HandlerFactory = Callable[[faust.App, Settings], Awaitable[BatchHandler]]

@@ -5,21 +5,18 @@ payer's original claim number."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_claims, render_277ca, render_999
-from services.claims.adapters.exchange import DirectoryExchange, ack_inbox
+from services.claims.adapters.exchange import ack_inbox
 from services.claims.adapters.repository import MongoClaimStore
-from services.claims.bootstrap import bootstrap
 from services.claims.domain.claim import Address, Envelope
 from services.claims.handlers import Correction
-from shared.messaging import RecordingPublisher
 from shared.mongo import async_database
-from tests.unit.claims_cases import RULES, SUBMISSION, coded, line
+from tests.unit.claims_cases import claims_over_folders, coded, line
 
 pytestmark = pytest.mark.integration
 PAYER = Payer(
@@ -33,14 +30,7 @@ def test_rejections_and_a_replacement_through_the_real_store_and_folders(setting
         db = async_database(settings, f"test_{unique}")
         store = MongoClaimStore(db)
         await store.ensure_indexes()
-        claims = bootstrap(
-            store,
-            DirectoryExchange(tmp_path),
-            RecordingPublisher(),
-            SUBMISSION,
-            lambda: datetime(2026, 3, 10, tzinfo=UTC),
-            RULES,
-        )
+        claims = claims_over_folders(store, tmp_path)
         inbox, outbound = ack_inbox(tmp_path), tmp_path / "outbound"
 
         await claims.submit([coded("A"), coded("B", lines=[line(day="2026-03-03")])])  # interchange 1

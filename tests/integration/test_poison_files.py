@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from deploy.clearinghouse.x12_out import render_999
-from services.claims.adapters.exchange import DirectoryExchange, ack_inbox
+from services.claims.adapters.exchange import ack_inbox
 from services.claims.adapters.repository import MongoClaimStore
-from services.claims.bootstrap import bootstrap as claims_bootstrap
 from services.claims.domain.claim import Envelope
 from services.remittance.adapters.inbox import era_inbox
 from services.remittance.adapters.repository import MongoRemittanceStore
 from services.remittance.bootstrap import bootstrap as remittance_bootstrap
 from shared.messaging import RecordingPublisher
 from shared.mongo import async_database
-from tests.unit.claims_cases import RULES, SUBMISSION, coded
+from tests.unit.claims_cases import claims_over_folders, coded
 
 pytestmark = pytest.mark.integration
 ENVELOPE = Envelope("SIMCLEARING", "LONESTARTH", 78, 78, 1, "2026-03-11T08:00:00")
@@ -35,14 +33,7 @@ def test_a_random_999_is_set_aside_and_the_valid_one_behind_it_is_read(settings,
     async def scenario() -> dict:  # type: ignore[type-arg]
         db = async_database(settings, f"test_{unique}")
         store = MongoClaimStore(db)
-        claims = claims_bootstrap(
-            store,
-            DirectoryExchange(tmp_path),
-            RecordingPublisher(),
-            SUBMISSION,
-            lambda: datetime(2026, 3, 10, tzinfo=UTC),
-            RULES,
-        )
+        claims = claims_over_folders(store, tmp_path)
         await claims.submit([coded("P")])
         sent = next((tmp_path / "outbound").glob("*.837")).read_text()
         inbound = tmp_path / "inbound"

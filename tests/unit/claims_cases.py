@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from services.claims.adapters.exchange import DirectoryExchange
 from services.claims.adapters.memory import InMemoryClaimStore, InMemoryExchange
 from services.claims.bootstrap import Claims, bootstrap, load_claim_rules, submission_settings
 from shared.contracts.encounter import EncounterCompleted
@@ -18,6 +20,12 @@ from tests.conftest import example
 
 RULES = load_claim_rules()
 SUBMISSION = submission_settings(Settings())  # the shipped defaults: sender, receiver, batch size
+FILED_ON = datetime(2026, 3, 10, tzinfo=UTC)
+
+
+def claims_over_folders(store: Any, root: Path) -> Claims:
+    """The claims use cases on a given store, dropping to and reading from real folders under `root`."""
+    return bootstrap(store, DirectoryExchange(root), RecordingPublisher(), SUBMISSION, lambda: FILED_ON, RULES)
 VERIFIED = Verification(
     verification_id="v1",
     outcome="covered",

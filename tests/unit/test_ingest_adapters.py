@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from kafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
 
-from services.ingest.adapters.producer import KafkaEncounterPublisher, servers, tcp_reachable
+from services.ingest.adapters.producer import KafkaEncounterPublisher
 from services.ingest.handlers import Unavailable
+from shared.kafka import bootstrap_servers, tcp_reachable
 from shared.messaging import Outgoing
 
 MESSAGES = [Outgoing(topic="t", key="acme:1", value="{}"), Outgoing(topic="t", key="acme:2", value="{}")]
@@ -75,7 +76,7 @@ def test_a_producer_that_cannot_start_is_unavailable_and_tried_again_on_the_next
 
 
 def test_bootstrap_server_lists() -> None:
-    assert servers("a:9092, [::1]:9093,") == [("a", 9092), ("::1", 9093)]
+    assert bootstrap_servers("a:9092, [::1]:9093,") == [("a", 9092), ("::1", 9093)]
 
 
 def test_a_closed_port_is_not_reachable_and_an_open_one_is() -> None:

@@ -10,7 +10,7 @@ from services.claims.domain.assemble import assemble
 from services.claims.domain.claim import Claim, Envelope
 from services.claims.domain.scrubber import ClaimContext, scrub
 from services.claims.domain.x837 import Submitter, render_837p
-from services.ingest.domain.x12_text import LETTERS_WITHOUT_DECOMPOSITION, transliterated
+from shared.x12.text import LETTERS_WITHOUT_DECOMPOSITION, transliterated
 from tests.unit.claims_cases import RULES, coded, line
 
 SUBMITTER = Submitter("TELEBILL BILLING", "BILLING DESK", phone="5555550100")

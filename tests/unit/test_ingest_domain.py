@@ -10,8 +10,8 @@ import pytest
 from services.ingest.domain.body import nesting_depth
 from services.ingest.domain.idempotency import payload_digest
 from services.ingest.domain.plausibility import DateWindow, date_problems, text_findings, years_before
-from services.ingest.domain.x12_text import has_control_character, transliterated
 from shared.contracts.encounter import EncounterCompleted
+from shared.x12.text import has_control_character, transliterated
 from tests.conftest import example
 
 VIDEO = example("01-medicare-video-home-established.json")

@@ -8,7 +8,6 @@ and its 2400 lines.
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +30,7 @@ from shared.x12.segments import (
     isa_segment,
     join_segments,
 )
+from shared.x12.text import ascii_text
 
 IMPLEMENTATION_GUIDE = "005010X222A1"
 MAX_PCN_LENGTH = 38
@@ -330,30 +330,12 @@ def _sv1(line: ServiceLine) -> Row:
 # --- text helpers ------------------------------------------------------------------------------
 
 
-# Latin letters with no Unicode decomposition; the ingest API warns with the same table
-# (services/ingest/domain/x12_text.py) that a name will be written this way.
-_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans(
-    {
-        "ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o",
-        "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th",
-        "Ħ": "H", "ħ": "h", "ı": "i",
-    }
-)  # fmt: skip
-
-
-def _ascii(value: str) -> str:
-    """Payers read 837 text as ASCII: accents come off (NFKD), control characters become spaces,
-    and anything without an ASCII spelling (refused at ingest) is dropped rather than garbled."""
-    spelled = unicodedata.normalize("NFKD", value.translate(_LETTERS_WITHOUT_DECOMPOSITION))
-    return "".join(c if c.isprintable() else " " for c in spelled if c.isascii())
-
-
 def _text(value: str, seps: Separators = DEFAULT_SEPARATORS) -> str:
-    return clean_text(_ascii(value), seps)
+    return clean_text(ascii_text(value), seps)
 
 
 def _clean_id(value: str, seps: Separators = DEFAULT_SEPARATORS) -> str:
-    return "".join(c for c in _ascii(value) if c not in seps.all() and not c.isspace())
+    return "".join(c for c in ascii_text(value) if c not in seps.all() and not c.isspace())
 
 
 def _digits(value: str) -> str:

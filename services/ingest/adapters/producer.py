@@ -15,6 +15,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from services.ingest.handlers import Unavailable
+from shared.kafka import broker_reachable
 from shared.messaging import Outgoing
 
 LINGER_MS = 5
@@ -66,31 +67,11 @@ class KafkaEncounterPublisher:
             return self.producer
 
     async def reachable(self) -> bool:
-        """A bootstrap server accepts a connection (cheap enough for every readiness probe)."""
-        return any([await tcp_reachable(host, port, self.timeout) for host, port in servers(self.bootstrap)])
+        return await broker_reachable(self.bootstrap, self.timeout)
 
     async def close(self) -> None:
         if self.producer is not None:
             await asyncio.to_thread(self.producer.close, timeout=self.timeout)
-
-
-def servers(bootstrap: str) -> list[tuple[str, int]]:
-    """From `host:9092,[::1]:9093` to [("host", 9092), ("::1", 9093)]."""
-    found = []
-    for server in filter(None, (s.strip() for s in bootstrap.split(","))):
-        host, _, port = server.rpartition(":")
-        found.append((host.strip("[]"), int(port)))
-    return found
-
-
-async def tcp_reachable(host: str, port: int, timeout: float) -> bool:
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    await writer.wait_closed()
-    return True
 
 
 class InMemoryEncounterLog:

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.ingest.domain.intake import Problem
-from services.ingest.domain.x12_text import has_control_character, transliterated
 from shared.contracts.encounter import EncounterCompleted
+from shared.x12.text import has_control_character, transliterated
 
 TRANSLITERATION_WARNING = "non-ASCII letters will be transliterated to ASCII in the claim (837)"
 
