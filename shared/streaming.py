@@ -170,10 +170,6 @@ async def until_available(work: Callable[[], Awaitable[T]], what: str) -> T:
         return result
 
 
-async def with_retry(work: Callable[[], Awaitable[None]], what: str) -> None:
-    await until_available(work, what)
-
-
 def failure_details(error: Exception) -> list[str]:
     """What went wrong and where. A contract error is described without the rejected values (they can
     be patient data); the pipeline's own errors name codes and fields, not patients."""
@@ -197,14 +193,14 @@ async def handle_isolating_failures(
     """Handle the batch at once; if it fails, retry one by one so a single bad record cannot block the
     rest. Whatever a record raises (but an outage, which is waited out) sends it to the dead letters."""
     try:
-        await with_retry(lambda: handle([model for _, model in decoded]), f"{service} batch")
+        await until_available(lambda: handle([model for _, model in decoded]), f"{service} batch")
         return []
     except Exception as batch_error:  # noqa: BLE001 - isolated below, record by record
         log.warning("%s batch failed (%s); isolating the failing records", service, type(batch_error).__name__)
     dead: list[DeadLetter] = []
     for event, model in decoded:
         try:
-            await with_retry(lambda model=model: handle([model]), f"{service} record")  # type: ignore[misc]
+            await until_available(lambda model=model: handle([model]), f"{service} record")  # type: ignore[misc]
         except Exception as error:  # noqa: BLE001 - a poison record must not stop the others
             log.error("%s record failed: %s", service, "; ".join(failure_details(error)))
             dead.append(dead_letter(event, service, f"handler failed: {type(error).__name__}", failure_details(error)))
@@ -269,7 +265,7 @@ async def consume(
         if decoded:
             dead += await handle_isolating_failures(decoded, handle, service)
         if dead:
-            await with_retry(lambda dead=dead: send_dead_letters(publisher, dead), f"{service} dead letters")  # type: ignore[misc]
+            await until_available(lambda dead=dead: send_dead_letters(publisher, dead), f"{service} dead letters")  # type: ignore[misc]
         release(events)
         EVENTS_CONSUMED.labels(service).inc(len(events))
         HANDLER_SECONDS.labels(service).observe(asyncio.get_running_loop().time() - started)

@@ -10,17 +10,14 @@ from typing import Any, Protocol
 
 from services.claims.bootstrap import Claims
 from services.claims.handlers import WORKLIST
-from shared.messaging import Outgoing, Publisher
+from shared.messaging import Publisher
+from shared.outbox import Outbox
 from shared.reconcile import KeyState, Reconciled
-
-
-class Outboxes(Protocol):
-    async def outboxes(self, ids: Sequence[str]) -> dict[str, list[Outgoing]]: ...
 
 
 class Store(Protocol):
     @property
-    def claims(self) -> Outboxes: ...
+    def claims(self) -> Outbox: ...  # the shared outbox base, Mongo or in memory
 
     async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...

@@ -9,19 +9,16 @@ from typing import Any, Protocol, cast
 from services.eligibility.bootstrap import Eligibility
 from services.eligibility.handlers import WAITING
 from shared.messaging import Outgoing, Publisher
+from shared.outbox import Outbox
 from shared.reconcile import KeyState, Reconciled
 
 # Verified, but no claim follows: nobody pays, or the patient does.
 NOT_BILLED = {"not_covered", "self_pay"}
 
 
-class Outboxes(Protocol):
-    async def outboxes(self, ids: Sequence[str]) -> dict[str, list[Outgoing]]: ...
-
-
 class Records(Protocol):
     @property
-    def encounters(self) -> Outboxes: ...
+    def encounters(self) -> Outbox: ...  # the shared outbox base, Mongo or in memory
 
     async def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
