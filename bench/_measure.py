@@ -1,5 +1,6 @@
-"""What a bench run cost each process: database commands (from each process's `/metrics`, counted by
-`shared.health.CommandWatch`) and CPU seconds (from /proc), as the difference of two snapshots."""
+"""What a bench run cost each process: database commands and their time by shape (from each process's
+`/metrics`, counted by `shared.health.CommandWatch`) and CPU seconds (from /proc), as the difference
+of two snapshots."""
 
 from __future__ import annotations
 
@@ -8,29 +9,41 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.ops import processes
-from shared.metrics import SERVICE_PORT_OFFSET
+from shared.metrics import SERVICE_PORT_OFFSET, metrics_port
 from shared.settings import Settings
 
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+Shape = tuple[str, str, str]  # (collection, command, shape)
 
 
 @dataclass
 class Usage:
     cpu_seconds: float = 0.0
     commands: Counter[tuple[str, str]] = field(default_factory=Counter)  # (collection, command) → count
+    shape_counts: Counter[Shape] = field(default_factory=Counter)
+    shape_seconds: Counter[Shape] = field(default_factory=Counter)
 
     def minus(self, before: Usage) -> Usage:
-        return Usage(self.cpu_seconds - before.cpu_seconds, self.commands - before.commands)
+        return Usage(
+            self.cpu_seconds - before.cpu_seconds,
+            self.commands - before.commands,
+            self.shape_counts - before.shape_counts,
+            self.shape_seconds - before.shape_seconds,
+        )
 
 
 def metrics_url(settings: Settings, name: str) -> str | None:
-    if name in SERVICE_PORT_OFFSET and name != "ingest":
-        return f"http://{settings.metrics_host}:{settings.metrics_base_port + SERVICE_PORT_OFFSET[name]}/metrics"
+    service, instance = processes.service_instance(name)
+    if service in SERVICE_PORT_OFFSET and service != "ingest":
+        return f"http://{settings.metrics_host}:{metrics_port(service, settings.metrics_base_port, instance)}/metrics"
     ports = {
         "ingest": settings.ingest_port,
         "coding-api": settings.coding_api_port,
@@ -41,8 +54,8 @@ def metrics_url(settings: Settings, name: str) -> str | None:
     return f"http://{settings.ingest_host}:{ports[name]}/metrics/" if name in ports else None
 
 
-def commands_of(url: str | None) -> Counter[tuple[str, str]]:
-    found: Counter[tuple[str, str]] = Counter()
+def usage_of(url: str | None, cpu: float) -> Usage:
+    found = Usage(cpu)
     if url is None:
         return found
     try:
@@ -53,7 +66,14 @@ def commands_of(url: str | None) -> Counter[tuple[str, str]]:
         if family.name == "telebill_db_commands":
             for sample in family.samples:
                 if sample.name.endswith("_total"):
-                    found[(sample.labels["collection"], sample.labels["command"])] += int(sample.value)
+                    found.commands[(sample.labels["collection"], sample.labels["command"])] += int(sample.value)
+        elif family.name == "telebill_db_command_shape_seconds":
+            for sample in family.samples:
+                shape = (sample.labels["collection"], sample.labels["command"], sample.labels["shape"])
+                if sample.name.endswith("_count"):
+                    found.shape_counts[shape] += int(sample.value)
+                elif sample.name.endswith("_sum"):
+                    found.shape_seconds[shape] += sample.value
     return found
 
 
@@ -74,32 +94,45 @@ def infra_pid(settings: Settings, name: str) -> int | None:
         return None
 
 
+def program_names(settings: Settings) -> list[str]:
+    """The pipeline's programs, and any further instances of a worker that supervisord runs."""
+    names = [p.name for p in processes.pipeline_processes(settings)]
+    return names + [name for name in processes.supervised_names(settings) if name not in names]
+
+
 def snapshot(settings: Settings) -> dict[str, Usage]:
     found = {
-        p.name: Usage(cpu_seconds(processes.pid_of(settings, p.name)), commands_of(metrics_url(settings, p.name)))
-        for p in processes.pipeline_processes(settings)
+        name: usage_of(metrics_url(settings, name), cpu_seconds(processes.pid_of(settings, name)))
+        for name in program_names(settings)
     }
     for name in ("ferretdb", "kafka"):
         found[name] = Usage(cpu_seconds(infra_pid(settings, name)))
     return found
 
 
-def report(before: dict[str, Usage], after: dict[str, Usage], encounters: int) -> list[str]:
-    lines = []
+def top_shapes(before: dict[str, Usage], after: dict[str, Usage], encounters: int, n: int = 8) -> list[dict[str, Any]]:
+    """The command shapes that took the most database time per encounter, over all processes (the
+    instances of one worker are added up under the worker's name)."""
+    counts: Counter[tuple[str, Shape]] = Counter()
+    seconds: Counter[tuple[str, Shape]] = Counter()
     for name, usage in after.items():
         spent = usage.minus(before.get(name, Usage()))
-        total = sum(spent.commands.values())
-        if not total and spent.cpu_seconds < 0.05:
-            continue
-        top = ", ".join(
-            f"{command} {collection or '-'} {n / encounters:.2f}"
-            for (collection, command), n in spent.commands.most_common(4)
-        )
-        lines.append(
-            f"  {name:16} cpu {spent.cpu_seconds * 1000 / encounters:6.1f} s/1,000 encounters   "
-            f"db commands {total / encounters:5.1f}/encounter" + (f"   ({top})" if top else "")
-        )
-    return lines
+        service = processes.service_instance(name)[0]
+        for shape, count in spent.shape_counts.items():
+            counts[(service, shape)] += count
+            seconds[(service, shape)] += spent.shape_seconds[shape]
+    return [
+        {
+            "process": service,
+            "collection": collection,
+            "command": command,
+            "shape": shape,
+            "per_encounter": round(counts[(service, (collection, command, shape))] / encounters, 3),
+            "mean_ms": round(total * 1000 / max(1, counts[(service, (collection, command, shape))]), 3),
+            "ms_per_encounter": round(total * 1000 / encounters, 3),
+        }
+        for (service, (collection, command, shape)), total in seconds.most_common(n)
+    ]
 
 
 def settled(

@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Summary
 from pymongo import monitoring
+
+from shared.db_shapes import command_shape
 
 log = logging.getLogger(__name__)
 READY = Gauge("telebill_ready", "1 while the process can do its work, 0 while a dependency is failing")
@@ -28,6 +30,11 @@ DB_COMMAND_SECONDS = Histogram(
     "Time from sending a database command to its answer",
     ["collection", "command"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+DB_SHAPE_SECONDS = Summary(
+    "telebill_db_command_shape_seconds",
+    "Time of database commands by the shape of their filter (field names and operators, never values)",
+    ["collection", "command", "shape"],
 )
 SLOWEST_COMMAND_SECONDS = Gauge(
     "telebill_db_oldest_command_seconds", "Age of the oldest database command still waiting for its answer"
@@ -75,6 +82,7 @@ class InFlight:
     database: str
     collection: str
     started: float
+    shape: str = ""
 
 
 class CommandWatch(monitoring.CommandListener):
@@ -92,6 +100,7 @@ class CommandWatch(monitoring.CommandListener):
             event.database_name,
             collection if isinstance(collection, str) else "",
             time.monotonic(),
+            command_shape(event.command_name, event.command),
         )
         with self._lock:
             self._running[(event.connection_id, event.request_id)] = what
@@ -108,6 +117,7 @@ class CommandWatch(monitoring.CommandListener):
         if command is not None and command.name not in HANDSHAKES:
             DB_COMMANDS.labels(command.database, command.collection, command.name).inc()
             DB_COMMAND_SECONDS.labels(command.collection, command.name).observe(micros / 1_000_000)
+            DB_SHAPE_SECONDS.labels(command.collection, command.name, command.shape).observe(micros / 1_000_000)
 
     def oldest(self) -> InFlight | None:
         with self._lock:

@@ -19,12 +19,17 @@ TIMER_FAILURES = Counter("telebill_timer_failures_total", "Timer rounds that fai
 PUBLISH_SECONDS = Histogram("telebill_publish_seconds", "Time to publish a batch of events until acknowledged")
 
 SERVICE_PORT_OFFSET = {"ingest": 0, "eligibility": 1, "coding": 2, "claims": 3, "remittance": 4, "clearinghouse": 5}
+INSTANCE_PORT_STRIDE = 10  # instance i of a worker: base + offset + 10*i
 
 
-def serve_metrics(service: str, base_port: int, host: str = "127.0.0.1") -> int:
+def metrics_port(service: str, base_port: int, instance: int = 0) -> int:
+    return base_port + SERVICE_PORT_OFFSET[service] + INSTANCE_PORT_STRIDE * instance
+
+
+def serve_metrics(service: str, base_port: int, host: str = "127.0.0.1", instance: int = 0) -> int:
     """`/metrics` for Prometheus, `/healthz` (the process answers) and `/readyz` (it can work now, or
     503 with the reasons) for supervisors and load balancers, on the service's own port."""
-    port = base_port + SERVICE_PORT_OFFSET[service]
+    port = metrics_port(service, base_port, instance)
     server = ThreadingHTTPServer((host, port), ProcessEndpoints)
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return port

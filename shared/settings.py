@@ -83,7 +83,11 @@ class Settings(BaseSettings):
     claims_submitter_phone: str = "5125550100"
     simulator_delay_seconds: float = Field(0.5, ge=0)
     poll_seconds: float = Field(0.5, gt=0)
-    metrics_base_port: int = 9400
+    metrics_base_port: int = Field(9400, description="Worker i of a service serves /metrics on base + offset + 10*i.")
+    worker_instances: int = Field(
+        1, ge=1, le=6, description="Processes per worker in its consumer group (at most the topic partitions)."
+    )
+    instance: int = Field(0, ge=0, lt=6, description="Which of a worker's instances this process is (set per process).")
     metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="after")

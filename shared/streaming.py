@@ -20,6 +20,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import faust
@@ -57,6 +58,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
         value_serializer="raw",
         key_serializer="raw",
         web_enabled=False,
+        datadir=str(faust_datadir(service, settings)),
         topic_partitions=settings.topic_partitions,
         producer_acks=-1,
         broker_commit_interval=1.0,
@@ -66,6 +68,14 @@ def make_app(service: str, settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.worker_session_timeout_seconds / 5,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
     )
+
+
+def faust_datadir(service: str, settings: Settings) -> Path:
+    """One per instance, in the state directory: faust's default is the working directory, which all
+    instances share (and which is the repository)."""
+    parent = settings.state_dir / "faust"
+    parent.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
+    return parent / f"{service}-{settings.instance}"
 
 
 def input_topic(app: faust.App, name: str) -> faust.TopicT:
@@ -273,7 +283,7 @@ async def consume(
 
 def run_worker(app: faust.App, service: str, settings: Settings) -> None:
     """A worker process: its Prometheus endpoint, then faust's command line (`worker ...`)."""
-    serve_metrics(service, settings.metrics_base_port, settings.metrics_host)
+    serve_metrics(service, settings.metrics_base_port, settings.metrics_host, settings.instance)
     start_watchdog(settings.mongo_stuck_seconds)
     wait_for_broker(settings.kafka_bootstrap)
     app.main()

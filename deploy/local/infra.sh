@@ -12,6 +12,8 @@
 #   TELEBILL_KAFKA_HEAP  1G
 #   TELEBILL_MONGO_HOST  127.0.0.1
 #   TELEBILL_MONGO_PORT  27017
+#   TELEBILL_FERRETDB_DEBUG  (unset)             host:port for FerretDB's Go /debug/pprof, to profile it
+#   TELEBILL_FERRETDB_SYNCHRONOUS  full          SQLite's synchronous pragma (full: fsync per commit)
 #
 # `status` exits 0 when everything is running, 3 otherwise. `ferretdb-bin` builds the FerretDB
 # wrapper if needed and prints its path (tests start their own server on a scratch directory).
@@ -31,6 +33,8 @@ readonly KAFKA_CTRL_PORT="$((KAFKA_PORT + 1))"
 readonly KAFKA_HEAP="${TELEBILL_KAFKA_HEAP:-1G}"
 readonly MONGO_HOST="${TELEBILL_MONGO_HOST:-127.0.0.1}"
 readonly MONGO_PORT="${TELEBILL_MONGO_PORT:-27017}"
+readonly FERRET_DEBUG="${TELEBILL_FERRETDB_DEBUG:-}"
+readonly FERRET_SYNCHRONOUS="${TELEBILL_FERRETDB_SYNCHRONOUS:-full}"
 
 readonly KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 readonly KAFKA_LIBS="$KAFKA_HOME/libs"
@@ -367,7 +371,8 @@ start_ferretdb() {
   fi
   mkdir -p "$FERRET_DATA"
   rotate_log "$FERRET_LOG"
-  spawn "$FERRET_PID" "$FERRET_LOG" "$(ferret_bin)" -listen "$MONGO_HOST:$MONGO_PORT" -data "$FERRET_DATA"
+  spawn "$FERRET_PID" "$FERRET_LOG" "$(ferret_bin)" -listen "$MONGO_HOST:$MONGO_PORT" -data "$FERRET_DATA" \
+    -synchronous "$FERRET_SYNCHRONOUS" ${FERRET_DEBUG:+-debug-listen "$FERRET_DEBUG"}
   wait_for_ferretdb
   echo "ferretdb: started (pid $(read_pid "$FERRET_PID")) on $MONGO_HOST:$MONGO_PORT"
 }

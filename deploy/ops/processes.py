@@ -19,18 +19,22 @@ from shared.settings import Settings
 __all__ = [
     "REPO",
     "Process",
+    "WORKERS",
     "ProcessStatus",
     "RestartRecord",
     "SupervisorUnreachable",
     "alive",
+    "instance_name",
     "is_ready",
     "log_path",
     "pid_of",
     "pipeline_processes",
     "restart_records",
     "run_dir",
+    "service_instance",
     "runs",
     "start",
+    "supervised_names",
     "start_all",
     "status",
     "stop",
@@ -47,6 +51,22 @@ APIS = (  # name, ASGI factory, settings field with its port
 )
 
 
+WORKERS = ("eligibility", "coding", "claims", "remittance")
+
+
+def instance_name(service: str, instance: int) -> str:
+    """The first instance keeps the service's name; further ones are `claims-2`, `claims-3`, ..."""
+    return service if instance == 0 else f"{service}-{instance + 1}"
+
+
+def service_instance(name: str) -> tuple[str, int]:
+    """The inverse of instance_name: ("claims", 1) for `claims-2`; (name, 0) for anything else."""
+    service, _, number = name.rpartition("-")
+    if service in WORKERS and number.isdigit() and int(number) >= 2:
+        return service, int(number) - 1
+    return name, 0
+
+
 def pipeline_processes(settings: Settings) -> list[Process]:
     """In start order: the payer side first (eligibility asks it at once), then workers, then APIs."""
     worker = ("worker", "--loglevel", "info", "--without-web")
@@ -57,8 +77,14 @@ def pipeline_processes(settings: Settings) -> list[Process]:
         settings.clearinghouse_port,
     )
     workers = [
-        Process(name, (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker), "Ready")
-        for name in ("eligibility", "coding", "claims", "remittance")
+        Process(
+            instance_name(name, instance),
+            (sys.executable, "-m", f"services.{name}.entrypoints.worker", *worker),
+            "Ready",
+            environment=(("TELEBILL_INSTANCE", str(instance)),) if instance else (),
+        )
+        for name in WORKERS
+        for instance in range(settings.worker_instances)
     ]
     simulator = Process(
         "clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"
@@ -70,6 +96,14 @@ def pipeline_processes(settings: Settings) -> list[Process]:
 def api_process(name: str, factory: str, host: str, port: int) -> Process:
     argv = (sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host, "--port", str(port))
     return Process(name, (*argv, "--log-level", "warning"), ready_url=f"http://{host}:{port}/readyz")
+
+
+def supervised_names(settings: Settings) -> list[str]:
+    """Every program supervisord knows for this state directory (further worker instances too)."""
+    try:
+        return [name for name in supervision.supervisor_info(settings) if name != supervision.LISTENER]
+    except SupervisorUnreachable:
+        return []
 
 
 def pid_of(settings: Settings, name: str) -> int | None:

@@ -21,6 +21,7 @@ class Process:
     ready_url: str = ""
     start_seconds: int = 5  # alive this long after a spawn counts as started; dying sooner is a failed start
     start_retries: int = 5  # failed starts in a row before supervisord gives up (FATAL); each waits 1 s longer
+    environment: tuple[tuple[str, str], ...] = ()  # set for this program only (a worker's instance number)
 
 
 def run_dir(settings: Settings) -> Path:
@@ -65,7 +66,8 @@ def to_json(process: Process, log: Path) -> dict[str, Any]:
 
 def from_json(entry: dict[str, Any]) -> tuple[Process, Path]:
     fields = {key: value for key, value in entry.items() if key != "log"}
-    return Process(**{**fields, "argv": tuple(fields["argv"])}), Path(entry["log"])
+    environment = tuple((name, value) for name, value in fields.get("environment", ()))
+    return Process(**{**fields, "argv": tuple(fields["argv"]), "environment": environment}), Path(entry["log"])
 
 
 def save_programs(path: Path, programs: list[tuple[Process, Path]]) -> None:

@@ -154,7 +154,12 @@ redirect_stderr=true
 stdout_logfile={ini(log)}
 stdout_logfile_maxbytes=0
 stdout_logfile_backups=0
-"""
+""" + (f"environment={environment_value(process.environment)}\n" if process.environment else "")
+
+
+def environment_value(variables: tuple[tuple[str, str], ...]) -> str:
+    """supervisord's KEY="value",... form; %% because supervisord expands %(name)s in every value."""
+    return ",".join(f'{name}="{value.replace("%", "%%")}"' for name, value in variables)
 
 
 def ini(value: object) -> str:

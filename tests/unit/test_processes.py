@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from deploy.ops import cli, processes, supervision
 from deploy.ops.process_status import NOT_STARTED, cells, problem, process_status
 from deploy.ops.restarts import RestartBook, RestartRecord, load_records, save_records
-from shared.metrics import SERVICE_PORT_OFFSET
+from shared.metrics import SERVICE_PORT_OFFSET, metrics_port
 from shared.settings import Settings
 from tests.conftest import REPO
 
@@ -85,6 +85,26 @@ def test_the_environment_passes_through_untouched(tmp_path: Path) -> None:
 
     assert all(not config.environment for config in programs.values())
     assert not [line for line in supervision.paths(settings).config.read_text().splitlines() if "environment=" in line]
+
+
+def test_each_worker_runs_as_many_instances_as_set_each_told_its_number(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path).model_copy(update={"worker_instances": 2})
+
+    programs = program_configs(parsed_by_supervisord(settings, processes.pipeline_processes(settings)))
+
+    for service in processes.WORKERS:
+        assert programs[service].environment in (None, {})
+        assert programs[f"{service}-2"].environment == {"TELEBILL_INSTANCE": "1"}
+        assert programs[f"{service}-2"].command == programs[service].command  # same program, same group
+        assert processes.service_instance(f"{service}-2") == (service, 1)
+        assert processes.service_instance(service) == (service, 0)
+    ports = [
+        metrics_port(service, settings.metrics_base_port, instance)
+        for service in processes.WORKERS
+        for instance in range(6)
+    ]
+    assert len(set(ports)) == len(ports)  # no two instances of any worker share a metrics port
+    assert processes.service_instance("clearinghouse-rt") == ("clearinghouse-rt", 0)
 
 
 def test_supervisord_keeps_its_files_in_the_state_dir_and_a_restart_watcher_listens(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only when -debug-listen is given, for profiling under the bench
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,15 +23,21 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	data := flag.String("data", "", "directory for SQLite data files (required)")
+	debugListen := flag.String("debug-listen", "", "TCP address for Go's /debug/pprof (off when empty)")
+	synchronous := flag.String("synchronous", "full", "SQLite's synchronous pragma: full (fsync every commit) or normal")
 	flag.Parse()
 
-	if err := run(*listen, *data); err != nil {
+	if *debugListen != "" {
+		go func() { _ = http.ListenAndServe(*debugListen, nil) }()
+	}
+
+	if err := run(*listen, *data, *synchronous); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, data string) error {
+func run(listen, data, synchronous string) error {
 	if data == "" {
 		return fmt.Errorf("-data is required")
 	}
@@ -43,7 +51,7 @@ func run(listen, data string) error {
 		return err
 	}
 
-	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger := slog.New(&lazyAttrs{inner: slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})})
 
 	if err = repairDataDir(context.Background(), dir, logger); err != nil {
 		return fmt.Errorf("repairing %s: %w", dir, err)
@@ -53,7 +61,7 @@ func run(listen, data string) error {
 		Listener:  ferretdb.ListenerConfig{TCP: listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(" + synchronous + ")",
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,198 @@
+"""Measurements of the running pipeline, shared by `pipeline_throughput.py` and `suite.py`: a backlog
+run to the end (every encounter accounted for), history filled up to a stored count, and the latency
+from ingest to `claim-submitted` at a steady offered load."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from _measure import Usage, settled, snapshot, top_shapes  # beside this script
+from kafka import KafkaConsumer, TopicPartition
+
+from deploy.ops.client import post_events
+from deploy.ops.synthetic import batch
+from deploy.ops.tracking import Tracker, stage_counts
+from shared.mongo import sync_database
+from shared.settings import Settings
+from shared.topics import CLAIM_SUBMITTED
+
+POST_BATCH = 200
+
+
+@dataclass
+class BacklogRun:
+    encounters: int
+    seconds: float
+    ingest_per_second: float
+    end_to_end_per_second: float
+    stored_before: int
+    outcomes: dict[str, int]
+    per_process: dict[str, dict[str, Any]] = field(default_factory=dict)
+    slowest_shapes: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fresh_events(count: int, label: str) -> list[dict[str, Any]]:
+    stamp = time.time_ns()
+    return batch(count, seed=stamp % 1_000_000, prefix=f"{label}-{stamp}-")
+
+
+def post_all(settings: Settings, events: list[dict[str, Any]]) -> list[str]:
+    keys: list[str] = []
+    for start in range(0, len(events), POST_BATCH):
+        status, body = post_events(events[start : start + POST_BATCH], settings=settings)
+        if status != 202:
+            raise RuntimeError(f"ingest answered {status}: {body}")
+        keys += [item["key"] for item in body["accepted"]]
+    return keys
+
+
+def stored_encounters(settings: Settings) -> int:
+    """Encounters the pipeline holds: each is one document in eligibility's `encounters`."""
+    return int(sync_database(settings, "eligibility")["encounters"].estimated_document_count())
+
+
+def run_backlog(settings: Settings, count: int, label: str = "BENCH") -> BacklogRun:
+    """Post `count` encounters as fast as ingest takes them; the clock stops when every one is accounted
+    for (payment posted, or held/not covered/self-pay with a reason). Costs are counted until the
+    pipeline settles, so the claims lifecycle that follows the payments is included."""
+    events, stored = fresh_events(count, label), stored_encounters(settings)
+    before = snapshot(settings)
+    tracker, started = Tracker(settings), time.monotonic()
+    keys = post_all(settings, events)
+    ingested = time.monotonic() - started
+    found = tracker.wait(keys, timeout=max(600.0, count / 20), late_payments=False)
+    elapsed = time.monotonic() - started
+    after = settled(settings)
+    return BacklogRun(
+        encounters=count,
+        seconds=round(elapsed, 1),
+        ingest_per_second=round(count / ingested, 1),
+        end_to_end_per_second=round(count / elapsed, 1),
+        stored_before=stored,
+        outcomes=dict(stage_counts(found)),
+        per_process=per_process(before, after, count),
+        slowest_shapes=top_shapes(before, after, count),
+    )
+
+
+def per_process(before: dict[str, Usage], after: dict[str, Usage], count: int) -> dict[str, dict[str, Any]]:
+    figures = {}
+    for name, usage in after.items():
+        spent = usage.minus(before.get(name, Usage()))
+        if spent.cpu_seconds < 0.05 and not spent.commands:
+            continue
+        figures[name] = {
+            "cpu_seconds_per_1000": round(spent.cpu_seconds * 1000 / count, 2),
+            "db_commands_per_encounter": round(sum(spent.commands.values()) / count, 2),
+        }
+    return figures
+
+
+def print_backlog(run: BacklogRun) -> None:
+    print(
+        f"pipeline: {run.encounters} encounters ({run.stored_before:,} already stored), "
+        f"ingest {run.ingest_per_second:,.0f}/s, end to end {run.end_to_end_per_second:,.1f}/s "
+        f"({run.seconds:.1f}s); outcomes {run.outcomes}"
+    )
+    print("per process (cpu s per 1,000 encounters, database commands per encounter):")
+    for name, figures in run.per_process.items():
+        print(
+            f"  {name:16} cpu {figures['cpu_seconds_per_1000']:6.1f}   "
+            f"db commands {figures['db_commands_per_encounter']:5.2f}"
+        )
+    print("slowest command shapes (database time per encounter):")
+    for shape in run.slowest_shapes:
+        print(
+            f"  {shape['process']:12} {shape['command']:7} {shape['collection']:22} {shape['shape']:24} "
+            f"{shape['per_encounter']:5.2f}/enc  mean {shape['mean_ms']:6.2f} ms  "
+            f"{shape['ms_per_encounter']:6.2f} ms/enc"
+        )
+
+
+def fill_history(settings: Settings, target: int, chunk: int = 5000) -> float:
+    """Run encounters through until `target` are stored (the history later runs must not slow down
+    with). Returns the seconds it took."""
+    started = time.monotonic()
+    while (stored := stored_encounters(settings)) < target:
+        count = min(chunk, target - stored)
+        keys = post_all(settings, fresh_events(count, "HISTORY"))
+        Tracker(settings).wait(keys, timeout=max(600.0, count / 20), late_payments=False)
+        print(f"  history: {stored_encounters(settings):,} encounters stored", flush=True)
+    return time.monotonic() - started
+
+
+@dataclass
+class LatencyRun:
+    offered_per_second: float
+    seconds: float
+    sent: int
+    submitted: int
+    p50_seconds: float
+    p95_seconds: float
+    p99_seconds: float
+
+
+def latency_at(settings: Settings, rate: float, seconds: float) -> LatencyRun:
+    """Send at `rate` encounters/s for `seconds` (a batch every half second) and time each one from
+    its post to its `claim-submitted` record (the record's broker timestamp, same machine clock)."""
+    watch = submitted_watch(settings)
+    sent_at: dict[str, float] = {}
+    events = fresh_events(int(rate * seconds) + POST_BATCH, "LATENCY")
+    per_tick, tick, started = max(1, round(rate / 2)), 0.5, time.time()
+    position = 0
+    while time.time() - started < seconds and position < len(events):
+        due = started + tick * (position // per_tick)
+        time.sleep(max(0.0, due - time.time()))
+        posted = time.time()
+        for key in post_all(settings, events[position : position + per_tick]):
+            sent_at[key] = posted
+        position += per_tick
+    delays = collect_submissions(watch, sent_at, quiet=15.0)
+    return LatencyRun(
+        offered_per_second=round(rate, 1),
+        seconds=seconds,
+        sent=len(sent_at),
+        submitted=len(delays),
+        p50_seconds=percentile(delays, 50),
+        p95_seconds=percentile(delays, 95),
+        p99_seconds=percentile(delays, 99),
+    )
+
+
+def submitted_watch(settings: Settings) -> KafkaConsumer:
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    partitions = [TopicPartition(CLAIM_SUBMITTED.name, p) for p in consumer.partitions_for_topic(CLAIM_SUBMITTED.name)]
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    for partition in partitions:
+        consumer.position(partition)
+    return consumer
+
+
+def collect_submissions(consumer: KafkaConsumer, sent_at: dict[str, float], quiet: float) -> list[float]:
+    delays: dict[str, float] = {}
+    last = time.monotonic()
+    while time.monotonic() - last < quiet:
+        for records in consumer.poll(timeout_ms=500).values():
+            for record in records:
+                key = json.loads(record.value).get("correlation_id")
+                if key in sent_at and key not in delays:
+                    delays[key] = record.timestamp / 1000 - sent_at[key]
+                    last = time.monotonic()
+    consumer.close()
+    return sorted(delays.values())
+
+
+def percentile(ordered: list[float], p: int) -> float:
+    if not ordered:
+        return float("nan")
+    if len(ordered) == 1:
+        return round(ordered[0], 3)
+    return round(statistics.quantiles(ordered, n=100, method="inclusive")[p - 1], 3)
