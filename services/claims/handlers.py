@@ -45,6 +45,9 @@ class ClaimStore(Protocol):
     async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None: ...
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
     async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
+        """Keep each claim's `claim-coded` event (what a correction starts from), by claim record id."""
+    async def source(self, record_id: str) -> dict[str, Any] | None: ...
     async def transition(
         self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
     ) -> bool:
@@ -130,8 +133,14 @@ class SubmitClaims:
             for finding in p.findings:
                 HOLDS.labels(SERVICE, finding.edit).inc()
         await self.store.enlist([worklist_entry(doc) for doc, _ in rejected])
-        await self.store.claims.save(rejected)
+        await self.save_claims([p for p in prepared if p.findings], rejected)
         return prepared
+
+    async def save_claims(self, prepared: Sequence[Prepared], records: list[Record]) -> None:
+        """Sources first: the claim record is the commit point, and a redelivery after a crash in
+        between writes the same sources again (first write wins)."""
+        await self.store.save_sources({p.record_id: p.event.model_dump(mode="json") for p in prepared})
+        await self.store.claims.save(records)
 
     async def scrub_all(self, prepared: list[Prepared]) -> None:
         keys = {p.record_id: line_keys(p) for p in prepared}
@@ -173,7 +182,7 @@ class SubmitClaims:
             },
             {p.claim.patient_control_number: p.record_id for p in batch},
         )
-        await self.store.claims.save(records)
+        await self.save_claims(batch, records)
         await self.exchange.drop_outbound(file_name, x12)
         await self.store.mark_dropped(envelope.interchange_control_number)
         await self.store.claims.publish_and_mark(records, self.publisher)
@@ -219,7 +228,6 @@ def rejected_record(p: Prepared, at: datetime) -> Record:
             entry("scrub_rejected", at, "; ".join(f["edit"] for f in findings)),
         ],
         "replaces": p.replaces,
-        "claim_coded": p.event.model_dump(mode="json"),
     }
     return doc, []
 
@@ -261,7 +269,6 @@ def submitted_record(p: Prepared, envelope: Envelope, file_name: str, at: dateti
             entry("scrubbed", at, "no edits failed"),
             entry("submitted", at, file_name),
         ],
-        "claim_coded": p.event.model_dump(mode="json"),
     }
     return doc, [
         Outgoing.of(CLAIM_SUBMITTED.name, p.event.correlation_id, claim_submitted(p.event, claim, envelope, file_name))
@@ -469,7 +476,7 @@ class CorrectClaim:
             return CorrectionResult("not_correctable", problems=(refused,))
         frequency = "7" if correction.kind == "replacement" else "8"
         record_id = f"{key}~{frequency}~{len(original.get('versions', [])) + 1}"
-        event = corrected_event(ClaimCoded.model_validate(current["claim_coded"]), correction)
+        event = corrected_event(ClaimCoded.model_validate(await store.source(current_id)), correction)
         version = Version(record_id, frequency, current["payer_claim_number"], correction.prior_authorization)
         [done] = await self.submit.submit(
             [Prepared(record_id, event, assemble(event, self.submit.rules.charges, version), replaces=current_id)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,22 @@ def test_an_835_that_did_not_post_stays_on_the_files_worklist_until_it_posts(set
     first, failed, fixed = asyncio.run(scenario())
     assert first == [("short.835", "unbalanced"), ("bad.835", "unreadable")]
     assert failed == [*first, ("broke.835", "failed")] and fixed == first
+
+
+def test_a_claims_source_event_is_kept_apart_and_an_older_claim_still_gives_its_own(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    """Lifecycle moves read and rewrite claim documents, so the `claim-coded` event a correction starts
+    from lives in `sources`; claims stored before that still carry it and are read the old way."""
+
+    async def scenario() -> tuple[Any, Any, Any, set[str]]:
+        store = MongoClaimStore(async_database(settings, f"test_{unique}"))
+        await store.save_sources({"new": {"event_id": "E-new"}})
+        await store.save_sources({"new": {"event_id": "E-again"}})  # a redelivery: the first write stays
+        await store.claims.collection.insert_one({"_id": "old", "status": "paid", "claim_coded": {"event_id": "E-old"}})
+        found = (await store.source("new"), await store.source("old"), await store.source("missing"))
+        fields = set(await store.sources.find_one({"_id": "new"}) or {})
+        await store.claims.collection.database.client.drop_database(store.claims.collection.database.name)
+        return *found, fields
+
+    new, old, missing, fields = asyncio.run(scenario())
+    assert (new, old, missing) == ({"event_id": "E-new"}, {"event_id": "E-old"}, None)
+    assert fields == {"_id", "claim_coded"}

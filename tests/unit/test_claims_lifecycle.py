@@ -181,6 +181,22 @@ def test_a_replacement_claim_goes_out_with_frequency_7_and_the_payers_claim_numb
     assert '"frequency_code":"7"' in sent.value and sent.key == "acme-video:E1"
 
 
+def test_each_claim_version_keeps_its_source_event_apart_from_the_claim_record() -> None:
+    """Every lifecycle move reads and rewrites the claim record: the event it came from is stored
+    beside it, not in it, and a correction starts from the current version's own source."""
+    world = ClaimsWorld()
+    event = coded()
+    world.submit(event)
+    read(world, "a.277", ack_277(world))
+    replacing = correction("replacement", lines=[line("99214").model_dump(mode="json")])
+    world.run(world.claims.correct("acme-video:E1", replacing))
+
+    assert "claim_coded" not in world.doc("acme-video:E1")
+    assert world.store.sources["acme-video:E1"] == event.model_dump(mode="json")
+    replacement = world.store.sources["acme-video:E1~7~1"]
+    assert [item["code"] for item in replacement["lines"]] == ["99214"]
+
+
 def test_a_void_goes_out_with_frequency_8_and_marks_the_claim_voided() -> None:
     world = ClaimsWorld()
     world.submit(coded())

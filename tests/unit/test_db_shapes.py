@@ -13,10 +13,10 @@ from shared.db_shapes import command_shape
         ("find", {"find": "claims", "filter": {"_id": "C-1"}}, "{_id}"),
         ("find", {"find": "claims", "filter": {}, "sort": {"_id": -1}}, "{} sort _id"),
         ("find", {"find": "claims", "filter": {"_id": {"$in": ["a", "b"]}, "status": "paid"}}, "{_id:$in,status}"),
-        ("update", {"update": "c", "updates": [{"q": {"_id": 1, "version": 3}, "u": {"$set": {"x": 1}}}]}, "{_id,version}"),
+        ("update", {"updates": [{"q": {"_id": 1, "version": 3}, "u": {"$set": {"x": 1}}}]}, "{_id,version}"),
         ("delete", {"delete": "c", "deletes": [{"q": {"at": {"$gte": 1, "$lt": 2}}, "limit": 0}]}, "{at:$gte$lt}"),
-        ("update", {"update": "c", "updates": [{"q": {"$or": [{"a": 1}, {"b": {"$lt": 2}}]}, "u": {}}]}, "{$or[{a},{b:$lt}]}"),
-        ("aggregate", {"aggregate": "c", "pipeline": [{"$match": {"a": 1}}, {"$group": {"_id": "$a"}}]}, "[$match,$group]"),
+        ("update", {"updates": [{"q": {"$or": [{"a": 1}, {"b": {"$lt": 2}}]}, "u": {}}]}, "{$or[{a},{b:$lt}]}"),
+        ("aggregate", {"pipeline": [{"$match": {"a": 1}}, {"$group": {"_id": "$a"}}]}, "[$match,$group]"),
         ("insert", {"insert": "c", "documents": [{"_id": 1}]}, ""),
     ],
 )

@@ -25,19 +25,20 @@ func main() {
 	data := flag.String("data", "", "directory for SQLite data files (required)")
 	debugListen := flag.String("debug-listen", "", "TCP address for Go's /debug/pprof (off when empty)")
 	synchronous := flag.String("synchronous", "full", "SQLite's synchronous pragma: full (fsync every commit) or normal")
+	postgres := flag.String("postgresql-url", "", "use the PostgreSQL backend at this URL instead of SQLite (to compare them)")
 	flag.Parse()
 
 	if *debugListen != "" {
 		go func() { _ = http.ListenAndServe(*debugListen, nil) }()
 	}
 
-	if err := run(*listen, *data, *synchronous); err != nil {
+	if err := run(*listen, *data, *synchronous, *postgres); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, data, synchronous string) error {
+func run(listen, data, synchronous, postgres string) error {
 	if data == "" {
 		return fmt.Errorf("-data is required")
 	}
@@ -57,12 +58,17 @@ func run(listen, data, synchronous string) error {
 		return fmt.Errorf("repairing %s: %w", dir, err)
 	}
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: listen},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(" + synchronous + ")",
-	})
+	}
+	if postgres != "" {
+		config.Handler, config.PostgreSQLURL = "postgresql", postgres
+	}
+
+	f, err := ferretdb.New(config)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ class InMemoryClaimStore:
         self.interchanges: dict[int, dict[str, Any]] = {}
         self.billed_lines: dict[str, str] = {}
         self.pcns: dict[str, str] = {}
+        self.sources: dict[str, dict[str, Any]] = {}
         self.worklist_entries: dict[str, dict[str, Any]] = {}
         self.counter = 0
 
@@ -53,6 +54,13 @@ class InMemoryClaimStore:
 
     async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {i: doc for i in ids if (doc := await self.claims.get(i)) is not None}
+
+    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
+        for key, event in sources.items():
+            self.sources.setdefault(key, event)
+
+    async def source(self, record_id: str) -> dict[str, Any] | None:
+        return self.sources.get(record_id)
 
     async def transition(
         self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]

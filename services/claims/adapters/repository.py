@@ -1,5 +1,7 @@
 """The claims service's MongoDB database: claims (with outbox and history; one document per claim
-version: the original `_id` = encounter key, replacements/voids `key~7~n` / `key~8~n`),
+version: the original `_id` = encounter key, replacements/voids `key~7~n` / `key~8~n`), `sources`
+(each claim version's `claim-coded` event, by the same `_id`: kept apart because every lifecycle move
+reads and rewrites the claim document, and the event is most of its size),
 interchanges (by control number), `pcns` (patient control number → claim document, for 277CA
 and 835 matching) and `billed_lines` (payer|patient|date|code → encounter, for duplicate edits)."""
 
@@ -25,6 +27,7 @@ class MongoClaimStore:
         self.pcns = db["pcns"]
         self.worklist_collection = db["worklist"]  # small: scanned by the worklist API
         self.billed_lines = db["billed_lines"]
+        self.sources = db["sources"]
         self.scans: bool | None = None  # whether the server scans for a compound filter (asked once)
 
     async def ensure_indexes(self) -> None:
@@ -80,6 +83,15 @@ class MongoClaimStore:
 
     async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await find_by_ids(self.claims.collection, ids, {"outbox": 0})
+
+    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
+        await insert_new(self.sources, [{"_id": key, "claim_coded": event} for key, event in sources.items()])
+
+    async def source(self, record_id: str) -> dict[str, Any] | None:
+        doc = await self.sources.find_one({"_id": record_id})
+        if doc is None:  # a claim stored before sources were kept apart carries its event itself
+            doc = await self.claims.collection.find_one({"_id": record_id}, {"claim_coded": 1})
+        return doc.get("claim_coded") if doc else None
 
     async def transition(
         self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
