@@ -15,7 +15,6 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.ops import processes
-from shared.metrics import SERVICE_PORT_OFFSET, metrics_port
 from shared.settings import Settings
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -38,20 +37,6 @@ class Usage:
             self.shape_counts - before.shape_counts,
             self.shape_seconds - before.shape_seconds,
         )
-
-
-def metrics_url(settings: Settings, name: str) -> str | None:
-    service, instance = processes.service_instance(name)
-    if service in SERVICE_PORT_OFFSET and service != "ingest":
-        return f"http://{settings.metrics_host}:{metrics_port(service, settings.metrics_base_port, instance)}/metrics"
-    ports = {
-        "ingest": settings.ingest_port,
-        "coding-api": settings.coding_api_port,
-        "claims-api": settings.claims_api_port,
-        "eligibility-api": settings.eligibility_api_port,
-        "remittance-api": settings.remittance_api_port,
-    }
-    return f"http://{settings.ingest_host}:{ports[name]}/metrics/" if name in ports else None
 
 
 def usage_of(url: str | None, cpu: float) -> Usage:
@@ -102,7 +87,7 @@ def program_names(settings: Settings) -> list[str]:
 
 def snapshot(settings: Settings) -> dict[str, Usage]:
     found = {
-        name: usage_of(metrics_url(settings, name), cpu_seconds(processes.pid_of(settings, name)))
+        name: usage_of(processes.metrics_url(settings, name), cpu_seconds(processes.pid_of(settings, name)))
         for name in program_names(settings)
     }
     for name in ("ferretdb", "kafka"):

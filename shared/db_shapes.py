@@ -1,6 +1,7 @@
-"""The shape of a database command: its filter's field names and operators, never a value, so it can
-label a metric without carrying patient data. `make bench` ranks shapes by the time they took, to
-show which query patterns cost the most (and whether any of them is not a lookup by `_id`)."""
+"""The shape of a database command: its filter's field names, operators and the types of compared
+values, never a value, so it can label a metric without carrying patient data. `make bench` ranks
+shapes by the time they took; the type matters because FerretDB finds a document through its `_id`
+index only for a text (or ObjectId) `_id` and reads the whole collection for any other."""
 
 from __future__ import annotations
 
@@ -49,4 +50,12 @@ def field_shape(key: str, value: Any) -> str:
         return key + "[" + ",".join(filter_shape(part) for part in value) + "]"
     if isinstance(value, Mapping) and value and all(str(k).startswith("$") for k in value):
         return key + ":" + "".join(sorted(value))
-    return key
+    return f"{key}={type_name(value)}"
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    return {str: "str", float: "double", type(None): "null", list: "array"}.get(type(value), type(value).__name__)

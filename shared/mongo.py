@@ -3,7 +3,7 @@ TTL indexes, $lookup or Decimal128 (money is integer cents)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -100,6 +100,17 @@ async def find_by_ids(
     lookups = (collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids))
     docs = await gather_at_most(lookups, pool)
     return {doc["_id"]: doc for doc in docs if doc is not None}
+
+
+def plan_scans(explained: Mapping[str, Any]) -> bool:
+    """Whether an `explain` of a find says the server reads the whole collection: MongoDB's plan
+    has a COLLSCAN stage; FerretDB's SQLite backend gives SQLite's own plan lines ("SCAN <table>"
+    against "SEARCH <table> USING INDEX ...")."""
+    planner = explained.get("queryPlanner", {})
+    sqlite_lines = planner.get("Plan")
+    if isinstance(sqlite_lines, list):
+        return any(str(line).split("detail=", 1)[-1].startswith("SCAN") for line in sqlite_lines)
+    return "COLLSCAN" in str(planner.get("winningPlan", {}))
 
 
 async def scans_compound_filters(database: AsyncDatabase[Document]) -> bool:

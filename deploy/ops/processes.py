@@ -14,6 +14,7 @@ from deploy.ops.process_status import ProcessStatus, process_status
 from deploy.ops.programs import REPO, Process, log_path, log_size, ready_now, run_dir
 from deploy.ops.restarts import RestartRecord, load_records
 from deploy.ops.supervision import KEPT_GOING, SupervisorUnreachable
+from shared.metrics import SERVICE_PORT_OFFSET, metrics_port
 from shared.settings import Settings
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "instance_name",
     "is_ready",
     "log_path",
+    "metrics_url",
     "pid_of",
     "pipeline_processes",
     "restart_records",
@@ -96,6 +98,15 @@ def pipeline_processes(settings: Settings) -> list[Process]:
 def api_process(name: str, factory: str, host: str, port: int) -> Process:
     argv = (sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host, "--port", str(port))
     return Process(name, (*argv, "--log-level", "warning"), ready_url=f"http://{host}:{port}/readyz")
+
+
+def metrics_url(settings: Settings, name: str) -> str | None:
+    """Where a program serves its Prometheus metrics (a worker instance on its own port)."""
+    service, instance = service_instance(name)
+    if service in SERVICE_PORT_OFFSET and service != "ingest":
+        return f"http://{settings.metrics_host}:{metrics_port(service, settings.metrics_base_port, instance)}/metrics"
+    api = next((api for api in APIS if api[0] == name), None)
+    return f"http://{settings.ingest_host}:{getattr(settings, api[2])}/metrics/" if api else None
 
 
 def supervised_names(settings: Settings) -> list[str]:

@@ -11,13 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
+from deploy.ops.processes import WORKERS
 from shared.mongo import sync_database
 from shared.settings import Settings
-from shared.topics import PAYMENT_POSTED
+from shared.topics import PAYMENT_POSTED, PIPELINE
 
 QUIET_SECONDS = 3.0
+LOOK_ANYWAY_SECONDS = 30.0  # holds are looked up this often even while a worker lags (say, it is stopped)
 
 
 @dataclass
@@ -62,16 +64,20 @@ class Tracker:
             self.consumer.position(partition)
 
     def wait(self, keys: list[str], timeout: float = 180.0, late_payments: bool = True) -> dict[str, Outcome]:
-        """Holds are looked up only once payments have stopped arriving for a while, so that
-        watching never competes with the pipeline for the database. `late_payments`: then go on
-        reading postings that follow a first one (a payer's reprocessing) until they stop."""
+        """Holds are looked up only once payments have stopped arriving for a while and every worker
+        has read all of its input, so that watching never competes with the pipeline for the
+        database (a backlog of thousands would otherwise be looked up while it is still flowing).
+        `late_payments`: then go on reading postings that follow a first one (a payer's reprocessing)."""
         found = {key: Outcome("in_flight") for key in keys}
         deadline, last_payment = time.monotonic() + timeout, time.monotonic()
+        last_look = time.monotonic()
         while any(o.stage == "in_flight" for o in found.values()) and time.monotonic() < deadline:
             if self.read_payments(found):
                 last_payment = time.monotonic()
             elif time.monotonic() - last_payment >= QUIET_SECONDS:
-                self.check_holds(found)
+                if time.monotonic() - last_look >= LOOK_ANYWAY_SECONDS or self.workers_caught_up():
+                    self.check_holds(found)
+                    last_look = time.monotonic()
                 last_payment = time.monotonic()
         if late_payments:
             self.read_late_payments(found, deadline)
@@ -98,9 +104,25 @@ class Tracker:
                     seen += 1
         return seen
 
+    def workers_caught_up(self) -> bool:
+        """Every worker's consumer group has committed up to the end of each topic it reads."""
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        try:
+            for topic in PIPELINE:
+                numbers = self.consumer.partitions_for_topic(topic.name) or set()
+                partitions = [TopicPartition(topic.name, number) for number in numbers]
+                ends = self.consumer.end_offsets(partitions)
+                for group in [f"telebill-{name}" for name in topic.consumers if name in WORKERS]:
+                    committed = admin.list_group_offsets({group: partitions}).get(group, {})
+                    if any(ends[tp] > max(getattr(committed.get(tp), "offset", 0), 0) for tp in partitions):
+                        return False
+        finally:
+            admin.close()
+        return True
+
     def check_holds(self, found: dict[str, Outcome]) -> None:
         waiting = [key for key, outcome in found.items() if outcome.stage == "in_flight"]
-        with ThreadPoolExecutor(max_workers=16) as pool:
+        with ThreadPoolExecutor(max_workers=self.settings.mongo_max_pool_size) as pool:
             for key, hold in zip(waiting, pool.map(lambda key: hold_of(self.settings, key), waiting), strict=True):
                 if hold is not None and found[key].stage == "in_flight":
                     found[key] = hold

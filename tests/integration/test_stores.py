@@ -171,3 +171,29 @@ def test_a_claims_source_event_is_kept_apart_and_an_older_claim_still_gives_its_
     new, old, missing, fields = asyncio.run(scenario())
     assert (new, old, missing) == ({"event_id": "E-new"}, {"event_id": "E-old"}, None)
     assert fields == {"_id", "claim_coded"}
+
+
+def test_interchanges_are_kept_under_text_ids_and_older_numeric_ones_are_moved_at_start_up(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    """FerretDB uses its `_id` index only for text (and ObjectId) ids: a numeric id made every
+    interchange lookup read every stored 837. Ones stored before keep working after a restart."""
+
+    async def scenario() -> tuple[Any, ...]:
+        store = MongoClaimStore(async_database(settings, f"test_{unique}"))
+        await store.interchanges.insert_many([{"_id": 7, "dropped": True, "claim_ids": ["P7"]}, {"_id": 8}])
+        await store.drops_pending.insert_one({"_id": 8, "file_name": "TB000000008.837"})
+        await store.ensure_indexes()  # start-up
+        await store.ensure_indexes()  # and again: nothing changes
+        ids = sorted([doc["_id"] async for doc in store.interchanges.find({}, {"_id": 1})])
+        old, undropped = await store.interchange(7), await store.undropped_interchanges()
+        number = await store.next_control_number()
+        await store.save_interchange(number, "TB000000009.837", "ISA...", ["P9"])
+        await store.note_interchange(number, {"status": "acknowledged"})
+        new = await store.interchange(number)
+        await store.interchanges.database.client.drop_database(store.interchanges.database.name)
+        return ids, old, [doc["_id"] for doc in undropped], number, new
+
+    ids, old, undropped, number, new = asyncio.run(scenario())
+    assert ids == ["000000007", "000000008"]
+    assert old == {"_id": 7, "dropped": True, "claim_ids": ["P7"]}
+    assert undropped == [8] and number == 9
+    assert new is not None and new["_id"] == 9 and new["acknowledgements"] == [{"status": "acknowledged"}]

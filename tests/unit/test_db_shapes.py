@@ -10,12 +10,14 @@ from shared.db_shapes import command_shape
 @pytest.mark.parametrize(
     ("name", "command", "shape"),
     [
-        ("find", {"find": "claims", "filter": {"_id": "C-1"}}, "{_id}"),
+        ("find", {"find": "claims", "filter": {"_id": "C-1"}}, "{_id=str}"),
         ("find", {"find": "claims", "filter": {}, "sort": {"_id": -1}}, "{} sort _id"),
-        ("find", {"find": "claims", "filter": {"_id": {"$in": ["a", "b"]}, "status": "paid"}}, "{_id:$in,status}"),
-        ("update", {"updates": [{"q": {"_id": 1, "version": 3}, "u": {"$set": {"x": 1}}}]}, "{_id,version}"),
+        ("find", {"find": "interchanges", "filter": {"_id": 7}}, "{_id=int}"),
+        ("find", {"filter": {"a": True, "b": None, "c": 1.5, "d": [1]}}, "{a=bool,b=null,c=double,d=array}"),
+        ("find", {"find": "claims", "filter": {"_id": {"$in": ["a", "b"]}, "status": "paid"}}, "{_id:$in,status=str}"),
+        ("update", {"updates": [{"q": {"_id": 1, "version": 3}, "u": {"$set": {"x": 1}}}]}, "{_id=int,version=int}"),
         ("delete", {"delete": "c", "deletes": [{"q": {"at": {"$gte": 1, "$lt": 2}}, "limit": 0}]}, "{at:$gte$lt}"),
-        ("update", {"updates": [{"q": {"$or": [{"a": 1}, {"b": {"$lt": 2}}]}, "u": {}}]}, "{$or[{a},{b:$lt}]}"),
+        ("update", {"updates": [{"q": {"$or": [{"a": 1}, {"b": {"$lt": 2}}]}, "u": {}}]}, "{$or[{a=int},{b:$lt}]}"),
         ("aggregate", {"pipeline": [{"$match": {"a": 1}}, {"$group": {"_id": "$a"}}]}, "[$match,$group]"),
         ("insert", {"insert": "c", "documents": [{"_id": 1}]}, ""),
     ],

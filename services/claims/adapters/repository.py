@@ -33,6 +33,16 @@ class MongoClaimStore:
     async def ensure_indexes(self) -> None:
         await self.claims.collection.create_index("status")
         await self.claims.collection.create_index("patient_control_number")
+        await self.text_interchange_ids()
+
+    async def text_interchange_ids(self) -> None:
+        """Interchanges stored with numeric ids (before they were text) get their text id: one scan at
+        start-up, repeatable (copies first, first write wins; then the numeric ones go)."""
+        for collection in (self.interchanges, self.drops_pending):
+            numeric = await collection.find({"_id": {"$type": "number"}}).to_list(None)
+            await insert_new(collection, [doc | {"_id": interchange_id(int(doc["_id"]))} for doc in numeric])
+            if numeric:
+                await collection.delete_many({"_id": {"$in": [doc["_id"] for doc in numeric]}})
 
     async def next_control_number(self) -> int:
         """ISA13 must never repeat, across restarts and concurrent workers too.
@@ -41,35 +51,41 @@ class MongoClaimStore:
         unique key is the only atomic primitive FerretDB's SQLite backend guarantees (its
         findAndModify `$inc` handed out duplicates under concurrency in tests/integration)."""
         if self.last_number is None:  # one scan per process; FerretDB sorts by reading every row
+            # Text sorts after numbers in BSON order, so the last is a stored text id if there is one
+            # (and every text id is above the numeric ids of interchanges stored before them).
             last = await self.interchanges.find_one({}, {"_id": 1}, sort=[("_id", DESCENDING)])
             self.last_number = int(last["_id"]) if last else 0
         candidate = self.last_number + 1
         while True:
             try:
-                await self.interchanges.insert_one({"_id": candidate, "dropped": False})
+                await self.interchanges.insert_one({"_id": interchange_id(candidate), "dropped": False})
                 self.last_number = candidate
                 return candidate
             except DuplicateKeyError:  # another process (the claims API, a second worker) took it
                 candidate += 1
 
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:
+        key = interchange_id(control_number)
         doc = {"file_name": file_name, "x12": x12, "claim_ids": claim_ids}
-        await self.interchanges.update_one({"_id": control_number}, {"$set": doc})
-        await self.drops_pending.update_one({"_id": control_number}, {"$set": {"file_name": file_name}}, upsert=True)
+        await self.interchanges.update_one({"_id": key}, {"$set": doc})
+        await self.drops_pending.update_one({"_id": key}, {"$set": {"file_name": file_name}}, upsert=True)
 
     async def undropped_interchanges(self) -> list[dict[str, Any]]:
         pending = await self.drops_pending.find({}).to_list(None)
-        return list((await find_by_ids(self.interchanges, [doc["_id"] for doc in pending])).values())
+        found = await find_by_ids(self.interchanges, [doc["_id"] for doc in pending])
+        return [doc | {"_id": int(doc["_id"])} for doc in found.values()]
 
     async def mark_dropped(self, control_number: int) -> None:
-        await self.interchanges.update_one({"_id": control_number}, {"$set": {"dropped": True}})
-        await self.drops_pending.delete_one({"_id": control_number})
+        await self.interchanges.update_one({"_id": interchange_id(control_number)}, {"$set": {"dropped": True}})
+        await self.drops_pending.delete_one({"_id": interchange_id(control_number)})
 
     async def interchange(self, control_number: int) -> dict[str, Any] | None:
-        return await self.interchanges.find_one({"_id": control_number}, {"x12": 0})
+        found = await self.interchanges.find_one({"_id": interchange_id(control_number)}, {"x12": 0})
+        return found | {"_id": control_number} if found else None
 
     async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None:
-        await self.interchanges.update_one({"_id": control_number}, {"$push": {"acknowledgements": step}})
+        acknowledged = {"$push": {"acknowledgements": step}}
+        await self.interchanges.update_one({"_id": interchange_id(control_number)}, acknowledged)
 
     async def billed(self, keys: Sequence[str]) -> dict[str, str]:
         return {key: doc["encounter"] for key, doc in (await find_by_ids(self.billed_lines, keys)).items()}
@@ -129,3 +145,10 @@ class MongoClaimStore:
         await self.claims.collection.update_one(
             {"_id": key}, {"$set": {"current": record_id}, "$push": {"versions": record_id}}
         )
+
+
+def interchange_id(control_number: int) -> str:
+    """ISA13 as the nine digits it is on the wire. Text, not a number: FerretDB looks documents up by
+    `_id` through its index only when the `_id` is text or an ObjectId, and reads every document of
+    the collection for any other (interchanges hold whole 837 files, and they pile up)."""
+    return f"{control_number:09d}"
