@@ -63,6 +63,7 @@ def cached_sync_client(url: str, pool: int, timeout_ms: int) -> MongoClient[Docu
 # updates than that deadlocks the database for good. Commands therefore carry at most this many.
 # (Filters are pushed down to SQLite only for `_id` equality, so lookups go by `_id`, one each.)
 SAFE_BULK_OPERATIONS = 50
+IN_QUERY_IDS = 1000  # ids per `$in` query where the server answers it from the `_id` index
 
 
 def chunks(items: Sequence[T], size: int = SAFE_BULK_OPERATIONS) -> list[Sequence[T]]:
@@ -95,11 +96,21 @@ async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Docum
 async def find_by_ids(
     collection: AsyncCollection[Document], ids: Sequence[Any], projection: dict[str, Any] | None = None
 ) -> dict[Any, Document]:
-    """One `_id` lookup per key, concurrently: each is pushed down to an index lookup."""
-    pool = int(collection.database.client.options.pool_options.max_pool_size)
-    lookups = (collection.find_one({"_id": key}, projection) for key in dict.fromkeys(ids))
-    docs = await gather_at_most(lookups, pool)
-    return {doc["_id"]: doc for doc in docs if doc is not None}
+    """The documents with these `_id`s, in one `$in` query per thousand ids from the `_id` index. On
+    FerretDB, which reads every row of the collection for `$in`, one lookup per id instead,
+    concurrently up to the connection pool: each of those is an index search."""
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return {}
+    if await scans_compound_filters(collection.database):
+        pool = int(collection.database.client.options.pool_options.max_pool_size)
+        found = await gather_at_most((collection.find_one({"_id": key}, projection) for key in unique), pool)
+        return {doc["_id"]: doc for doc in found if doc is not None}
+    docs: dict[Any, Document] = {}
+    for chunk in chunks(unique, IN_QUERY_IDS):
+        async for doc in collection.find({"_id": {"$in": list(chunk)}}, projection):
+            docs[doc["_id"]] = doc
+    return docs
 
 
 def plan_scans(explained: Mapping[str, Any]) -> bool:
@@ -115,7 +126,14 @@ def plan_scans(explained: Mapping[str, Any]) -> bool:
 
 async def scans_compound_filters(database: AsyncDatabase[Document]) -> bool:
     """FerretDB 1.x (it says so in `buildInfo`) pushes only a filter that is exactly `_id` equality
-    down to SQLite: `{_id, status}` reads every row of the collection, and is evaluated outside the
-    write's transaction anyway. MongoDB answers such a filter from the `_id` index, atomically."""
-    return "ferretdbVersion" in await database.command("buildInfo")
+    down to SQLite: `{_id, status}` or `{_id: {$in: ...}}` reads every row of the collection, and is
+    evaluated outside the write's transaction anyway. MongoDB answers such a filter from the `_id`
+    index, atomically. Asked once per client (per server)."""
+    client = database.client
+    if id(client) not in SERVER_SCANS:
+        SERVER_SCANS[id(client)] = "ferretdbVersion" in await database.command("buildInfo")
+    return SERVER_SCANS[id(client)]
+
+
+SERVER_SCANS: dict[int, bool] = {}  # id(client) → whether its server scans for non-`_id` filters
 

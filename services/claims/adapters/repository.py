@@ -28,7 +28,6 @@ class MongoClaimStore:
         self.worklist_collection = db["worklist"]  # small: scanned by the worklist API
         self.billed_lines = db["billed_lines"]
         self.sources = db["sources"]
-        self.scans: bool | None = None  # whether the server scans for a compound filter (asked once)
 
     async def ensure_indexes(self) -> None:
         await self.claims.collection.create_index("status")
@@ -121,13 +120,9 @@ class MongoClaimStore:
         # On a server that would read every claim for a compound filter, and evaluate it outside the
         # write's transaction anyway (FerretDB 1.x), the compare is the caller's own read of the claim,
         # made under the claim's lock just before (Lifecycle.move): the write goes by `_id` alone.
-        where = {"_id": record_id} | ({} if await self.compound_filters_scan() else {"status": expected})
+        scans = await scans_compound_filters(self.claims.collection.database)
+        where = {"_id": record_id} | ({} if scans else {"status": expected})
         return (await self.claims.collection.update_one(where, update)).matched_count == 1
-
-    async def compound_filters_scan(self) -> bool:
-        if self.scans is None:
-            self.scans = await scans_compound_filters(self.claims.collection.database)
-        return self.scans
 
     async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
         docs = [doc async for doc in self.worklist_collection.find({"status": status})]
