@@ -124,8 +124,9 @@ def fill_history(settings: Settings, target: int, chunk: int = 5000) -> float:
     started = time.monotonic()
     while (stored := stored_encounters(settings)) < target:
         count = min(chunk, target - stored)
+        tracker = Tracker(settings)  # before sending: it reads payments posted from its creation on
         keys = post_all(settings, fresh_events(count, "HISTORY"))
-        Tracker(settings).wait(keys, timeout=max(600.0, count / 20), late_payments=False)
+        tracker.wait(keys, timeout=max(600.0, count / 20), late_payments=False)
         print(f"  history: {stored_encounters(settings):,} encounters stored", flush=True)
     return time.monotonic() - started
 
