@@ -1,0 +1,76 @@
+"""From the topics' events to the ops read model's facts, and the projection use case: one read
+and one write per batch, nothing written when a batch brings nothing new."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from deploy.ops.synthetic import batch
+from services.ops.adapters.memory import InMemoryTrailStore
+from services.ops.bootstrap import bootstrap
+from services.ops.domain import facts
+from services.ops.domain.trail import Posted, Received, Submitted
+from shared.contracts.encounter import EncounterCompleted
+from shared.contracts.events import ClaimSubmitted, DeadLetter, JournalLine, PaymentPosted, SubmittedLine
+
+ENCOUNTER = EncounterCompleted.model_validate(batch(1, seed=3, start=datetime(2026, 9, 1).date())[0])
+
+
+def submitted_event() -> ClaimSubmitted:
+    line = SubmittedLine(line_number=1, code="99213", modifiers=["95"], units=1, charge_cents=12000,
+                         date_of_service=ENCOUNTER.encounter.date_of_service)  # fmt: skip
+    return ClaimSubmitted.caused_by(
+        "cause", ENCOUNTER.key, claim_id="CLM1", patient_control_number="PCN1", payer_id="00431",
+        payer_name="Medicare TX", plan_type="medicare", interchange_control_number="000000001",
+        group_control_number="1", transaction_set_control_number="0001", file_name="TB000000001.837",
+        total_charge_cents=12000, lines=[line],
+    )  # fmt: skip
+
+
+def payment_event() -> PaymentPosted:
+    journal = [
+        JournalLine(account="cash", debit_cents=9000, credit_cents=0, memo="payer payment"),
+        JournalLine(account="contractual_adjustment", debit_cents=3000, credit_cents=0, memo="CO"),
+        JournalLine(account="insurance_ar", debit_cents=0, credit_cents=12000, memo="charge leaves A/R"),
+    ]
+    return PaymentPosted.caused_by(
+        "cause", ENCOUNTER.key, claim_id="CLM1", patient_control_number="PCN1", payer_claim_number="X1",
+        era_trace_number="TRN9", claim_status="paid", status_code="1", charge_cents=12000, paid_cents=9000,
+        patient_responsibility_cents=0, adjustments=[], journal=journal,
+    )  # fmt: skip
+
+
+def test_each_event_becomes_a_fact_of_its_encounter() -> None:
+    key, fact_id, received = facts.received(ENCOUNTER)
+    assert (key, fact_id) == (ENCOUNTER.key, str(ENCOUNTER.event_id))
+    assert isinstance(received, Received) and received.visit_end.tzinfo is not None
+    assert received.patient_id == ENCOUNTER.patient.patient_id
+
+    _, _, sent = facts.submitted(submitted_event())
+    assert isinstance(sent, Submitted)
+    assert (sent.payer_id, sent.charge_cents, sent.frequency_code) == ("00431", 12000, "1")
+
+    _, _, paid = facts.posted(payment_event())
+    assert isinstance(paid, Posted) and paid.posting_key == "TRN9:PCN1:1"
+    assert dict(paid.accounts) == {"cash": 9000, "contractual_adjustment": 3000, "insurance_ar": -12000}
+
+
+def test_a_dead_letter_is_a_fact_of_the_encounter_its_record_named() -> None:
+    letter = DeadLetter(
+        source_topic="claim-coded", partition=2, offset=41, key="acme:E1", reason="does not match",
+        errors=["lines: missing"], raw_base64="", service="claims", failed_at=datetime.now(UTC),
+    )  # fmt: skip
+    assert facts.dead_lettered(letter)[:2] == ("acme:E1", "claim-coded:2:41")
+    assert facts.dead_lettered(letter.model_copy(update={"key": None}))[0] == facts.UNKNOWN_ENCOUNTER
+
+
+def test_a_batch_is_one_read_and_one_write_and_a_replay_writes_nothing() -> None:
+    store = InMemoryTrailStore()
+    project = bootstrap(store)
+    keyed = [facts.received(ENCOUNTER), facts.submitted(submitted_event()), facts.posted(payment_event())]
+    asyncio.run(project(keyed))
+    assert (store.reads, store.writes) == (1, 1)
+    assert store.docs[ENCOUNTER.key].state == "paid"
+    asyncio.run(project(keyed))
+    assert (store.reads, store.writes) == (2, 1)
