@@ -5,19 +5,25 @@ producer in a real process, or from `make` (fakes) in unit tests."""
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
+from prometheus_client import Counter, Histogram, make_asgi_app
+from starlette.routing import Mount
 
 from shared.errors import is_transient
 from shared.messaging import Publisher
 from shared.settings import Settings, get_settings
 
 Build = Callable[[Settings, Publisher], Any]
+HTTP_REQUESTS = Counter(
+    "telebill_http_requests_total", "Requests each API answered", ["api", "method", "route", "status"]
+)
+HTTP_SECONDS = Histogram("telebill_http_request_seconds", "Time to answer a request", ["api", "method", "route"])
 
 
 def operator_token(
@@ -81,8 +87,32 @@ def ops_app(title: str, router: APIRouter, build: Build, make: Callable[[], Any]
             producer.close()
 
     app = FastAPI(title=title, version="1", lifespan=lifespan)
+    count_requests(app)
     answer_outages(app)
     app.include_router(router)
     app.include_router(health)
     app.mount("/metrics", make_asgi_app())
     return app
+
+
+def count_requests(app: FastAPI) -> None:
+    """Requests by route template (`/v1/claims/{key}`, never the key itself: keys can name a patient)
+    and status, and their time."""
+
+    @app.middleware("http")
+    async def counted(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = route_template(app, request)
+        HTTP_REQUESTS.labels(app.title, request.method, route, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(app.title, request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+def route_template(app: FastAPI, request: Request) -> str:
+    """The matched route's template; a mounted app (`/metrics`) by its mount path; else "(no route)"."""
+    matched = getattr(request.scope.get("route"), "path", None)
+    if matched:
+        return str(matched)
+    mounts = (route.path for route in app.routes if isinstance(route, Mount))
+    return next((path for path in mounts if request.url.path.startswith(path)), "(no route)")

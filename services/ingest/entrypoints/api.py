@@ -19,7 +19,7 @@ from pydantic import AwareDatetime
 from services.ingest.bootstrap import Ingest, build
 from services.ingest.domain.intake import Kind, Limits, Outcome, body_too_large
 from services.ingest.reconcile import accepted_before_for
-from shared.api import answer_outages, operator_token
+from shared.api import answer_outages, count_requests, operator_token
 from shared.settings import get_settings
 
 ACCEPTED = Counter("telebill_ingest_accepted_total", "Encounters accepted by the ingest API")
@@ -120,6 +120,7 @@ def create_app(make: Callable[[], Ingest] | None = None) -> FastAPI:
             await app.state.ingest.close()
 
     app = FastAPI(title="telebill ingest", version="1", lifespan=lifespan)
+    count_requests(app)
     answer_outages(app)
     app.include_router(router)
     app.mount("/metrics", make_asgi_app())
