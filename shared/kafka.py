@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -22,6 +22,24 @@ def make_producer(settings: Settings) -> KafkaProducer:
         retries=5,
         key_serializer=lambda key: key.encode(),
     )
+
+
+def group_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
+    """Per topic, the records the consumer group has not committed yet (all of a partition it has
+    never committed)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="telebill-lag")
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="telebill-lag")
+    try:
+        lag: dict[str, int] = {}
+        for topic in topics:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+            ends = consumer.end_offsets(partitions)
+            committed = admin.list_group_offsets({group: partitions}).get(group, {})
+            lag[topic] = sum(ends[tp] - max(getattr(committed.get(tp), "offset", 0), 0) for tp in partitions)
+        return lag
+    finally:
+        consumer.close()
+        admin.close()
 
 
 def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:

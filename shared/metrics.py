@@ -6,7 +6,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 from shared.health import READINESS
 
@@ -16,6 +16,9 @@ HANDLER_SECONDS = Histogram("telebill_batch_seconds", "Time to handle one consum
 HOLDS = Counter("telebill_holds_total", "Records held for a person to resolve", ["service", "reason"])
 RESOLVED = Counter("telebill_holds_resolved_total", "Held records a person resolved", ["service"])
 TIMER_FAILURES = Counter("telebill_timer_failures_total", "Timer rounds that failed (the timer goes on)", ["timer"])
+CONSUMER_LAG = Gauge(
+    "telebill_consumer_lag", "Records of the topic the worker's consumer group has not committed", ["group", "topic"]
+)
 PUBLISH_SECONDS = Histogram("telebill_publish_seconds", "Time to publish a batch of events until acknowledged")
 
 SERVICE_PORT_OFFSET = {"ingest": 0, "eligibility": 1, "coding": 2, "claims": 3, "remittance": 4, "clearinghouse": 5}

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import functools
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -31,9 +32,10 @@ from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
 from shared.errors import is_kafka_error, is_transient
 from shared.health import READINESS, start_watchdog
-from shared.kafka import broker_reachable
+from shared.kafka import broker_reachable, group_lag
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import (
+    CONSUMER_LAG,
     DEAD_LETTERS,
     EVENTS_CONSUMED,
     HANDLER_SECONDS,
@@ -285,8 +287,31 @@ def run_worker(app: faust.App, service: str, settings: Settings) -> None:
     """A worker process: its Prometheus endpoint, then faust's command line (`worker ...`)."""
     serve_metrics(service, settings.metrics_base_port, settings.metrics_host, settings.instance)
     start_watchdog(settings.mongo_stuck_seconds)
+    start_lag_watch(settings.kafka_bootstrap, app)
     wait_for_broker(settings.kafka_bootstrap)
     app.main()
+
+
+LAG_SECONDS = 15.0
+
+
+def start_lag_watch(bootstrap: str, app: faust.App, every: float = LAG_SECONDS) -> threading.Thread:
+    """`telebill_consumer_lag{group,topic}` for the worker's own group and input topics, refreshed in a
+    thread of its own (kafka-python is blocking); a broker away only leaves the last figures."""
+    topics = sorted({topic for agent in app.agents.values() for topic in getattr(agent.channel, "topics", ())})
+
+    def watch() -> None:
+        while True:
+            try:
+                for topic, lag in group_lag(bootstrap, app.conf.id, topics).items():
+                    CONSUMER_LAG.labels(app.conf.id, topic).set(lag)
+            except Exception as error:  # the watch must outlive any outage; the worker reports those
+                log.debug("consumer lag not read: %s", error)
+            time.sleep(every)
+
+    thread = threading.Thread(target=watch, name="lag-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def wait_for_broker(bootstrap: str, first_delay: float = 0.5) -> None:

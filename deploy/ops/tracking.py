@@ -11,9 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from deploy.ops.processes import WORKERS
+from shared.kafka import group_lag
 from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import PAYMENT_POSTED, PIPELINE
@@ -105,20 +107,17 @@ class Tracker:
         return seen
 
     def workers_caught_up(self) -> bool:
-        """Every worker's consumer group has committed up to the end of each topic it reads."""
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        """Every worker's consumer group has committed up to the end of each topic it reads (False
+        while the broker cannot say: the holds are then looked up on the slower clock)."""
         try:
-            for topic in PIPELINE:
-                numbers = self.consumer.partitions_for_topic(topic.name) or set()
-                partitions = [TopicPartition(topic.name, number) for number in numbers]
-                ends = self.consumer.end_offsets(partitions)
-                for group in [f"telebill-{name}" for name in topic.consumers if name in WORKERS]:
-                    committed = admin.list_group_offsets({group: partitions}).get(group, {})
-                    if any(ends[tp] > max(getattr(committed.get(tp), "offset", 0), 0) for tp in partitions):
-                        return False
-        finally:
-            admin.close()
-        return True
+            return all(
+                not any(group_lag(self.settings.kafka_bootstrap, f"telebill-{name}", [topic.name]).values())
+                for topic in PIPELINE
+                for name in topic.consumers
+                if name in WORKERS
+            )
+        except KafkaError:
+            return False
 
     def check_holds(self, found: dict[str, Outcome]) -> None:
         waiting = [key for key, outcome in found.items() if outcome.stage == "in_flight"]
