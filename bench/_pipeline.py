@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from _measure import Usage, settled, snapshot, top_shapes  # beside this script
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
 from deploy.ops.tracking import Tracker, stage_counts
+from shared.kafka import consumer_from_now
 from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import CLAIM_SUBMITTED
@@ -53,6 +54,11 @@ def post_all(settings: Settings, events: list[dict[str, Any]]) -> list[str]:
     return keys
 
 
+def time_allowed(count: int) -> float:
+    """Ten minutes, or 20 encounters a second if that is longer: far below any rate measured."""
+    return max(600.0, count / 20)
+
+
 def stored_encounters(settings: Settings) -> int:
     """Encounters the pipeline holds: each has one small published marker in eligibility's database.
     (Counting `encounters` itself made FerretDB read every stored encounter: a minute of its CPU at
@@ -69,7 +75,7 @@ def run_backlog(settings: Settings, count: int, label: str = "BENCH") -> Backlog
     tracker, started = Tracker(settings), time.monotonic()
     keys = post_all(settings, events)
     ingested = time.monotonic() - started
-    found = tracker.wait(keys, timeout=max(600.0, count / 20), late_payments=False)
+    found = tracker.wait(keys, timeout=time_allowed(count), late_payments=False)
     elapsed = time.monotonic() - started
     after = settled(settings)
     return BacklogRun(
@@ -126,7 +132,7 @@ def fill_history(settings: Settings, target: int, chunk: int = 5000) -> float:
         count = min(chunk, target - stored)
         tracker = Tracker(settings)  # before sending: it reads payments posted from its creation on
         keys = post_all(settings, fresh_events(count, "HISTORY"))
-        tracker.wait(keys, timeout=max(600.0, count / 20), late_payments=False)
+        tracker.wait(keys, timeout=time_allowed(count), late_payments=False)
         print(f"  history: {stored_encounters(settings):,} encounters stored", flush=True)
     return time.monotonic() - started
 
@@ -145,7 +151,7 @@ class LatencyRun:
 def latency_at(settings: Settings, rate: float, seconds: float) -> LatencyRun:
     """Send at `rate` encounters/s for `seconds` (a batch every half second) and time each one from
     its post to its `claim-submitted` record (the record's broker timestamp, same machine clock)."""
-    watch = submitted_watch(settings)
+    watch = consumer_from_now(settings.kafka_bootstrap, CLAIM_SUBMITTED.name)
     sent_at: dict[str, float] = {}
     events = fresh_events(int(rate * seconds) + POST_BATCH, "LATENCY")
     per_tick, tick, started = max(1, round(rate / 2)), 0.5, time.time()
@@ -167,16 +173,6 @@ def latency_at(settings: Settings, rate: float, seconds: float) -> LatencyRun:
         p95_seconds=percentile(delays, 95),
         p99_seconds=percentile(delays, 99),
     )
-
-
-def submitted_watch(settings: Settings) -> KafkaConsumer:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-    partitions = [TopicPartition(CLAIM_SUBMITTED.name, p) for p in consumer.partitions_for_topic(CLAIM_SUBMITTED.name)]
-    consumer.assign(partitions)
-    consumer.seek_to_end(*partitions)
-    for partition in partitions:
-        consumer.position(partition)
-    return consumer
 
 
 def collect_submissions(consumer: KafkaConsumer, sent_at: dict[str, float], quiet: float) -> list[float]:

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from deploy.ops.synthetic import batch
 from services.coding.adapters.icd10 import is_billable
@@ -16,6 +16,7 @@ from services.coding.domain.engine import code_encounter
 from services.coding.domain.rules import load_rules
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified, Verification
+from shared.kafka import consumer_from_now
 from shared.settings import get_settings
 from shared.topics import CLAIM_CODED, COVERAGE_VERIFIED
 
@@ -42,22 +43,12 @@ def codable_events(count: int, prefix: str) -> list[CoverageVerified]:
     return events
 
 
-def watch(bootstrap: str) -> KafkaConsumer:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    partitions = [TopicPartition(CLAIM_CODED.name, p) for p in consumer.partitions_for_topic(CLAIM_CODED.name) or []]
-    consumer.assign(partitions)
-    consumer.seek_to_end(*partitions)
-    for partition in partitions:
-        consumer.position(partition)
-    return consumer
-
-
 def main(count: int) -> None:
     settings = get_settings()
     events = codable_events(count, prefix=f"CWB-{int(time.time())}-")
     wanted = {event.correlation_id for event in events}
     consumer, producer = (
-        watch(settings.kafka_bootstrap),
+        consumer_from_now(settings.kafka_bootstrap, CLAIM_CODED.name),
         KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", linger_ms=5),
     )
     started = time.monotonic()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -22,6 +23,23 @@ def make_producer(settings: Settings) -> KafkaProducer:
         retries=5,
         key_serializer=lambda key: key.encode(),
     )
+
+
+def consumer_from_now(bootstrap: str, topic: str, **options: Any) -> KafkaConsumer:
+    """A consumer of every partition of `topic`, its position pinned at the current end: it reads
+    what is produced from now on (created before sending, a watcher misses nothing)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    for partition in partitions:
+        consumer.position(partition)  # seek_to_end is lazy: resolve it now, not at the first poll
+    return consumer
+
+
+def consumer_group(service: str) -> str:
+    """The consumer group (and faust app id) of a service's worker."""
+    return f"telebill-{service}"
 
 
 def group_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:

@@ -32,7 +32,7 @@ from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
 from shared.errors import is_kafka_error, is_transient
 from shared.health import READINESS, start_watchdog
-from shared.kafka import broker_reachable, group_lag
+from shared.kafka import broker_reachable, consumer_group, group_lag
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import (
     CONSUMER_LAG,
@@ -55,7 +55,7 @@ RawEvent = EventT[bytes]  # every topic is read with the raw serializer
 
 def make_app(service: str, settings: Settings) -> faust.App:
     return faust.App(
-        f"telebill-{service}",
+        consumer_group(service),
         broker=f"kafka://{settings.kafka_bootstrap}",
         value_serializer="raw",
         key_serializer="raw",

@@ -7,17 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
+from shared.kafka import consumer_from_now
 
 
 class TopicWatch:
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=500)
-        partitions = [TopicPartition(topic, p) for p in self.consumer.partitions_for_topic(topic) or []]
-        self.consumer.assign(partitions)
-        self.consumer.seek_to_end(*partitions)
-        for partition in partitions:
-            self.consumer.position(partition)  # pin "now" before the test produces anything
+        self.consumer = consumer_from_now(bootstrap, topic, consumer_timeout_ms=500)
 
     def collect(
         self, wanted: Callable[[dict[str, Any], bytes | None], bool], count: int, timeout: float = 90.0

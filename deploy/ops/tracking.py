@@ -11,11 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from deploy.ops.processes import WORKERS
-from shared.kafka import group_lag
+from shared.kafka import consumer_from_now, consumer_group, group_lag
 from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import PAYMENT_POSTED, PIPELINE
@@ -55,15 +54,7 @@ class Tracker:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
-        partitions = [
-            TopicPartition(PAYMENT_POSTED.name, p)
-            for p in self.consumer.partitions_for_topic(PAYMENT_POSTED.name) or []
-        ]
-        self.consumer.assign(partitions)
-        self.consumer.seek_to_end(*partitions)
-        for partition in partitions:
-            self.consumer.position(partition)
+        self.consumer = consumer_from_now(settings.kafka_bootstrap, PAYMENT_POSTED.name)
 
     def wait(self, keys: list[str], timeout: float = 180.0, late_payments: bool = True) -> dict[str, Outcome]:
         """Holds are looked up only once payments have stopped arriving for a while and every worker
@@ -109,12 +100,11 @@ class Tracker:
     def workers_caught_up(self) -> bool:
         """Every worker's consumer group has committed up to the end of each topic it reads (False
         while the broker cannot say: the holds are then looked up on the slower clock)."""
+        inputs = {name: [t.name for t in PIPELINE if name in t.consumers] for name in WORKERS}
         try:
-            return all(
-                not any(group_lag(self.settings.kafka_bootstrap, f"telebill-{name}", [topic.name]).values())
-                for topic in PIPELINE
-                for name in topic.consumers
-                if name in WORKERS
+            return not any(
+                any(group_lag(self.settings.kafka_bootstrap, consumer_group(name), topics).values())
+                for name, topics in inputs.items()
             )
         except KafkaError:
             return False

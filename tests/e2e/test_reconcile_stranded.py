@@ -12,12 +12,13 @@ from typer.testing import CliRunner
 from deploy.ops import processes
 from deploy.ops.cli import app
 from deploy.ops.client import post_events
+from shared.kafka import consumer_group
 from shared.topics import CLAIM_SUBMITTED
 from tests.conftest import example
 from tests.e2e.conftest import ops_api, renamed
 from tests.waiting import eventually
 
-REMITTANCE_GROUP = "telebill-remittance"
+REMITTANCE_GROUP = consumer_group("remittance")
 
 
 def skip_remittance_past_the_end(bootstrap: str) -> None:

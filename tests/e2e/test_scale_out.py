@@ -17,6 +17,7 @@ from deploy.ops import processes
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
 from deploy.ops.tracking import Tracker, stage_counts
+from shared.kafka import consumer_group
 from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import PIPELINE
@@ -36,7 +37,7 @@ def assignments(settings: Settings, worker: str) -> list[set[tuple[str, int]]]:
     """The partitions of its input topics each member of the worker's group holds now."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     try:
-        group = admin.describe_groups([f"telebill-{worker}"])[f"telebill-{worker}"]
+        group = admin.describe_groups([consumer_group(worker)])[consumer_group(worker)]
     finally:
         admin.close()
     if group["group_state"] != "Stable":

@@ -15,6 +15,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
+from shared.kafka import consumer_group
 from shared.mongo import sync_database
 from tests.waiting import eventually
 
@@ -67,20 +68,20 @@ def test_a_worker_crashing_inside_a_batch_leaves_it_uncommitted_and_redelivered_
     try:
         send(first)
         eventually(lambda: set(first) <= effects(), 90, "the first batch takes effect")
-        eventually(lambda: committed(settings, f"telebill-{service}", topic) == 5, 30, "the first batch is committed")
+        eventually(lambda: committed(settings, consumer_group(service), topic) == 5, 30, "the first batch is committed")
         block.touch()
         send(second)
         eventually(lambda: all(attempts(key) == 1 for key in second), 30, "the second batch is being handled")
         (tmp_path / "crash").touch()  # the worker goes down while the batch waits for its effects
         worker.wait(timeout=60)
-        assert committed(settings, f"telebill-{service}", topic) == 5, "the interrupted batch was committed"
+        assert committed(settings, consumer_group(service), topic) == 5, "the interrupted batch was committed"
         assert not set(second) & effects()
 
         block.unlink()
         (tmp_path / "crash").unlink()
         worker = start_worker()
         eventually(lambda: set(first + second) == effects(), 90, "the interrupted batch takes effect after the restart")
-        eventually(lambda: committed(settings, f"telebill-{service}", topic) == 10, 30, "and is committed then")
+        eventually(lambda: committed(settings, consumer_group(service), topic) == 10, 30, "and is committed then")
         assert all(attempts(key) == 2 for key in second)  # delivered again, once
         assert all(attempts(key) == 1 for key in first)  # nothing committed was handled again
     finally:
