@@ -11,10 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
-from deploy.ops import processes
+from deploy.ops import processes, scrape
 from shared.settings import Settings
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -39,15 +36,9 @@ class Usage:
         )
 
 
-def usage_of(url: str | None, cpu: float) -> Usage:
+def usage_of(settings: Settings, name: str, cpu: float) -> Usage:
     found = Usage(cpu)
-    if url is None:
-        return found
-    try:
-        text = httpx.get(url, timeout=5, follow_redirects=True).text
-    except httpx.HTTPError:
-        return found
-    for family in text_string_to_metric_families(text):
+    for family in scrape.families(settings, name):
         if family.name == "telebill_db_commands":
             for sample in family.samples:
                 if sample.name.endswith("_total"):
@@ -79,16 +70,10 @@ def infra_pid(settings: Settings, name: str) -> int | None:
         return None
 
 
-def program_names(settings: Settings) -> list[str]:
-    """The pipeline's programs, and any further instances of a worker that supervisord runs."""
-    names = [p.name for p in processes.pipeline_processes(settings)]
-    return names + [name for name in processes.supervised_names(settings) if name not in names]
-
-
 def snapshot(settings: Settings) -> dict[str, Usage]:
     found = {
-        name: usage_of(processes.metrics_url(settings, name), cpu_seconds(processes.pid_of(settings, name)))
-        for name in program_names(settings)
+        name: usage_of(settings, name, cpu_seconds(processes.pid_of(settings, name)))
+        for name in scrape.program_names(settings)
     }
     for name in ("ferretdb", "kafka"):
         found[name] = Usage(cpu_seconds(infra_pid(settings, name)))

@@ -8,10 +8,9 @@ import re
 import runpy
 from pathlib import Path
 
-import httpx
 import pytest
 
-from deploy.ops import processes
+from deploy.ops import processes, scrape
 
 pytestmark = pytest.mark.e2e
 DASHBOARDS = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "dashboards"
@@ -38,14 +37,13 @@ def queried() -> dict[str, set[str]]:
 
 
 def exported(settings) -> set[str]:  # type: ignore[no-untyped-def]
-    families = set()
-    for name in processes.supervised_names(settings):
-        url = processes.metrics_url(settings, name)
-        if url is None or processes.pid_of(settings, name) is None:
-            continue
-        text = httpx.get(url, timeout=5, follow_redirects=True).text
-        families |= {family(line.split()[2]) for line in text.splitlines() if line.startswith("# TYPE ")}
-    return families
+    """Families as Prometheus's parser names them (a counter without `_total`)."""
+    return {
+        family.name
+        for name in scrape.program_names(settings)
+        if processes.pid_of(settings, name) is not None
+        for family in scrape.families(settings, name)
+    }
 
 
 def test_every_panel_queries_metrics_the_processes_export(pipeline) -> None:  # type: ignore[no-untyped-def]

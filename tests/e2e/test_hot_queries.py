@@ -7,11 +7,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from deploy.ops import processes
+from deploy.ops import processes, scrape
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
 from deploy.ops.tracking import Tracker, stage_counts
@@ -30,6 +28,7 @@ BOUNDED: dict[Shape, str] = {  # why reading the whole collection does not grow 
     ("drops_pending", "delete", "{_id:$in}"): "the same",
     ("waiting", "find", "{}"): "encounters waiting for a person or a payer's answer",
     ("waiting", "find", "{kind=str}"): "the same, by kind",
+    ("waiting", "delete", "{_id:$in}"): "the same, once resolved",
     ("unmatched", "find", "{}"): "835 claims not matched to a submission yet",
     ("unmatched", "delete", "{_id:$in}"): "the same, once matched",
     ("held", "find", "{}"): "the coders' open holds",
@@ -41,19 +40,13 @@ BOUNDED: dict[Shape, str] = {  # why reading the whole collection does not grow 
 
 def shape_counts(settings: Settings) -> Counter[tuple[str, Shape]]:
     counts: Counter[tuple[str, Shape]] = Counter()
-    for name in processes.supervised_names(settings) or [p.name for p in processes.pipeline_processes(settings)]:
-        url = processes.metrics_url(settings, name)
-        if url is None:
-            continue
-        text = httpx.get(url, timeout=5, follow_redirects=True).text
-        for family in text_string_to_metric_families(text):
-            if family.name != "telebill_db_command_shape_seconds":
-                continue
-            for sample in family.samples:
-                if sample.name.endswith("_count"):
-                    labels = sample.labels
-                    shape = (labels["collection"], labels["command"], labels["shape"])
-                    counts[(processes.service_instance(name)[0], shape)] += int(sample.value)
+    for name in scrape.program_names(settings):
+        for family in scrape.families(settings, name):
+            if family.name == "telebill_db_command_shape_seconds":
+                for sample in family.samples:
+                    if sample.name.endswith("_count"):
+                        shape = (sample.labels["collection"], sample.labels["command"], sample.labels["shape"])
+                        counts[(processes.service_instance(name)[0], shape)] += int(sample.value)
     return counts
 
 
