@@ -17,7 +17,6 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.eligibility.handlers import WAITING, SavedVerification
-from shared.concurrency import gather_at_most
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new
@@ -87,7 +86,8 @@ class MongoEligibilityRepository:
         return won
 
     async def clear_waiting(self, keys: Sequence[str]) -> None:
-        await gather_at_most(self.waiting_collection.delete_one({"_id": key}) for key in keys)
+        if keys:  # one command: `waiting` holds only open work, so even a server that scans for `$in` reads little
+            await self.waiting_collection.delete_many({"_id": {"$in": list(keys)}})
 
     async def reschedule(self, key: str, rounds: int, attempts: int, next_at: datetime, error: str) -> None:
         update = {"$set": {"rounds": rounds, "attempts": attempts, "next_at": next_at, "reason": error}}
