@@ -5,6 +5,7 @@ and bulk inserts and `_id` reads of the pipeline's own documents on the same dat
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -104,7 +105,7 @@ def database_limits(settings: Settings, documents: list[dict[str, Any]], threads
     finally:
         client.drop_database(name)  # the client is the process's shared one: left open
     return {
-        "document_bytes": round(sum(len(str(doc)) for doc in documents) / len(documents)),
+        "document_json_bytes": round(sum(len(json.dumps(doc)) for doc in documents) / len(documents)),
         "insert_many_docs_per_second": round(inserted),
         "find_by_id_per_second_1_thread": round(one_thread),
         f"find_by_id_per_second_{threads}_threads": round(many_threads),

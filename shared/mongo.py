@@ -3,6 +3,7 @@ TTL indexes, $lookup or Decimal128 (money is integer cents)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -130,10 +131,11 @@ async def scans_compound_filters(database: AsyncDatabase[Document]) -> bool:
     evaluated outside the write's transaction anyway. MongoDB answers such a filter from the `_id`
     index, atomically. Asked once per client (per server)."""
     client = database.client
-    if id(client) not in SERVER_SCANS:
-        SERVER_SCANS[id(client)] = "ferretdbVersion" in await database.command("buildInfo")
-    return SERVER_SCANS[id(client)]
+    if client not in SERVER_SCANS:
+        SERVER_SCANS[client] = "ferretdbVersion" in await database.command("buildInfo")
+    return SERVER_SCANS[client]
 
 
-SERVER_SCANS: dict[int, bool] = {}  # id(client) → whether its server scans for non-`_id` filters
+# client → whether its server scans for non-`_id` filters; forgotten with the client
+SERVER_SCANS: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 

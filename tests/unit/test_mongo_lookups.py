@@ -23,10 +23,13 @@ class FakeCursor:
         return self.docs.pop(0)
 
 
+class FakeClient:  # hashable, as a real client is: the server's answer is remembered per client
+    options = SimpleNamespace(pool_options=SimpleNamespace(max_pool_size=8))
+
+
 class FakeCollection:
     def __init__(self, server: dict[str, Any], stored: list[str]) -> None:
-        pool = SimpleNamespace(pool_options=SimpleNamespace(max_pool_size=8))
-        client = SimpleNamespace(options=pool)
+        client = FakeClient()
         self.database = SimpleNamespace(client=client, command=self.build_info)
         self.server, self.stored, self.queries = server, stored, []  # type: ignore[var-annotated]
 
@@ -45,10 +48,8 @@ class FakeCollection:
 
 def lookups(server: dict[str, Any], ids: list[str]) -> tuple[set[str], list[dict[str, Any]]]:
     collection = FakeCollection(server, stored=[f"K{n}" for n in range(0, 2500, 2)])
-    try:
-        found = asyncio.run(find_by_ids(collection, ids))  # type: ignore[arg-type]
-    finally:
-        SERVER_SCANS.pop(id(collection.database.client), None)
+    found = asyncio.run(find_by_ids(collection, ids))  # type: ignore[arg-type]
+    assert (collection.database.client in SERVER_SCANS) == bool(ids)  # asked once, then remembered
     return set(found), collection.queries
 
 
