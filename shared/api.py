@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import Counter, Histogram, make_asgi_app
 from starlette.routing import Mount
 
@@ -26,10 +27,16 @@ HTTP_REQUESTS = Counter(
 HTTP_SECONDS = Histogram("telebill_http_request_seconds", "Time to answer a request", ["api", "method", "route"])
 
 
+BEARER = HTTPBearer(auto_error=False, description="The operators' token (TELEBILL_OPS_TOKEN)")
+
+
 def operator_token(
-    settings: Annotated[Settings, Depends(get_settings)], authorization: Annotated[str, Header()] = ""
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> None:
-    if not hmac.compare_digest(authorization.encode(), f"Bearer {settings.ops_token}".encode()):
+    """The OpenAPI document names the bearer scheme; a missing or wrong token is one 401."""
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), settings.ops_token.encode()):
         raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
 
 

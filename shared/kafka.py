@@ -60,6 +60,19 @@ def group_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, in
         admin.close()
 
 
+def topic_sizes(bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
+    """Records ever written to each topic (the sum of its partitions' end offsets; 0 if it is missing)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="telebill-sizes")
+    try:
+        sizes: dict[str, int] = {}
+        for topic in topics:
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
+            sizes[topic] = sum(consumer.end_offsets(partitions).values()) if partitions else 0
+        return sizes
+    finally:
+        consumer.close()
+
+
 def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
     """Create the pipeline topics that are missing; return the ones created."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="telebill-admin")
@@ -114,4 +127,3 @@ async def tcp_reachable(host: str, port: int, timeout: float) -> bool:
 async def broker_reachable(bootstrap: str, timeout: float) -> bool:
     """A bootstrap server accepts a connection: cheap enough for every readiness probe."""
     return any([await tcp_reachable(host, port, timeout) for host, port in bootstrap_servers(bootstrap)])
-

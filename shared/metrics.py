@@ -21,7 +21,15 @@ CONSUMER_LAG = Gauge(
 )
 PUBLISH_SECONDS = Histogram("telebill_publish_seconds", "Time to publish a batch of events until acknowledged")
 
-SERVICE_PORT_OFFSET = {"ingest": 0, "eligibility": 1, "coding": 2, "claims": 3, "remittance": 4, "clearinghouse": 5}
+SERVICE_PORT_OFFSET = {
+    "ingest": 0,
+    "eligibility": 1,
+    "coding": 2,
+    "claims": 3,
+    "remittance": 4,
+    "clearinghouse": 5,
+    "ops": 6,
+}
 INSTANCE_PORT_STRIDE = 10  # instance i of a worker: base + offset + 10*i
 
 

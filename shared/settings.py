@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     eligibility_api_port: int = 8082
     claims_api_port: int = 8083
     remittance_api_port: int = 8084
+    ops_api_port: int = 8085
+    owner_api_urls: dict[str, str] = Field(
+        default_factory=dict, description="API program → base URL, where not on ingest_host at its port (compose)."
+    )
     clearinghouse_port: int = 8090
     eligibility_gateway_url: str = Field(
         "", description="Real-time 270/271 endpoint; empty = the simulator on clearinghouse_port."
@@ -71,6 +75,10 @@ class Settings(BaseSettings):
         10.0, ge=6, le=60, description="How soon the broker gives a dead worker's partitions to another."
     )
     batch_seconds: float = Field(0.2, gt=0)
+    # The ops read model's batches are larger and slower than the pipeline's, so an encounter's
+    # several events mostly land in one rewrite of its trail.
+    ops_batch_size: int = Field(5000, ge=1)
+    ops_batch_seconds: float = Field(2.0, gt=0)
     claims_interchange_max_claims: int = Field(200, ge=1, description="Claims per 837P interchange at most.")
     claims_interchange_max_age_seconds: float = Field(
         0.5, gt=0, description="How long a coded claim may wait for others to share its interchange."
@@ -108,6 +116,11 @@ class Settings(BaseSettings):
     @property
     def gateway_url(self) -> str:
         return self.eligibility_gateway_url or f"http://{self.ingest_host}:{self.clearinghouse_port}/x12/270"
+
+    def api_url(self, program: str) -> str:
+        """An API program's base URL (`coding-api` → its host and `coding_api_port`)."""
+        port = getattr(self, program.replace("-", "_") + "_port")
+        return self.owner_api_urls.get(program) or f"http://{self.ingest_host}:{port}"
 
     def database_name(self, service: str) -> str:
         return f"{self.db_prefix}_{service}"

@@ -148,9 +148,10 @@ def decode(
     return decoded, dead
 
 
-async def send_dead_letters(publisher: Publisher, letters: Sequence[DeadLetter]) -> None:
+async def send_dead_letters(publisher: Publisher, letters: Sequence[DeadLetter], to: str | None = None) -> None:
+    """To each record's own dead-letter topic, or all `to` one (a read model's, which is never replayed)."""
     await publisher.publish(
-        [Outgoing.of(letter.source_topic + DLQ_SUFFIX, letter.key or "", letter) for letter in letters]
+        [Outgoing.of(to or letter.source_topic + DLQ_SUFFIX, letter.key or "", letter) for letter in letters]
     )
     for letter in letters:
         DEAD_LETTERS.labels(letter.service, letter.source_topic).inc()
@@ -267,6 +268,7 @@ async def consume(
     service: str,
     settings: Settings,
     batch: Batch | None = None,
+    dead_letters_to: str | None = None,
 ) -> None:
     """The whole body of a worker's agent: batches in, effects, dead letters, acknowledgements."""
     size, within = batch or (settings.batch_size, settings.batch_seconds)
@@ -277,7 +279,9 @@ async def consume(
         if decoded:
             dead += await handle_isolating_failures(decoded, handle, service)
         if dead:
-            await until_available(lambda dead=dead: send_dead_letters(publisher, dead), f"{service} dead letters")  # type: ignore[misc]
+            await until_available(
+                functools.partial(send_dead_letters, publisher, dead, dead_letters_to), f"{service} dead letters"
+            )
         release(events)
         EVENTS_CONSUMED.labels(service).inc(len(events))
         HANDLER_SECONDS.labels(service).observe(asyncio.get_running_loop().time() - started)
@@ -350,6 +354,7 @@ def add_agent(
     build_handler: HandlerFactory,
     settings: Settings,
     batch: Batch | None = None,
+    dead_letters_to: str | None = None,
 ) -> None:
     """Another input topic for the same service (its own agent, the same consumer group)."""
 
@@ -357,4 +362,5 @@ def add_agent(
     async def agent(stream: StreamT[bytes]) -> None:
         handle = await until_available(lambda: build_handler(app, settings), f"{service} start")
         # Agents are always given a faust.Stream (app.conf.Stream); only it declares take_events.
-        await consume(cast(faust.Stream[bytes], stream), model, handle, FaustPublisher(app), service, settings, batch)
+        stream_ = cast(faust.Stream[bytes], stream)
+        await consume(stream_, model, handle, FaustPublisher(app), service, settings, batch, dead_letters_to)

@@ -24,11 +24,13 @@ class Topic:
         return self.name + DLQ_SUFFIX
 
 
-ENCOUNTER_COMPLETED = Topic("encounter-completed", EncounterCompleted, "ingest", ("eligibility",))
-COVERAGE_VERIFIED = Topic("coverage-verified", CoverageVerified, "eligibility", ("coding",))
-CLAIM_CODED = Topic("claim-coded", ClaimCoded, "coding", ("claims",))
-CLAIM_SUBMITTED = Topic("claim-submitted", ClaimSubmitted, "claims", ("remittance",))
-PAYMENT_POSTED = Topic("payment-posted", PaymentPosted, "remittance", ("claims", "downstream accounting"))
+# `ops` reads every topic and every dead-letter topic into its read model (services/ops).
+ENCOUNTER_COMPLETED = Topic("encounter-completed", EncounterCompleted, "ingest", ("eligibility", "ops"))
+COVERAGE_VERIFIED = Topic("coverage-verified", CoverageVerified, "eligibility", ("coding", "ops"))
+CLAIM_CODED = Topic("claim-coded", ClaimCoded, "coding", ("claims", "ops"))
+CLAIM_SUBMITTED = Topic("claim-submitted", ClaimSubmitted, "claims", ("remittance", "ops"))
+PAYMENT_POSTED = Topic("payment-posted", PaymentPosted, "remittance", ("claims", "ops", "downstream accounting"))
+OPS_DEAD_LETTERS = "ops.dlq"  # what the ops read model itself could not read (never replayed into the pipeline)
 
 PIPELINE: tuple[Topic, ...] = (
     ENCOUNTER_COMPLETED,
@@ -40,4 +42,9 @@ PIPELINE: tuple[Topic, ...] = (
 
 
 def all_topic_names() -> list[str]:
-    return [name for topic in PIPELINE for name in (topic.name, topic.dlq)]
+    return [*(name for topic in PIPELINE for name in (topic.name, topic.dlq)), OPS_DEAD_LETTERS]
+
+
+def consuming_services() -> list[str]:
+    """The services with a consumer group, in the order they first appear."""
+    return list(dict.fromkeys(c for topic in PIPELINE for c in topic.consumers if c != "downstream accounting"))

@@ -20,6 +20,7 @@ from shared.settings import Settings
 __all__ = [
     "REPO",
     "Process",
+    "READ_MODEL",
     "WORKERS",
     "ProcessStatus",
     "RestartRecord",
@@ -50,10 +51,12 @@ APIS = (  # name, ASGI factory, settings field with its port
     ("claims-api", "services.claims.entrypoints.api:create_app", "claims_api_port"),
     ("eligibility-api", "services.eligibility.entrypoints.api:create_app", "eligibility_api_port"),
     ("remittance-api", "services.remittance.entrypoints.api:create_app", "remittance_api_port"),
+    ("ops-api", "services.ops.entrypoints.api:create_app", "ops_api_port"),
 )
 
 
-WORKERS = ("eligibility", "coding", "claims", "remittance")
+WORKERS = ("eligibility", "coding", "claims", "remittance")  # the pipeline's; scaled by worker_instances
+READ_MODEL = "ops"  # one instance: it reads every topic, the pipeline never waits for it
 
 
 def instance_name(service: str, instance: int) -> str:
@@ -88,11 +91,12 @@ def pipeline_processes(settings: Settings) -> list[Process]:
         for name in WORKERS
         for instance in range(settings.worker_instances)
     ]
+    read_model = Process(READ_MODEL, (sys.executable, "-m", "services.ops.entrypoints.worker", *worker), "Ready")
     simulator = Process(
         "clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"
     )
     apis = [api_process(name, factory, settings.ingest_host, getattr(settings, port)) for name, factory, port in APIS]
-    return [realtime, *workers, simulator, *apis]
+    return [realtime, *workers, read_model, simulator, *apis]
 
 
 def api_process(name: str, factory: str, host: str, port: int) -> Process:
@@ -191,6 +195,4 @@ def status(settings: Settings, processes: Sequence[Process] | None = None) -> li
     infos = supervision.supervisor_info(settings)
     records = restart_records(settings)
     listed = pipeline_processes(settings) if processes is None else processes
-    return [
-        process_status(p.name, infos.get(p.name), records.get(p.name), log_path(settings, p.name)) for p in listed
-    ]
+    return [process_status(p.name, infos.get(p.name), records.get(p.name), log_path(settings, p.name)) for p in listed]

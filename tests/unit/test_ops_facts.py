@@ -74,3 +74,46 @@ def test_a_batch_is_one_read_and_one_write_and_a_replay_writes_nothing() -> None
     assert store.docs[ENCOUNTER.key].state == "paid"
     asyncio.run(project(keyed))
     assert (store.reads, store.writes) == (2, 1)
+
+
+class SlowStore(InMemoryTrailStore):
+    """Reads take a moment, so batches arriving meanwhile queue behind the running flush."""
+
+    async def trails(self, correlation_ids):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        return await super().trails(correlation_ids)
+
+    async def save(self, trails):  # type: ignore[no-untyped-def]
+        if any(trail.correlation_id == "poison" for trail in trails):
+            raise ValueError("cannot store this trail")
+        await super().save(trails)
+
+
+def keyed_for(key: str) -> list[facts.Keyed]:
+    return [(key, f"{key}-r", facts.received(ENCOUNTER)[2])]
+
+
+def test_batches_arriving_during_a_flush_are_projected_together_by_the_next() -> None:
+    store = SlowStore()
+    project = bootstrap(store)
+
+    async def three_agents() -> None:
+        await asyncio.gather(project(keyed_for("a")), project(keyed_for("b")), project(keyed_for("c")))
+
+    asyncio.run(three_agents())
+    assert (store.reads, store.writes) == (2, 2)  # "a" alone, then "b" and "c" together
+    assert set(store.docs) == {"a", "b", "c"}
+
+
+def test_a_failing_batch_in_a_combined_flush_fails_only_its_own_agent() -> None:
+    store = SlowStore()
+    project = bootstrap(store)
+
+    async def three_agents() -> list[BaseException | None]:
+        calls = (project(keyed_for("a")), project(keyed_for("poison")), project(keyed_for("c")))
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    outcomes = asyncio.run(three_agents())
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], ValueError)
+    assert set(store.docs) == {"a", "c"}

@@ -10,7 +10,8 @@ import pytest
 
 from services.ops.domain.facts import Keyed
 from services.ops.domain.kpis import kpis
-from services.ops.domain.money import aging, bucket_of, money_of
+from services.ops.domain.money import aging, bucket_of, money_by, money_of
+from services.ops.domain.summary import Summary, summarize
 from services.ops.domain.trail import Coded, DeadLettered, Posted, Received, Submitted, Verified, project
 
 T0 = datetime(2026, 10, 1, 15, 0, tzinfo=UTC)  # every visit ends at T0 + its day
@@ -50,6 +51,10 @@ SCENARIO: list[Keyed] = [
     submission("D", 3, 5000, hours=6),
 ]
 PERIOD = (T0, T0 + timedelta(days=30))
+
+
+def summaries(keyed: list[Keyed]) -> list[Summary]:
+    return [summarize(trail) for trail in project({}, keyed).values()]
 
 
 def test_reading_every_event_twice_changes_nothing() -> None:
@@ -100,7 +105,7 @@ def test_money_comes_from_the_journals_and_what_is_left_is_outstanding() -> None
 
 def test_aging_puts_the_outstanding_claims_in_buckets_by_payer() -> None:
     as_of = T0 + timedelta(days=48)  # D went out on day 3, 45 days earlier
-    assert aging(project({}, SCENARIO).values(), as_of) == {
+    assert aging(summaries(SCENARIO), as_of) == {
         "MEDICARE-TX": {"0-30": 0, "31-60": 5000, "61-90": 0, "91-120": 0, ">120": 0}
     }
     assert [bucket_of(days) for days in (0, 30, 31, 60, 61, 90, 91, 120, 121, 400)] == [
@@ -109,7 +114,7 @@ def test_aging_puts_the_outstanding_claims_in_buckets_by_payer() -> None:
 
 
 def test_kpis_on_a_hand_checked_scenario() -> None:
-    figures = kpis(list(project({}, SCENARIO).values()), *PERIOD)
+    figures = kpis(summaries(SCENARIO), *PERIOD)
     assert figures.encounters == 4
     assert figures.clean_claim_rate == 0.75  # A, B, D of the four coded went out
     assert figures.first_pass_acceptance_rate == 0.5  # A of the two adjudicated (B denied)
@@ -121,6 +126,32 @@ def test_kpis_on_a_hand_checked_scenario() -> None:
 
 
 def test_kpis_of_an_empty_period_are_unknown_not_zero() -> None:
-    figures = kpis(list(project({}, SCENARIO).values()), T0 - timedelta(days=60), T0 - timedelta(days=30))
+    figures = kpis(summaries(SCENARIO), T0 - timedelta(days=60), T0 - timedelta(days=30))
     assert figures.encounters == 0
     assert figures.clean_claim_rate is None and figures.net_collection_rate is None and figures.days_in_ar is None
+
+
+def test_money_by_payer_and_month_adds_up_the_submitted_claims() -> None:
+    later = [*visit("F", 31), submission("F", 31, 7000)]  # November's visit
+    assert money_by(summaries(SCENARIO + later)) == {
+        ("MEDICARE-TX", "2026-10"): {
+            "billed": 35000, "allowed": 8500, "paid": 8000, "patient_responsibility": 500, "contractual": 1500,
+            "written_off": 20000, "other_adjustments": 0, "outstanding": 5000,
+        },
+        ("MEDICARE-TX", "2026-11"): {
+            "billed": 7000, "allowed": 0, "paid": 0, "patient_responsibility": 0, "contractual": 0,
+            "written_off": 0, "other_adjustments": 0, "outstanding": 7000,
+        },
+    }  # fmt: skip
+
+
+def test_a_summary_names_the_steps_reached_and_the_last_dead_letter() -> None:
+    letter = ("C", "claim-coded:0:7", DeadLettered(T0 + timedelta(days=3), "claim-coded", "claims", "bad record"))
+    found = {s.key: s for s in summaries([*SCENARIO, letter])}
+    assert list(found["A"].reached) == ["received", "verified", "coded", "submitted", "adjudicated"]
+    assert (found["A"].first_posting_status, found["A"].submissions, found["A"].coverage) == ("paid", 1, "covered")
+    assert found["B"].denial_categories == ("coding",)
+    assert found["C"].letter is not None and (found["C"].letter.service, found["C"].state) == (
+        "claims",
+        "dead_lettered",
+    )

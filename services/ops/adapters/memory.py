@@ -1,10 +1,15 @@
-"""In-memory trail store, for unit tests."""
+"""In-memory ops read model, owners' desks and broker, for unit tests."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from services.ops.domain.summary import Search, Summary, summarize
 from services.ops.domain.trail import Trail
+from services.ops.domain.worklist import Item
 
 
 class InMemoryTrailStore:
@@ -19,3 +24,65 @@ class InMemoryTrailStore:
     async def save(self, trails: Sequence[Trail]) -> None:
         self.writes += 1 if trails else 0
         self.docs.update({trail.correlation_id: trail for trail in trails})
+
+    def all(self) -> list[Summary]:
+        return [summarize(trail) for trail in self.docs.values()]
+
+    async def trail(self, key: str) -> Trail | None:
+        return self.docs.get(key)
+
+    async def search(self, search: Search, skip: int, limit: int) -> tuple[list[Summary], int]:
+        found = await self.summaries(search)
+        found.sort(key=lambda s: s.key)
+        found.sort(key=lambda s: s.visit_end or datetime.min, reverse=True)
+        return found[skip : skip + limit], len(found)
+
+    async def summaries(self, search: Search) -> list[Summary]:
+        return [s for s in self.all() if matches(s, search)]
+
+    async def outstanding(self) -> list[Summary]:
+        return [s for s in self.all() if s.money.outstanding > 0]
+
+    async def needing_attention(self) -> list[Summary]:
+        return [s for s in self.all() if s.state in ("denied", "dead_lettered") or s.underpaid]
+
+    async def changed_since(self, moment: datetime) -> list[Summary]:
+        return [s for s in self.all() if s.last_at is not None and s.last_at >= moment]
+
+    async def state_counts(self) -> dict[str, int]:
+        return dict(Counter(s.state for s in self.all()))
+
+
+def matches(s: Summary, search: Search) -> bool:
+    exact = (
+        (search.key, s.key),
+        (search.patient_id, s.patient_id),
+        (search.payer_id, s.payer_id),
+        (search.state, s.state),
+    )
+    if any(wanted is not None and wanted != value for wanted, value in exact):
+        return False
+    if search.visit_from is not None and (s.visit_end is None or s.visit_end < search.visit_from):
+        return False
+    return not (search.visit_to is not None and (s.visit_end is None or s.visit_end >= search.visit_to))
+
+
+@dataclass
+class FixedDesks:
+    found: list[Item] = field(default_factory=list)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    async def items(self) -> tuple[list[Item], dict[str, str]]:
+        return list(self.found), dict(self.unavailable)
+
+
+@dataclass
+class FixedBroker:
+    lags: dict[tuple[str, str], int] = field(default_factory=dict)
+    letters: dict[str, int] = field(default_factory=dict)
+
+    async def lag(self) -> dict[tuple[str, str], int]:
+        return dict(self.lags)
+
+    async def dead_letters(self) -> dict[str, int]:
+        return dict(self.letters)

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, fields
+from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.ops.domain.money import money_of
+from services.ops.domain.money import Money
+from services.ops.domain.summary import Letter, Search, Summary, summarize
 from services.ops.domain.trail import Coded, DeadLettered, Fact, Posted, Received, Submitted, Trail, Verified
 from shared.mongo import Document, bulk_write_safely, find_by_ids
 
 KINDS: dict[str, type[Fact]] = {
     kind.__name__: kind for kind in (Received, Verified, Coded, Submitted, Posted, DeadLettered)
 }
-TUPLES = {"codes", "denial_categories"}
+TUPLES = {"codes", "denial_categories", "next_actions"}
 
 
 def fact_doc(fact_id: str, fact: Fact) -> dict[str, Any]:
@@ -30,7 +32,7 @@ def fact_doc(fact_id: str, fact: Fact) -> dict[str, Any]:
 
 def fact_of(doc: dict[str, Any]) -> tuple[str, Fact]:
     kind = KINDS[doc["kind"]]
-    values = {f.name: doc[f.name] for f in fields(kind)}
+    values = {f.name: doc[f.name] for f in fields(kind) if f.name in doc}  # later fields have defaults
     for name in TUPLES & values.keys():
         values[name] = tuple(values[name])
     if "accounts" in values:
@@ -38,25 +40,55 @@ def fact_of(doc: dict[str, Any]) -> tuple[str, Fact]:
     return doc["id"], kind(**values)  # dates come back aware: every client is tz_aware (shared.mongo)
 
 
-def summary(trail: Trail) -> dict[str, Any]:
-    """The stored document but its `_id`: the facts and the fields the ops API filters on."""
-    received, money = trail.received, money_of(trail)
-    first = trail.submissions[0] if trail.submissions else None
-    return {
-        "facts": [fact_doc(fact_id, fact) for fact_id, fact in sorted(trail.facts.items())],
-        "stage": trail.stage,
-        "state": trail.state,
-        "waiting_for": trail.waiting_for,
-        "payer_id": first.payer_id if first else (received.payer_id if received else None),
-        "patient_id": received.patient_id if received else None,
-        "visit_end": received.visit_end if received else None,
-        "billed_cents": money.billed,
-        "outstanding_cents": money.outstanding,
-    }
+def summary_doc(summary: Summary) -> dict[str, Any]:
+    """The fields the ops API reads and filters on; `outstanding_cents` on top for the aging query."""
+    doc = asdict(summary)
+    del doc["key"]
+    doc["denial_categories"] = list(summary.denial_categories)
+    doc["next_actions"] = list(summary.next_actions)
+    doc["outstanding_cents"] = summary.money.outstanding
+    return doc
+
+
+def summary_of(doc: dict[str, Any]) -> Summary:
+    values: dict[str, Any] = {f.name: doc.get(f.name) for f in fields(Summary) if f.name != "key"}
+    values["money"] = Money(**doc["money"])
+    values["letter"] = Letter(**doc["letter"]) if doc.get("letter") else None
+    values["denial_categories"] = tuple(doc.get("denial_categories", ()))
+    values["next_actions"] = tuple(doc.get("next_actions", ()))
+    values["reached"] = dict(doc.get("reached") or {})
+    return Summary(key=doc["_id"], **values)
+
+
+def stored_doc(trail: Trail) -> dict[str, Any]:
+    """The stored document but its `_id`: the facts, and the summary derived from them."""
+    facts = [fact_doc(fact_id, fact) for fact_id, fact in sorted(trail.facts.items())]
+    return {"facts": facts, **summary_doc(summarize(trail))}
 
 
 def trail_of(doc: dict[str, Any]) -> Trail:
     return Trail(doc["_id"], dict(fact_of(item) for item in doc.get("facts", [])))
+
+
+NO_FACTS = {"facts": 0}
+ATTENTION: dict[str, Any] = {"$or": [{"state": {"$in": ["denied", "dead_lettered"]}}, {"underpaid": True}]}
+
+
+def mongo_filter(search: Search) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    exact = (
+        ("_id", search.key),
+        ("patient_id", search.patient_id),
+        ("payer_id", search.payer_id),
+        ("state", search.state),
+    )
+    for name, value in exact:
+        if value is not None:
+            found[name] = value
+    period = {op: at for op, at in (("$gte", search.visit_from), ("$lt", search.visit_to)) if at is not None}
+    if period:
+        found["visit_end"] = period
+    return found
 
 
 class MongoTrailStore:
@@ -64,7 +96,14 @@ class MongoTrailStore:
         self.collection = db["trails"]
 
     async def ensure_indexes(self) -> None:
-        for field in ("state", "payer_id", "patient_id", "visit_end"):  # the ops API's filters
+        for field in (
+            "state",
+            "payer_id",
+            "patient_id",
+            "visit_end",
+            "outstanding_cents",
+            "last_at",
+        ):  # the API's filters
             await self.collection.create_index(field)
 
     async def trails(self, correlation_ids: Sequence[str]) -> dict[str, Trail]:
@@ -73,5 +112,34 @@ class MongoTrailStore:
     async def save(self, trails: Sequence[Trail]) -> None:
         """Every field of the trail set at once (the document has no others). `$set` rather than a
         replacement: FerretDB answers a bulk of upserting replacements without `nModified`."""
-        writes = [UpdateOne({"_id": trail.correlation_id}, {"$set": summary(trail)}, upsert=True) for trail in trails]
+        writes = [
+            UpdateOne({"_id": trail.correlation_id}, {"$set": stored_doc(trail)}, upsert=True) for trail in trails
+        ]
         await bulk_write_safely(self.collection, writes)
+
+    async def trail(self, key: str) -> Trail | None:
+        doc = await self.collection.find_one({"_id": key})
+        return trail_of(doc) if doc else None
+
+    async def search(self, search: Search, skip: int, limit: int) -> tuple[list[Summary], int]:
+        """One page, newest visit first, and how many match in all."""
+        query = mongo_filter(search)
+        cursor = self.collection.find(query, NO_FACTS).sort([("visit_end", -1), ("_id", 1)]).skip(skip).limit(limit)
+        return [summary_of(doc) async for doc in cursor], await self.collection.count_documents(query)
+
+    async def summaries(self, search: Search) -> list[Summary]:
+        return [summary_of(doc) async for doc in self.collection.find(mongo_filter(search), NO_FACTS)]
+
+    async def outstanding(self) -> list[Summary]:
+        """Claims with insurance A/R still open: what aging reads (it shrinks as payers pay)."""
+        return [summary_of(doc) async for doc in self.collection.find({"outstanding_cents": {"$gt": 0}}, NO_FACTS)]
+
+    async def needing_attention(self) -> list[Summary]:
+        return [summary_of(doc) async for doc in self.collection.find(ATTENTION, NO_FACTS)]
+
+    async def changed_since(self, moment: datetime) -> list[Summary]:
+        return [summary_of(doc) async for doc in self.collection.find({"last_at": {"$gte": moment}}, NO_FACTS)]
+
+    async def state_counts(self) -> dict[str, int]:
+        pipeline = [{"$group": {"_id": "$state", "count": {"$sum": 1}}}]
+        return {doc["_id"]: doc["count"] async for doc in await self.collection.aggregate(pipeline)}

@@ -67,6 +67,7 @@ def posted(event: PaymentPosted) -> Keyed:
         accounts=tuple(sorted(signed.items())),
         denial_categories=tuple(sorted({denial.category for denial in event.denials})),
         underpaid=bool(event.underpaid_lines),
+        next_actions=tuple(dict.fromkeys(denial.recommended_action for denial in event.denials)),
     )
     return event.correlation_id, event.event_id, fact
 

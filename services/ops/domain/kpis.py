@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.ops.domain.money import money_of
-from services.ops.domain.trail import Coded, Trail
+from services.ops.domain.summary import Summary
 
 
 @dataclass(frozen=True)
@@ -36,52 +35,45 @@ def ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def in_period(trails: Sequence[Trail], start: datetime, end: datetime) -> list[Trail]:
-    return [t for t in trails if t.received is not None and start <= t.received.visit_end < end]
+def in_period(summaries: Sequence[Summary], start: datetime, end: datetime) -> list[Summary]:
+    return [s for s in summaries if s.visit_end is not None and start <= s.visit_end < end]
 
 
-def kpis(trails: Sequence[Trail], start: datetime, end: datetime) -> Kpis:
-    chosen = in_period(trails, start, end)
-    coded = [t for t in chosen if t.of(Coded)]
-    adjudicated = [t for t in chosen if t.postings and t.submissions]
+def kpis(summaries: Sequence[Summary], start: datetime, end: datetime) -> Kpis:
+    chosen = in_period(summaries, start, end)
+    coded = [s for s in chosen if s.coded]
+    adjudicated = [s for s in chosen if s.adjudicated]
     days = max((end - start).total_seconds() / 86400, 1.0)
-    billed_per_day = sum(money_of(t).billed for t in chosen) / days
+    billed_per_day = sum(s.money.billed for s in chosen) / days
+    outstanding = sum(s.money.outstanding for s in chosen)
     return Kpis(
         encounters=len(chosen),
-        clean_claim_rate=ratio(sum(1 for t in coded if t.submissions), len(coded)),
-        first_pass_acceptance_rate=ratio(sum(1 for t in adjudicated if paid_first_time(t)), len(adjudicated)),
+        clean_claim_rate=ratio(sum(1 for s in coded if s.submissions), len(coded)),
+        first_pass_acceptance_rate=ratio(sum(1 for s in adjudicated if paid_first_time(s)), len(adjudicated)),
         denial_rate_by_category=denial_rates(adjudicated),
-        days_in_ar=round(sum(money_of(t).outstanding for t in chosen) / billed_per_day, 1) if billed_per_day else None,
+        days_in_ar=round(outstanding / billed_per_day, 1) if billed_per_day else None,
         net_collection_rate=net_collection(adjudicated),
-        hours_to_submitted=spread([hours_to(t, "submitted") for t in chosen]),
-        hours_to_paid=spread([hours_to(t, "paid") for t in chosen]),
+        hours_to_submitted=spread([hours_between(s.visit_end, s.first_submitted_at) for s in chosen]),
+        hours_to_paid=spread([hours_between(s.visit_end, s.first_posted_at) for s in chosen]),
     )
 
 
-def paid_first_time(trail: Trail) -> bool:
-    first = trail.postings[0]
-    return len(trail.submissions) == 1 and first.claim_status in ("paid", "partially_paid")
+def paid_first_time(summary: Summary) -> bool:
+    return summary.submissions == 1 and summary.first_posting_status in ("paid", "partially_paid")
 
 
-def denial_rates(adjudicated: list[Trail]) -> dict[str, float]:
-    counts = Counter(category for t in adjudicated for category in {c for p in t.postings for c in p.denial_categories})
+def denial_rates(adjudicated: list[Summary]) -> dict[str, float]:
+    counts = Counter(category for s in adjudicated for category in s.denial_categories)
     return {category: ratio(n, len(adjudicated)) or 0.0 for category, n in sorted(counts.items())}
 
 
-def net_collection(adjudicated: list[Trail]) -> float | None:
-    money = [money_of(t) for t in adjudicated]
-    collectible = sum(m.billed - m.contractual for m in money)
-    return ratio(sum(m.paid for m in money), collectible) if collectible > 0 else None
+def net_collection(adjudicated: list[Summary]) -> float | None:
+    collectible = sum(s.money.billed - s.money.contractual for s in adjudicated)
+    return ratio(sum(s.money.paid for s in adjudicated), collectible) if collectible > 0 else None
 
 
-def hours_to(trail: Trail, milestone: str) -> float | None:
-    received = trail.received
-    steps = (
-        trail.submissions if milestone == "submitted" else [p for p in trail.postings if p.claim_status != "reversed"]
-    )
-    if received is None or not steps:
-        return None
-    return (steps[0].at - received.visit_end).total_seconds() / 3600
+def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+    return None if start is None or end is None else (end - start).total_seconds() / 3600
 
 
 def spread(values: list[float | None]) -> tuple[float | None, float | None]:

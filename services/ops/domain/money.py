@@ -8,8 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from services.ops.domain.trail import Trail
+
+if TYPE_CHECKING:
+    from services.ops.domain.summary import Summary
 
 # The reporting convention of A/R aging (days since the claim was first submitted): lower bound,
 # upper bound (None: open), label.
@@ -67,12 +71,48 @@ def bucket_of(days: int) -> str:
     return AGING_BUCKETS[0][2]  # a claim dated after `as_of` (clock skew) is current
 
 
-def aging(trails: Iterable[Trail], as_of: datetime) -> dict[str, dict[str, int]]:
-    """Outstanding insurance A/R in cents by payer and bucket."""
+def aging(summaries: Iterable[Summary], as_of: datetime) -> dict[str, dict[str, int]]:
+    """Outstanding insurance A/R in cents by payer and bucket (days since the claim first went out)."""
     found: dict[str, dict[str, int]] = defaultdict(lambda: {label: 0 for _, _, label in AGING_BUCKETS})
-    for trail in trails:
-        outstanding = money_of(trail).outstanding
-        if outstanding and trail.submissions:
-            first = trail.submissions[0]
-            found[first.payer_id][bucket_of((as_of - first.at).days)] += outstanding
+    for summary in summaries:
+        if summary.money.outstanding and summary.first_submitted_at is not None:
+            days = (as_of - summary.first_submitted_at).days
+            found[summary.payer_id or "(unknown payer)"][bucket_of(days)] += summary.money.outstanding
     return dict(found)
+
+
+MONEY_FIELDS = (
+    "billed",
+    "allowed",
+    "paid",
+    "patient_responsibility",
+    "contractual",
+    "written_off",
+    "other_adjustments",
+    "outstanding",
+)
+
+
+def totals(moneys: Iterable[Money]) -> dict[str, int]:
+    found = dict.fromkeys(MONEY_FIELDS, 0)
+    for money in moneys:
+        for name in MONEY_FIELDS:
+            found[name] += getattr(money, name)
+    return found
+
+
+def add_up(groups: Iterable[dict[str, int]]) -> dict[str, int]:
+    found = dict.fromkeys(MONEY_FIELDS, 0)
+    for group in groups:
+        for name in MONEY_FIELDS:
+            found[name] += group[name]
+    return found
+
+
+def money_by(summaries: Iterable[Summary]) -> dict[tuple[str, str], dict[str, int]]:
+    """Money in cents by (payer, month of the visit — the date of service, YYYY-MM) of submitted claims."""
+    grouped: dict[tuple[str, str], list[Money]] = defaultdict(list)
+    for summary in summaries:
+        if summary.submissions and summary.visit_end is not None:
+            grouped[(summary.payer_id or "(unknown payer)", summary.visit_end.strftime("%Y-%m"))].append(summary.money)
+    return {group: totals(moneys) for group, moneys in sorted(grouped.items())}

@@ -55,6 +55,7 @@ class Posted(Step):
     accounts: tuple[tuple[str, int], ...]  # journal account → signed cents (debit +, credit −)
     denial_categories: tuple[str, ...]
     underpaid: bool
+    next_actions: tuple[str, ...] = ()  # remittance's recommended action for each denial
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -99,6 +99,7 @@ def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
 def unmatched_doc(trace: str, claim: ClaimPayment) -> dict[str, Any]:
     return {
         "trace": trace,
+        "parked_at": datetime.now(UTC),  # the unmatched worklist's age
         "patient_control_number": claim.patient_control_number,
         "charge_cents": claim.charge_cents,
         "paid_cents": claim.paid_cents,
