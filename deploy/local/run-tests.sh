@@ -39,6 +39,7 @@ trap stop_started EXIT
 if ! docker info >/dev/null 2>&1; then
   bash deploy/local/infra.sh up || exit 1
 fi
+bash deploy/local/browser.sh || echo "no headless browser: the dashboard's browser test will fail and say why"
 export TELEBILL_ENVIRONMENT=test
 
 run_pytest() {

@@ -48,3 +48,9 @@ def coding_holds(settings: Settings, reason: str | None, limit: int) -> list[dic
     )
     response.raise_for_status()
     return list(response.json()["holds"])
+
+
+def ops_client(settings: Settings, timeout: float = 30) -> httpx.Client:
+    """A client of the ops API (the read model), with the operators' token."""
+    headers = {"Authorization": f"Bearer {settings.ops_token}"}
+    return httpx.Client(base_url=settings.api_url("ops-api"), headers=headers, timeout=timeout)

@@ -10,10 +10,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from deploy.ops.client import post_events
+from deploy.ops.client import ops_client, post_events
 from deploy.ops.synthetic import batch, invalid
 from deploy.ops.tracking import Outcome, Tracker, stage_counts
+from shared.kafka import make_producer
 from shared.settings import Settings
+from shared.topics import ENCOUNTER_COMPLETED
 
 INVALID_COUNT = 3
 
@@ -88,12 +90,30 @@ def money_table(found: dict[str, Outcome]) -> Table:
     return table
 
 
+def send_broken_record(settings: Settings, prefix: str, console: Console) -> str:
+    """What a buggy producer writing straight to the topic (past the ingest API's checks) would send:
+    the worker dead-letters it with its reason, and the dashboard and worklist show it."""
+    key = f"acme-video:{prefix}broken"
+    producer = make_producer(settings)
+    try:
+        producer.send(ENCOUNTER_COMPLETED.name, key=key.encode(), value=b'{"event_type": "encounter-completed"}').get(
+            30
+        )
+    finally:
+        producer.close()
+    console.print(
+        f"a malformed record written straight to {ENCOUNTER_COMPLETED.name} (key {key}): it will be dead-lettered"
+    )
+    return key
+
+
 def run_demo(settings: Settings, count: int, console: Console) -> int:
     prefix = f"DEMO-{int(time.time())}-"
     events = batch(count, seed=int(time.time()), prefix=prefix)
     tracker, started = Tracker(settings), time.monotonic()
     keys = send_all(settings, events, console)
     rejected = send_invalid(settings, prefix, console)
+    broken = send_broken_record(settings, prefix, console)
     found = tracker.wait(keys)
     summary(found, console)
     in_flight = stage_counts(found)["in_flight"]
@@ -101,8 +121,31 @@ def run_demo(settings: Settings, count: int, console: Console) -> int:
         f"{len(keys)} encounters in {time.monotonic() - started:.1f}s; {rejected}/{INVALID_COUNT} invalid rejected; "
         f"{in_flight} unaccounted"
     )
+    shown = read_model_has(settings, [*keys, broken])
     console.print(where_to_look(settings))
-    return 0 if in_flight == 0 and rejected == INVALID_COUNT else 1
+    console.print(f"[bold]Dashboard:[/bold] {dashboard_url(settings)}")
+    if not shown:
+        console.print("[red]the ops read model did not show every demo encounter in time: see its log (ops.log)[/red]")
+    return 0 if in_flight == 0 and rejected == INVALID_COUNT and shown else 1
+
+
+def read_model_has(settings: Settings, keys: list[str], timeout: float = 120.0) -> bool:
+    """Wait until the ops read model shows every demo encounter (it reads the topics on its own)."""
+    client = ops_client(settings)
+    deadline = time.monotonic() + timeout
+    missing = set(keys)
+    while missing and time.monotonic() < deadline:
+        missing = {key for key in missing if client.get(f"/v1/encounters/{key}/trail").status_code != 200}
+        if missing:
+            time.sleep(1.0)
+    return not missing
+
+
+def dashboard_url(settings: Settings) -> str:
+    """The built-in dashboard; outside production the URL carries the (development) token in its
+    fragment, which the browser keeps to itself."""
+    base = f"{settings.api_url('ops-api')}/"
+    return base if settings.environment == "production" else f"{base}#token={settings.ops_token}"
 
 
 def where_to_look(settings: Settings) -> str:
@@ -111,7 +154,7 @@ def where_to_look(settings: Settings) -> str:
         f"  logs:            {settings.state_dir / 'logs'}\n"
         f"  837/999/835:     {settings.exchange_dir} (outbound/, inbound/)\n"
         f"  databases:       {settings.mongo_url} ({settings.db_prefix}_eligibility, _coding, _claims, _remittance)\n"
-        f"  metrics:         http://127.0.0.1:{settings.metrics_base_port}-{settings.metrics_base_port + 5}/metrics\n"
+        f"  metrics:         http://127.0.0.1:{settings.metrics_base_port}-{settings.metrics_base_port + 6}/metrics\n"
         f"  coding holds:    .venv/bin/telebill holds   (API http://127.0.0.1:{settings.coding_api_port}/v1/holds,"
         " bearer TELEBILL_OPS_TOKEN; POST /v1/holds/{key}/resolution to code one by hand)\n"
         f"  claims:          http://127.0.0.1:{settings.claims_api_port}/v1/claims (scrub worklist, ?status=rejected);"
@@ -120,5 +163,6 @@ def where_to_look(settings: Settings) -> str:
         " action), .../underpayments, .../unmatched; GET /v1/denials/{key}/appeal-packet; POST /v1/eras\n"
         f"  eligibility:     http://127.0.0.1:{settings.eligibility_api_port}/v1/waiting (payer outages, manual"
         " checks); POST /v1/encounters/{key}/phone-verifications; GET .../verification-trail\n"
+        f"  ops API:         {settings.api_url('ops-api')}/docs (encounters, trail, worklist, money, aging, KPIs)\n"
         "  status / stop:   .venv/bin/telebill status   |   make down"
     )

@@ -96,7 +96,7 @@ class Broker(Protocol):
 @dataclass(frozen=True)
 class Worklist:
     items: list[Item]
-    depths: dict[str, int]
+    depths: dict[str, int]  # every kind but those whose owner did not answer (unknown, not zero)
     denials_by_category: dict[str, int]
     unavailable: dict[str, str]  # kind → why its owner's list could not be read
 
@@ -129,7 +129,8 @@ class OpsQueries:
         owned, unavailable = await self.desks.items()
         every = oldest_first([*read_model_items(await self.store.needing_attention()), *owned])
         chosen = [i for i in every if (kind is None or i.kind == kind) and (owner is None or i.owner == owner)]
-        return Worklist(chosen, depths(every), denials_by_category(every), unavailable)
+        known = {kind: n for kind, n in depths(every).items() if kind not in unavailable}
+        return Worklist(chosen, known, denials_by_category(every), unavailable)
 
     async def money(self, start: datetime, end: datetime) -> dict[tuple[str, str], dict[str, int]]:
         return money_by(await self.store.summaries(Search(visit_from=start, visit_to=end)))

@@ -40,3 +40,46 @@ def test_trails_round_trip_and_a_replayed_batch_changes_nothing(settings, unique
         "C": ("coded", 0, "MEDICARE-TX"),
         "D": ("submitted", 5000, "MEDICARE-TX"),
     }
+
+
+def test_the_ops_api_queries_read_the_summaries_on_the_real_server(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from services.ops.domain.summary import Search, summarize
+    from tests.unit.test_ops_projection import T0
+
+    async def scenario() -> dict[str, Any]:
+        db = async_database(settings, f"test_{unique}")
+        store = MongoTrailStore(db)
+        await store.ensure_indexes()
+        await bootstrap(store)(SCENARIO)
+        page, total = await store.search(Search(), 1, 2)
+        answers = {
+            "summaries": {s.key: s for s in await store.summaries(Search())},
+            "page": ([s.key for s in page], total),
+            "denied": [s.key for s in (await store.search(Search(state="denied"), 0, 10))[0]],
+            "patient": [s.key for s in (await store.search(Search(patient_id="P-C"), 0, 10))[0]],
+            "window": sorted(
+                s.key
+                for s in await store.summaries(
+                    Search(visit_from=T0 + timedelta(days=1), visit_to=T0 + timedelta(days=3))
+                )
+            ),
+            "outstanding": [s.key for s in await store.outstanding()],
+            "attention": [s.key for s in await store.needing_attention()],
+            "recent": sorted(s.key for s in await store.changed_since(T0 + timedelta(days=10))),
+            "states": await store.state_counts(),
+            "trail": await store.trail("A"),
+        }
+        await db.client.drop_database(db.name)
+        return answers
+
+    found = asyncio.run(scenario())
+    trails = project({}, SCENARIO)
+    assert found["summaries"] == {key: summarize(trail) for key, trail in trails.items()}  # every field back as written
+    assert found["page"] == (["C", "B"], 4)  # newest visit first: D (day 3) is skipped, then C, B
+    assert (found["denied"], found["patient"], found["window"]) == (["B"], ["C"], ["B", "C"])
+    assert (found["outstanding"], found["attention"]) == (["D"], ["B"])
+    assert found["recent"] == ["A", "B"]  # their remittances came on days 14 and 20
+    assert found["states"] == {"paid": 1, "denied": 1, "coded": 1, "submitted": 1}
+    assert found["trail"] == trails["A"]

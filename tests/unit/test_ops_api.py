@@ -93,6 +93,7 @@ def test_an_owner_that_does_not_answer_is_named_not_shown_as_an_empty_list() -> 
     with client(FixedDesks([], {"coding_hold": "coding-api did not answer: ConnectError"})) as api:
         found = api.get("/v1/worklist", headers=AUTH).json()
         assert found["unavailable"] == {"coding_hold": "coding-api did not answer: ConnectError"}
+        assert "coding_hold" not in found["depths"] and found["depths"]["denial"] == 1
 
 
 def test_money_by_payer_and_aging_add_up_to_the_outstanding() -> None:

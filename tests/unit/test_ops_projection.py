@@ -104,7 +104,7 @@ def test_money_comes_from_the_journals_and_what_is_left_is_outstanding() -> None
 
 
 def test_aging_puts_the_outstanding_claims_in_buckets_by_payer() -> None:
-    as_of = T0 + timedelta(days=48)  # D went out on day 3, 45 days earlier
+    as_of = T0 + timedelta(days=48)  # D's visit ended on day 3, 45 days earlier
     assert aging(summaries(SCENARIO), as_of) == {
         "MEDICARE-TX": {"0-30": 0, "31-60": 5000, "61-90": 0, "91-120": 0, ">120": 0}
     }
@@ -155,3 +155,15 @@ def test_a_summary_names_the_steps_reached_and_the_last_dead_letter() -> None:
         "claims",
         "dead_lettered",
     )
+
+
+def test_every_state_a_trail_can_be_in_is_listed() -> None:
+    from typing import get_args
+
+    from services.ops.domain.trail import STAGES, STATES, Trail
+    from shared.contracts.events import CoverageOutcome, PaymentPosted
+
+    claim_statuses = get_args(PaymentPosted.model_fields["claim_status"].annotation)
+    outcomes = {"not_covered", "self_pay"} & set(get_args(CoverageOutcome))
+    assert {*STAGES[:-1], *outcomes, "dead_lettered", *claim_statuses} == set(STATES)
+    assert Trail("nobody").state in STATES

@@ -1,6 +1,6 @@
-"""The ops service's MongoDB database: `trails`, one document per encounter (`_id` = correlation id)
-with its facts as a list (fact ids can hold characters a field name cannot) and the summary fields the
-ops API filters on, derived again at every write."""
+"""The ops service's MongoDB database, two documents per encounter (`_id` = correlation id): in
+`trails` its facts as a list (fact ids can hold characters a field name cannot); in `encounters` the
+summary the ops API reads and filters on, derived again at every write."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.ops.domain.money import Money
 from services.ops.domain.summary import Letter, Search, Summary, summarize
-from services.ops.domain.trail import Coded, DeadLettered, Fact, Posted, Received, Submitted, Trail, Verified
-from shared.mongo import Document, bulk_write_safely, find_by_ids
+from services.ops.domain.trail import STATES, Coded, DeadLettered, Fact, Posted, Received, Submitted, Trail, Verified
+from shared.mongo import Document, bulk_write_safely, find_by_ids, scans_compound_filters
 
 KINDS: dict[str, type[Fact]] = {
     kind.__name__: kind for kind in (Received, Verified, Coded, Submitted, Posted, DeadLettered)
@@ -60,17 +60,18 @@ def summary_of(doc: dict[str, Any]) -> Summary:
     return Summary(key=doc["_id"], **values)
 
 
-def stored_doc(trail: Trail) -> dict[str, Any]:
-    """The stored document but its `_id`: the facts, and the summary derived from them."""
-    facts = [fact_doc(fact_id, fact) for fact_id, fact in sorted(trail.facts.items())]
-    return {"facts": facts, **summary_doc(summarize(trail))}
+def facts_doc(trail: Trail) -> dict[str, Any]:
+    return {"facts": [fact_doc(fact_id, fact) for fact_id, fact in sorted(trail.facts.items())]}
+
+
+def upsert(key: str, fields: dict[str, Any]) -> UpdateOne:
+    return UpdateOne({"_id": key}, {"$set": fields}, upsert=True)
 
 
 def trail_of(doc: dict[str, Any]) -> Trail:
     return Trail(doc["_id"], dict(fact_of(item) for item in doc.get("facts", [])))
 
 
-NO_FACTS = {"facts": 0}
 ATTENTION: dict[str, Any] = {"$or": [{"state": {"$in": ["denied", "dead_lettered"]}}, {"underpaid": True}]}
 
 
@@ -92,54 +93,57 @@ def mongo_filter(search: Search) -> dict[str, Any]:
 
 
 class MongoTrailStore:
+    """`trails`: each encounter's facts, read and rewritten by `_id` only. `encounters`: its summary,
+    small and flat, which every query of the ops API reads, so that none reads the facts."""
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.collection = db["trails"]
+        self.trails_collection = db["trails"]
+        self.collection = db["encounters"]
 
     async def ensure_indexes(self) -> None:
-        for field in (
-            "state",
-            "payer_id",
-            "patient_id",
-            "visit_end",
-            "outstanding_cents",
-            "last_at",
-        ):  # the API's filters
+        for field in ("state", "payer_id", "patient_id", "visit_end", "outstanding_cents", "last_at"):
             await self.collection.create_index(field)
 
     async def trails(self, correlation_ids: Sequence[str]) -> dict[str, Trail]:
-        return {key: trail_of(doc) for key, doc in (await find_by_ids(self.collection, correlation_ids)).items()}
+        found = await find_by_ids(self.trails_collection, correlation_ids)
+        return {key: trail_of(doc) for key, doc in found.items()}
 
     async def save(self, trails: Sequence[Trail]) -> None:
-        """Every field of the trail set at once (the document has no others). `$set` rather than a
-        replacement: FerretDB answers a bulk of upserting replacements without `nModified`."""
-        writes = [
-            UpdateOne({"_id": trail.correlation_id}, {"$set": stored_doc(trail)}, upsert=True) for trail in trails
-        ]
-        await bulk_write_safely(self.collection, writes)
+        """The summaries, then the facts they come from: after a crash between the two the stored facts
+        lack the batch's, so the batch read again changes the trails and writes both again. `$set`
+        rather than a replacement: FerretDB answers a bulk of upserting replacements without
+        `nModified`."""
+        await bulk_write_safely(self.collection, [upsert(t.correlation_id, summary_doc(summarize(t))) for t in trails])
+        await bulk_write_safely(self.trails_collection, [upsert(t.correlation_id, facts_doc(t)) for t in trails])
 
     async def trail(self, key: str) -> Trail | None:
-        doc = await self.collection.find_one({"_id": key})
+        doc = await self.trails_collection.find_one({"_id": key})
         return trail_of(doc) if doc else None
 
     async def search(self, search: Search, skip: int, limit: int) -> tuple[list[Summary], int]:
         """One page, newest visit first, and how many match in all."""
         query = mongo_filter(search)
-        cursor = self.collection.find(query, NO_FACTS).sort([("visit_end", -1), ("_id", 1)]).skip(skip).limit(limit)
+        cursor = self.collection.find(query).sort([("visit_end", -1), ("_id", 1)]).skip(skip).limit(limit)
         return [summary_of(doc) async for doc in cursor], await self.collection.count_documents(query)
 
     async def summaries(self, search: Search) -> list[Summary]:
-        return [summary_of(doc) async for doc in self.collection.find(mongo_filter(search), NO_FACTS)]
+        return [summary_of(doc) async for doc in self.collection.find(mongo_filter(search))]
 
     async def outstanding(self) -> list[Summary]:
         """Claims with insurance A/R still open: what aging reads (it shrinks as payers pay)."""
-        return [summary_of(doc) async for doc in self.collection.find({"outstanding_cents": {"$gt": 0}}, NO_FACTS)]
+        return [summary_of(doc) async for doc in self.collection.find({"outstanding_cents": {"$gt": 0}})]
 
     async def needing_attention(self) -> list[Summary]:
-        return [summary_of(doc) async for doc in self.collection.find(ATTENTION, NO_FACTS)]
+        return [summary_of(doc) async for doc in self.collection.find(ATTENTION)]
 
     async def changed_since(self, moment: datetime) -> list[Summary]:
-        return [summary_of(doc) async for doc in self.collection.find({"last_at": {"$gte": moment}}, NO_FACTS)]
+        return [summary_of(doc) async for doc in self.collection.find({"last_at": {"$gte": moment}})]
 
     async def state_counts(self) -> dict[str, int]:
-        pipeline = [{"$group": {"_id": "$state", "count": {"$sum": 1}}}]
-        return {doc["_id"]: doc["count"] async for doc in await self.collection.aggregate(pipeline)}
+        """MongoDB counts each state from the `state` index; a server that reads every row for any
+        filter (FerretDB) is asked once, grouping, instead of once per state."""
+        if await scans_compound_filters(self.collection.database):
+            pipeline = [{"$group": {"_id": "$state", "count": {"$sum": 1}}}]
+            return {doc["_id"]: doc["count"] async for doc in await self.collection.aggregate(pipeline)}
+        counts = {state: await self.collection.count_documents({"state": state}) for state in STATES}
+        return {state: n for state, n in counts.items() if n}

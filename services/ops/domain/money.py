@@ -15,8 +15,8 @@ from services.ops.domain.trail import Trail
 if TYPE_CHECKING:
     from services.ops.domain.summary import Summary
 
-# The reporting convention of A/R aging (days since the claim was first submitted): lower bound,
-# upper bound (None: open), label.
+# The reporting convention of A/R aging (days since the date of service, as practices age their
+# A/R): lower bound, upper bound (None: open), label.
 AGING_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
     (0, 30, "0-30"),
     (31, 60, "31-60"),
@@ -72,11 +72,13 @@ def bucket_of(days: int) -> str:
 
 
 def aging(summaries: Iterable[Summary], as_of: datetime) -> dict[str, dict[str, int]]:
-    """Outstanding insurance A/R in cents by payer and bucket (days since the claim first went out)."""
+    """Outstanding insurance A/R in cents by payer and bucket (days since the visit ended, or since the
+    claim went out when the visit is unknown)."""
     found: dict[str, dict[str, int]] = defaultdict(lambda: {label: 0 for _, _, label in AGING_BUCKETS})
     for summary in summaries:
-        if summary.money.outstanding and summary.first_submitted_at is not None:
-            days = (as_of - summary.first_submitted_at).days
+        since = summary.visit_end or summary.first_submitted_at
+        if summary.money.outstanding and since is not None:
+            days = (as_of - since).days
             found[summary.payer_id or "(unknown payer)"][bucket_of(days)] += summary.money.outstanding
     return dict(found)
 

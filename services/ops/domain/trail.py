@@ -135,6 +135,8 @@ def project(trails: dict[str, Trail], keyed: Iterable[tuple[str, str, Fact]]) ->
     return updated
 
 
+STATES = ("received", "verified", "coded", "submitted", "not_covered", "self_pay", "dead_lettered", "paid",
+          "partially_paid", "denied", "reversed")  # every value of Trail.state  # fmt: skip
 WAITING_FOR = {
     "received": "coverage verification (eligibility)",
     "verified": "coding (coding)",

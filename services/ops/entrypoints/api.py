@@ -146,7 +146,7 @@ async def money_report(queries: QueriesDep, start: datetime | None = None, end: 
 @money.get("/aging")
 async def aging_report(queries: QueriesDep, as_of: datetime | None = None) -> AgingReport:
     """Outstanding insurance A/R (cents) by payer in 0-30, 31-60, 61-90, 91-120 and >120 days since
-    the claim first went out; the buckets add up to the outstanding total."""
+    the date of service; the buckets add up to the outstanding total."""
     moment = aware(as_of) if as_of else queries.clock()
     by_payer = await queries.aging(moment)
     labels = [label for _, _, label in AGING_BUCKETS]

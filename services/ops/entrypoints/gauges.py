@@ -14,7 +14,7 @@ from services.ops.domain.money import MONEY_FIELDS, add_up
 from services.ops.handlers import OpsQueries
 
 log = logging.getLogger(__name__)
-REFRESH_SECONDS = 10.0
+REFRESH_SECONDS = 30.0  # each refresh reads the read model: often enough for a dashboard, not more
 WINDOW = timedelta(days=30)
 
 ENCOUNTERS = Gauge("telebill_encounters", "Encounters in the ops read model by current state", ["state"])

@@ -121,7 +121,7 @@ class ItemOut(BaseModel):
 
 
 class WorklistOut(BaseModel):
-    depths: dict[str, int]  # every kind, before the filters
+    depths: dict[str, int]  # every kind whose owner answered, before the filters
     denials_by_category: dict[str, int]  # open denials, before the filters
     unavailable: dict[str, str]  # kind → why its owner's list could not be read
     count: int

@@ -86,7 +86,8 @@ function trailLink(key) {
 }
 
 function drawWorklist(worklist) {
-  fill("depths", Object.entries(worklist.depths).map(([kind, n]) => tile(`depth-${kind}`, kind, n, n)));
+  const unknown = Object.keys(worklist.unavailable).map((kind) => tile(`depth-${kind}`, kind, null, "?"));
+  fill("depths", [...Object.entries(worklist.depths).map(([kind, n]) => tile(`depth-${kind}`, kind, n, n)), ...unknown]);
   rows("items", worklist.items.map((item) => [
     item.kind, item.owner, trailLink(item.key), item.age_hours.toFixed(1), item.detail, item.next_action, item.action,
   ]));
