@@ -96,7 +96,7 @@ def send_broken_record(settings: Settings, prefix: str, console: Console) -> str
     key = f"acme-video:{prefix}broken"
     producer = make_producer(settings)
     try:
-        producer.send(ENCOUNTER_COMPLETED.name, key=key.encode(), value=b'{"event_type": "encounter-completed"}').get(
+        producer.send(ENCOUNTER_COMPLETED.name, key=key, value=b'{"event_type": "encounter-completed"}').get(
             30
         )
     finally:
@@ -107,9 +107,21 @@ def send_broken_record(settings: Settings, prefix: str, console: Console) -> str
     return key
 
 
+UNKNOWN_MEMBERS = 2  # claims the payer's front end rejects (277CA A7:164): they stay open A/R
+
+
+def with_unknown_members(events: list[dict[str, Any]], count: int = UNKNOWN_MEMBERS) -> list[dict[str, Any]]:
+    """A few commercial members whose claims the payer's front end refuses (the simulated roster's
+    REJ0000001): they land on the clearinghouse-rejection worklist and stay in A/R until corrected."""
+    commercial = [event for event in events if event["coverage"].get("plan_type") == "commercial"]
+    for event in commercial[:count]:
+        event["coverage"]["member_id"] = "REJ0000001"
+    return events
+
+
 def run_demo(settings: Settings, count: int, console: Console) -> int:
     prefix = f"DEMO-{int(time.time())}-"
-    events = batch(count, seed=int(time.time()), prefix=prefix)
+    events = with_unknown_members(batch(count, seed=int(time.time()), prefix=prefix))
     tracker, started = Tracker(settings), time.monotonic()
     keys = send_all(settings, events, console)
     rejected = send_invalid(settings, prefix, console)

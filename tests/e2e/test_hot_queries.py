@@ -37,6 +37,10 @@ BOUNDED: dict[Shape, str] = {  # why reading the whole collection does not grow 
     ("accepted", "delete", "{_id:$in}"): "the same clean-up",
 }
 
+# The ops read model's API is no part of the pipeline's path: its dashboard queries run every few
+# seconds whatever the traffic, each over a field it indexes (MongoTrailStore.ensure_indexes).
+READ_SIDE = {"ops-api"}
+
 
 def shape_counts(settings: Settings) -> Counter[tuple[str, Shape]]:
     counts: Counter[tuple[str, Shape]] = Counter()
@@ -61,7 +65,7 @@ def test_every_query_of_the_pipeline_is_an_id_lookup_or_reads_only_open_work(pip
     used = shape_counts(pipeline) - before
 
     assert stage_counts(found)["posted"] > 0 and "in_flight" not in stage_counts(found)
-    queries = {(service, shape) for service, shape in used if shape[1] in QUERIES}
+    queries = {(service, shape) for service, shape in used if shape[1] in QUERIES and service not in READ_SIDE}
     assert any(shape[2] == LOOKUP for _, shape in queries)
     unbounded = sorted((service, shape) for service, shape in queries if shape[2] != LOOKUP and shape not in BOUNDED)
     assert unbounded == [], "queries that are neither a text _id lookup nor over open work"

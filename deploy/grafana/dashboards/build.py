@@ -66,6 +66,34 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
             ),
             ("Dead letters so far, by topic", "sum by (topic) (telebill_dead_letters_total)", "short"),
             ("Ingest rejections in the last hour", "sum(increase(telebill_ingest_rejected_total[1h]))", "short"),
+            ("Worklist depth, by kind (ops read model)", "sum by (kind) (telebill_worklist_items)", "short"),
+            ("Worklist depth, by owning service", "sum by (owner) (telebill_worklist_items)", "short"),
+            ("Encounters by current state", "sum by (state) (telebill_encounters)", "short"),
+        ],
+    ),
+    "revenue-cycle": (
+        "telebill: revenue cycle",
+        [
+            (
+                "Billed, paid and outstanding (visits of the last 30 days)",
+                'sum by (measure) (telebill_money_dollars{measure=~"billed|paid|outstanding|written_off"})',
+                "currencyUSD",
+            ),
+            ("Outstanding A/R, by aging bucket", "sum by (bucket) (telebill_ar_dollars)", "currencyUSD"),
+            ("Outstanding A/R, by payer", "sum by (payer) (telebill_ar_dollars)", "currencyUSD"),
+            (
+                "Paid, by payer (visits of the last 30 days)",
+                'sum by (payer) (telebill_money_dollars{measure="paid"})',
+                "currencyUSD",
+            ),
+            (
+                "Clean-claim, first-pass and net collection rates",
+                'telebill_kpi{kpi=~"clean_claim_rate|first_pass_acceptance_rate|net_collection_rate"}',
+                "percentunit",
+            ),
+            ("Days in A/R", 'telebill_kpi{kpi="days_in_ar"}', "d"),
+            ("Denial rate, by category", "sum by (category) (telebill_denial_rate)", "percentunit"),
+            ("Hours from visit end to submitted and to posted (median, p95)", "telebill_kpi_hours", "h"),
         ],
     ),
 }

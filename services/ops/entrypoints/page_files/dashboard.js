@@ -128,7 +128,7 @@ function drawMoney(money) {
   const measures = ["billed", "paid", "patient_responsibility", "written_off", "outstanding"];
   chart("money-chart", measures.map((measure) => ({
     x: payers, y: payers.map((payer) => money.by_payer[payer][measure] / 100), name: measure, type: "bar",
-  })), { barmode: "group", yaxis: { title: "USD" } });
+  })), { barmode: "group", xaxis: { type: "category" }, yaxis: { title: "USD" } });
   rows("money-table", payers.map((payer) => {
     const m = money.by_payer[payer];
     return [payer, dollars(m.billed), dollars(m.allowed), dollars(m.paid), dollars(m.patient_responsibility),
