@@ -13,13 +13,14 @@ from typing import Any
 from _measure import Usage, settled, snapshot, top_shapes  # beside this script
 from kafka import KafkaConsumer
 
+from deploy.ops import processes
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
 from deploy.ops.tracking import Tracker, stage_counts
-from shared.kafka import consumer_from_now
+from shared.kafka import consumer_from_now, consumer_group, group_lag
 from shared.mongo import sync_database
 from shared.settings import Settings
-from shared.topics import CLAIM_SUBMITTED
+from shared.topics import CLAIM_SUBMITTED, PIPELINE
 
 POST_BATCH = 200
 
@@ -32,6 +33,7 @@ class BacklogRun:
     end_to_end_per_second: float
     stored_before: int
     outcomes: dict[str, int]
+    read_model_seconds: float | None = None  # from the first post until the ops read model had read it all
     per_process: dict[str, dict[str, Any]] = field(default_factory=dict)
     slowest_shapes: list[dict[str, Any]] = field(default_factory=list)
 
@@ -77,6 +79,7 @@ def run_backlog(settings: Settings, count: int, label: str = "BENCH") -> Backlog
     ingested = time.monotonic() - started
     found = tracker.wait(keys, timeout=time_allowed(count), late_payments=False)
     elapsed = time.monotonic() - started
+    read_model = read_model_caught_up(settings, started + time_allowed(count))
     after = settled(settings)
     return BacklogRun(
         encounters=count,
@@ -85,9 +88,22 @@ def run_backlog(settings: Settings, count: int, label: str = "BENCH") -> Backlog
         end_to_end_per_second=round(count / elapsed, 1),
         stored_before=stored,
         outcomes=dict(stage_counts(found)),
+        read_model_seconds=round(read_model - started, 1) if read_model else None,
         per_process=per_process(before, after, count),
         slowest_shapes=top_shapes(before, after, count),
     )
+
+
+def read_model_caught_up(settings: Settings, deadline: float) -> float | None:
+    """When the ops read model's consumer group had nothing left to read on any topic (None: not by
+    the deadline). It reads at its own pace; the pipeline never waits for it."""
+    group = consumer_group(processes.READ_MODEL)
+    topics = [name for topic in PIPELINE for name in (topic.name, topic.dlq)]
+    while time.monotonic() < deadline:
+        if sum(group_lag(settings.kafka_bootstrap, group, topics).values()) == 0:
+            return time.monotonic()
+        time.sleep(0.5)
+    return None
 
 
 def per_process(before: dict[str, Usage], after: dict[str, Usage], count: int) -> dict[str, dict[str, Any]]:
@@ -107,7 +123,7 @@ def print_backlog(run: BacklogRun) -> None:
     print(
         f"pipeline: {run.encounters} encounters ({run.stored_before:,} already stored), "
         f"ingest {run.ingest_per_second:,.0f}/s, end to end {run.end_to_end_per_second:,.1f}/s "
-        f"({run.seconds:.1f}s); outcomes {run.outcomes}"
+        f"({run.seconds:.1f}s); outcomes {run.outcomes}; ops read model caught up after {run.read_model_seconds}s"
     )
     print("per process (cpu s per 1,000 encounters, database commands per encounter):")
     for name, figures in run.per_process.items():
