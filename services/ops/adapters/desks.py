@@ -52,13 +52,19 @@ def entries(kind: str, body: dict[str, Any]) -> list[dict[str, Any]]:
 class OwnerDesks:
     """`base_url(api)` gives an owner API's base URL (from the settings)."""
 
-    def __init__(self, base_url: Callable[[str], str], token: str, timeout: float = 5.0) -> None:
-        self.base_url, self.token, self.timeout = base_url, token, timeout
+    def __init__(
+        self,
+        base_url: Callable[[str], str],
+        token: str,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url, self.token, self.timeout, self.transport = base_url, token, timeout, transport
 
     async def items(self) -> tuple[list[Item], dict[str, str]]:
         """Every owner's items, and for each kind whose owner did not answer, why."""
         headers = {"Authorization": f"Bearer {self.token}"}
-        async with httpx.AsyncClient(timeout=self.timeout, headers=headers) as client:
+        async with httpx.AsyncClient(timeout=self.timeout, headers=headers, transport=self.transport) as client:
             answers = await asyncio.gather(
                 *(self.listed(client, kind) for kind in OWNER_LISTED), return_exceptions=True
             )
