@@ -27,3 +27,8 @@ class Once(Generic[T]):
                 if self._value is None:
                     self._value = await build()
         return self._value
+
+    @property
+    def built(self) -> T | None:
+        """The value if it was built already (never builds it)."""
+        return self._value

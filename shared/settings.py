@@ -77,8 +77,9 @@ class Settings(BaseSettings):
     batch_seconds: float = Field(0.2, gt=0)
     # The ops read model's batches are larger and slower than the pipeline's, so an encounter's
     # several events mostly land in one rewrite of its trail.
-    ops_batch_size: int = Field(5000, ge=1)
-    ops_batch_seconds: float = Field(2.0, gt=0)
+    ops_batch_size: int = Field(10_000, ge=1)
+    ops_batch_seconds: float = Field(5.0, gt=0)
+    ops_remembered_trails: int = Field(50_000, ge=0, description="Trails the ops worker keeps in memory (no re-read).")
     claims_interchange_max_claims: int = Field(200, ge=1, description="Claims per 837P interchange at most.")
     claims_interchange_max_age_seconds: float = Field(
         0.5, gt=0, description="How long a coded claim may wait for others to share its interchange."

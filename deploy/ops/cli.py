@@ -127,6 +127,14 @@ def reconcile(
     raise typer.Exit(run(get_settings(), age, redrive, limit, datetime.now(UTC), console))
 
 
+@app.command("rebuild-read-model")
+def rebuild_read_model() -> None:
+    """Read every topic again into an empty ops read model (the pipeline is not touched)."""
+    from deploy.ops.read_model import rebuild
+
+    raise typer.Exit(rebuild(get_settings(), console))
+
+
 era = typer.Typer(help="835 remittance files.", no_args_is_help=True)
 app.add_typer(era, name="era")
 

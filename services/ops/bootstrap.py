@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from services.ops.adapters.broker import KafkaWatch
 from services.ops.adapters.desks import OwnerDesks
+from services.ops.adapters.remembered import RememberedTrails
 from services.ops.adapters.repository import MongoTrailStore
 from services.ops.handlers import SERVICE, OpsQueries, ProjectFacts, TrailStore
 from shared.mongo import async_database
@@ -16,10 +17,13 @@ def bootstrap(store: TrailStore) -> ProjectFacts:
     return ProjectFacts(store)
 
 
-async def build_projection(settings: Settings) -> ProjectFacts:
+async def build_projection(settings: Settings) -> tuple[ProjectFacts, RememberedTrails]:
+    """The projection over the stored trails, remembering the last ones it wrote (the worker makes it
+    forget them at every rebalance)."""
     store = MongoTrailStore(async_database(settings, SERVICE))
     await store.ensure_indexes()
-    return bootstrap(store)
+    remembered = RememberedTrails(store, settings.ops_remembered_trails)
+    return bootstrap(remembered), remembered
 
 
 async def build_queries(settings: Settings) -> OpsQueries:

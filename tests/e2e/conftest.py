@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -74,3 +75,19 @@ def ops_api(settings: Settings, port: int, timeout: float = 15) -> httpx.Client:
     """A client of one service's ops API (claims, coding, eligibility, remittance), with the ops token."""
     headers = {"Authorization": f"Bearer {settings.ops_token}"}
     return httpx.Client(base_url=f"http://{settings.ingest_host}:{port}", headers=headers, timeout=timeout)
+
+
+def read_model_settled(api: httpx.Client, timeout: float = 180.0) -> dict:  # type: ignore[type-arg]
+    """Wait until the ops read model has read every topic and two readings of it agree; its flow."""
+    from shared.kafka import consumer_group
+
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        flow = api.get("/v1/pipeline").json()
+        behind = sum(row["lag"] for row in flow["lag"] if row["group"] == consumer_group("ops"))
+        now = (flow["states"], api.get("/v1/worklist", params={"limit": 1}).json()["depths"])
+        if behind == 0 and now == last:
+            return dict(flow)
+        last = now
+        time.sleep(3)
+    raise AssertionError("the ops read model did not settle")

@@ -9,7 +9,6 @@ import io
 import os
 import shutil
 import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from rich.console import Console
 
 from deploy.ops.client import ops_client
 from deploy.ops.demo import run_demo
-from shared.kafka import consumer_group
+from tests.e2e.conftest import read_model_settled
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(os.environ.get("TELEBILL_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -65,20 +64,6 @@ def browse(url: str, *extra: str) -> str:
     return result.stdout
 
 
-def quiet(api: Any, settings: Any, timeout: float = 180.0) -> dict[str, Any]:
-    """Wait until the read model has caught up with every topic and two readings agree."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        flow = api.get("/v1/pipeline").json()
-        behind = sum(row["lag"] for row in flow["lag"] if row["group"] == consumer_group("ops"))
-        now = (flow["states"], api.get("/v1/worklist", params={"limit": 1}).json()["depths"])
-        if behind == 0 and now == last:
-            return flow
-        last = now
-        time.sleep(3)
-    raise AssertionError("the ops read model did not settle")
-
-
 def outstanding_of_every_encounter(api: Any) -> int:
     total, page = 0, 1
     while True:
@@ -93,7 +78,7 @@ def test_the_dashboard_shows_what_the_read_model_answers(pipeline) -> None:  # t
     settings = pipeline
     assert run_demo(settings, 40, Console(file=io.StringIO())) == 0
     with ops_client(settings) as api:
-        quiet(api, settings)
+        read_model_settled(api)
         url = f"{settings.api_url('ops-api')}/#token={settings.ops_token}"
         page = Figures()
         page.feed(browse(url, "--dump-dom"))

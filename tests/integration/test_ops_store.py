@@ -42,7 +42,8 @@ def test_trails_round_trip_and_a_replayed_batch_changes_nothing(settings, unique
     }
 
 
-def test_the_ops_api_queries_read_the_summaries_on_the_real_server(settings, unique) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("scan_once", [False, True], ids=["by_index", "one_scan"])
+def test_the_ops_api_queries_read_the_summaries_on_the_real_server(settings, unique, scan_once) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     from services.ops.domain.summary import Search, summarize
@@ -50,7 +51,7 @@ def test_the_ops_api_queries_read_the_summaries_on_the_real_server(settings, uni
 
     async def scenario() -> dict[str, Any]:
         db = async_database(settings, f"test_{unique}")
-        store = MongoTrailStore(db)
+        store = MongoTrailStore(db, scan_once=scan_once)  # as on MongoDB, or as on a server that scans
         await store.ensure_indexes()
         await bootstrap(store)(SCENARIO)
         page, total = await store.search(Search(), 1, 2)

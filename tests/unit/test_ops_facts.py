@@ -117,3 +117,21 @@ def test_a_failing_batch_in_a_combined_flush_fails_only_its_own_agent() -> None:
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], ValueError)
     assert set(store.docs) == {"a", "c"}
+
+
+def test_remembered_trails_need_no_read_until_forgotten() -> None:
+    from services.ops.adapters.remembered import RememberedTrails
+
+    store = InMemoryTrailStore()
+    remembered = RememberedTrails(store, size=2)
+    project = bootstrap(remembered)
+    asyncio.run(project(keyed_for("a") + keyed_for("b")))
+    assert store.reads == 1  # new encounters: asked once
+    asyncio.run(project([("a", "a-x", facts.received(ENCOUNTER)[2])]))
+    assert store.reads == 1 and len(store.docs["a"].facts) == 2  # "a" came from memory, and was stored
+    asyncio.run(project(keyed_for("c")))  # a third trail: the least recently written ("b") is dropped
+    asyncio.run(project([("b", "b-x", facts.received(ENCOUNTER)[2])]))
+    assert store.reads == 3
+    remembered.forget()
+    asyncio.run(project([("a", "a-y", facts.received(ENCOUNTER)[2])]))
+    assert store.reads == 4 and len(store.docs["a"].facts) == 3

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.ops.domain.summary import Search, Summary, summarize
+from services.ops.domain.summary import (
+    Search,
+    Summary,
+    changed_since,
+    is_outstanding,
+    needs_attention,
+    newest_visit_first,
+    summarize,
+)
 from services.ops.domain.trail import Trail
 from services.ops.domain.worklist import Item
 
@@ -32,39 +40,23 @@ class InMemoryTrailStore:
         return self.docs.get(key)
 
     async def search(self, search: Search, skip: int, limit: int) -> tuple[list[Summary], int]:
-        found = await self.summaries(search)
-        found.sort(key=lambda s: s.key)
-        found.sort(key=lambda s: s.visit_end or datetime.min, reverse=True)
+        found = newest_visit_first(await self.summaries(search))
         return found[skip : skip + limit], len(found)
 
     async def summaries(self, search: Search) -> list[Summary]:
-        return [s for s in self.all() if matches(s, search)]
+        return [s for s in self.all() if search.matches(s)]
 
     async def outstanding(self) -> list[Summary]:
-        return [s for s in self.all() if s.money.outstanding > 0]
+        return [s for s in self.all() if is_outstanding(s)]
 
     async def needing_attention(self) -> list[Summary]:
-        return [s for s in self.all() if s.state in ("denied", "dead_lettered") or s.underpaid]
+        return [s for s in self.all() if needs_attention(s)]
 
     async def changed_since(self, moment: datetime) -> list[Summary]:
-        return [s for s in self.all() if s.last_at is not None and s.last_at >= moment]
+        return [s for s in self.all() if changed_since(moment)(s)]
 
     async def state_counts(self) -> dict[str, int]:
         return dict(Counter(s.state for s in self.all()))
-
-
-def matches(s: Summary, search: Search) -> bool:
-    exact = (
-        (search.key, s.key),
-        (search.patient_id, s.patient_id),
-        (search.payer_id, s.payer_id),
-        (search.state, s.state),
-    )
-    if any(wanted is not None and wanted != value for wanted, value in exact):
-        return False
-    if search.visit_from is not None and (s.visit_end is None or s.visit_end < search.visit_from):
-        return False
-    return not (search.visit_to is not None and (s.visit_end is None or s.visit_end >= search.visit_to))
 
 
 @dataclass

@@ -4,7 +4,10 @@ summary the ops API reads and filters on, derived again at every write."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -13,7 +16,16 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.ops.domain.money import Money
-from services.ops.domain.summary import Letter, Search, Summary, summarize
+from services.ops.domain.summary import (
+    Letter,
+    Search,
+    Summary,
+    changed_since,
+    is_outstanding,
+    needs_attention,
+    newest_visit_first,
+    summarize,
+)
 from services.ops.domain.trail import STATES, Coded, DeadLettered, Fact, Posted, Received, Submitted, Trail, Verified
 from shared.mongo import Document, bulk_write_safely, find_by_ids, scans_compound_filters
 
@@ -94,11 +106,18 @@ def mongo_filter(search: Search) -> dict[str, Any]:
 
 class MongoTrailStore:
     """`trails`: each encounter's facts, read and rewritten by `_id` only. `encounters`: its summary,
-    small and flat, which every query of the ops API reads, so that none reads the facts."""
+    small and flat, which every query of the ops API reads, so that none reads the facts.
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    On MongoDB each query of the API is answered from its index. A server that reads every row for
+    any filter but `_id` (FerretDB, the local stand-in) is asked once for every summary, and the
+    queries of the next few seconds (a dashboard's refresh asks five at once) filter that reading."""
+
+    def __init__(self, db: AsyncDatabase[Document], scan_once: bool | None = None, reuse_seconds: float = 5.0) -> None:
         self.trails_collection = db["trails"]
         self.collection = db["encounters"]
+        self.scan_once, self.reuse_seconds = scan_once, reuse_seconds
+        self.scanned: tuple[float, list[Summary]] | None = None
+        self.scanning = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
         for field in ("state", "payer_id", "patient_id", "visit_end", "outstanding_cents", "last_at"):
@@ -120,30 +139,49 @@ class MongoTrailStore:
         doc = await self.trails_collection.find_one({"_id": key})
         return trail_of(doc) if doc else None
 
+    async def every_summary_if_scanning(self) -> list[Summary] | None:
+        if self.scan_once is None:
+            self.scan_once = await scans_compound_filters(self.collection.database)
+        if not self.scan_once:
+            return None
+        async with self.scanning:
+            if self.scanned is None or time.monotonic() - self.scanned[0] > self.reuse_seconds:
+                self.scanned = (time.monotonic(), [summary_of(doc) async for doc in self.collection.find({})])
+            return self.scanned[1]
+
+    async def found(self, query: dict[str, Any], keep: Callable[[Summary], bool]) -> list[Summary]:
+        every = await self.every_summary_if_scanning()
+        if every is not None:
+            return [s for s in every if keep(s)]
+        return [summary_of(doc) async for doc in self.collection.find(query)]
+
     async def search(self, search: Search, skip: int, limit: int) -> tuple[list[Summary], int]:
         """One page, newest visit first, and how many match in all."""
+        every = await self.every_summary_if_scanning()
+        if every is not None:
+            chosen = newest_visit_first([s for s in every if search.matches(s)])
+            return chosen[skip : skip + limit], len(chosen)
         query = mongo_filter(search)
         cursor = self.collection.find(query).sort([("visit_end", -1), ("_id", 1)]).skip(skip).limit(limit)
         return [summary_of(doc) async for doc in cursor], await self.collection.count_documents(query)
 
     async def summaries(self, search: Search) -> list[Summary]:
-        return [summary_of(doc) async for doc in self.collection.find(mongo_filter(search))]
+        return await self.found(mongo_filter(search), search.matches)
 
     async def outstanding(self) -> list[Summary]:
         """Claims with insurance A/R still open: what aging reads (it shrinks as payers pay)."""
-        return [summary_of(doc) async for doc in self.collection.find({"outstanding_cents": {"$gt": 0}})]
+        return await self.found({"outstanding_cents": {"$gt": 0}}, is_outstanding)
 
     async def needing_attention(self) -> list[Summary]:
-        return [summary_of(doc) async for doc in self.collection.find(ATTENTION)]
+        return await self.found(ATTENTION, needs_attention)
 
     async def changed_since(self, moment: datetime) -> list[Summary]:
-        return [summary_of(doc) async for doc in self.collection.find({"last_at": {"$gte": moment}})]
+        return await self.found({"last_at": {"$gte": moment}}, changed_since(moment))
 
     async def state_counts(self) -> dict[str, int]:
-        """MongoDB counts each state from the `state` index; a server that reads every row for any
-        filter (FerretDB) is asked once, grouping, instead of once per state."""
-        if await scans_compound_filters(self.collection.database):
-            pipeline = [{"$group": {"_id": "$state", "count": {"$sum": 1}}}]
-            return {doc["_id"]: doc["count"] async for doc in await self.collection.aggregate(pipeline)}
+        """On MongoDB, each state counted from the `state` index."""
+        every = await self.every_summary_if_scanning()
+        if every is not None:
+            return dict(Counter(s.state for s in every))
         counts = {state: await self.collection.count_documents({"state": state}) for state in STATES}
         return {state: n for state, n in counts.items() if n}

@@ -118,3 +118,14 @@ def money_by(summaries: Iterable[Summary]) -> dict[tuple[str, str], dict[str, in
         if summary.submissions and summary.visit_end is not None:
             grouped[(summary.payer_id or "(unknown payer)", summary.visit_end.strftime("%Y-%m"))].append(summary.money)
     return {group: totals(moneys) for group, moneys in sorted(grouped.items())}
+
+
+def per_payer(grouped: dict[tuple[str, str], dict[str, int]]) -> dict[str, dict[str, int]]:
+    """`money_by`'s groups added up over the months, per payer."""
+    payers = sorted({payer for payer, _ in grouped})
+    return {payer: add_up(cents for (owner, _), cents in grouped.items() if owner == payer) for payer in payers}
+
+
+def bucket_totals(aged: dict[str, dict[str, int]]) -> dict[str, int]:
+    """`aging`'s buckets added up over the payers: together, the outstanding A/R."""
+    return {label: sum(row[label] for row in aged.values()) for _, _, label in AGING_BUCKETS}

@@ -4,8 +4,9 @@ facts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from services.ops.domain.money import Money, money_of
 from services.ops.domain.trail import (
@@ -112,3 +113,29 @@ class Search:
     state: str | None = None
     visit_from: datetime | None = None
     visit_to: datetime | None = None
+
+    def matches(self, s: Summary) -> bool:
+        exact = (self.key, s.key), (self.patient_id, s.patient_id), (self.payer_id, s.payer_id), (self.state, s.state)
+        if any(wanted is not None and wanted != value for wanted, value in exact):
+            return False
+        if self.visit_from is not None and (s.visit_end is None or s.visit_end < self.visit_from):
+            return False
+        return not (self.visit_to is not None and (s.visit_end is None or s.visit_end >= self.visit_to))
+
+
+def newest_visit_first(found: list[Summary]) -> list[Summary]:
+    by_key = sorted(found, key=lambda s: s.key)
+    return sorted(by_key, key=lambda s: s.visit_end or datetime.min.replace(tzinfo=UTC), reverse=True)
+
+
+def is_outstanding(s: Summary) -> bool:
+    return s.money.outstanding > 0
+
+
+def needs_attention(s: Summary) -> bool:
+    """What the read model's own worklist items come from (denied, dead-lettered, underpaid)."""
+    return s.state in ("denied", "dead_lettered") or s.underpaid
+
+
+def changed_since(moment: datetime) -> Callable[[Summary], bool]:
+    return lambda s: s.last_at is not None and s.last_at >= moment

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from prometheus_client import make_asgi_app
 
 from services.ops.bootstrap import build_queries
-from services.ops.domain.money import AGING_BUCKETS, MONEY_FIELDS, add_up
+from services.ops.domain.money import MONEY_FIELDS, add_up, bucket_totals, per_payer
 from services.ops.domain.summary import Search
 from services.ops.domain.worklist import KINDS
 from services.ops.entrypoints import gauges, page
@@ -137,10 +137,13 @@ async def money_report(queries: QueriesDep, start: datetime | None = None, end: 
     by payer and month of the visit, for the claims of visits ending in [start, end)."""
     start, end = period(start, end, queries.clock())
     grouped = await queries.money(start, end)
-    payers = sorted({payer for payer, _ in grouped})
-    by_payer = {p: money_out(add_up(c for (q, _), c in grouped.items() if q == p)) for p in payers}
-    rows = [MoneyRow(payer_id=p, month=m, cents=money_out(c)) for (p, m), c in grouped.items()]
-    return MoneyReport(start=start, end=end, rows=rows, by_payer=by_payer, totals=money_out(add_up(grouped.values())))
+    return MoneyReport(
+        start=start,
+        end=end,
+        rows=[MoneyRow(payer_id=payer, month=month, cents=money_out(c)) for (payer, month), c in grouped.items()],
+        by_payer={payer: money_out(cents) for payer, cents in per_payer(grouped).items()},
+        totals=money_out(add_up(grouped.values())),
+    )
 
 
 @money.get("/aging")
@@ -149,14 +152,9 @@ async def aging_report(queries: QueriesDep, as_of: datetime | None = None) -> Ag
     the date of service; the buckets add up to the outstanding total."""
     moment = aware(as_of) if as_of else queries.clock()
     by_payer = await queries.aging(moment)
-    labels = [label for _, _, label in AGING_BUCKETS]
-    bucket_totals = {label: sum(row[label] for row in by_payer.values()) for label in labels}
+    totals = bucket_totals(by_payer)
     return AgingReport(
-        as_of=moment,
-        buckets=labels,
-        by_payer=by_payer,
-        totals=bucket_totals,
-        outstanding_cents=sum(bucket_totals.values()),
+        as_of=moment, buckets=list(totals), by_payer=by_payer, totals=totals, outstanding_cents=sum(totals.values())
     )
 
 

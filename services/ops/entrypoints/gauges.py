@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Gauge
 
-from services.ops.domain.money import MONEY_FIELDS, add_up
+from services.ops.domain.money import MONEY_FIELDS, per_payer
 from services.ops.handlers import OpsQueries
 
 log = logging.getLogger(__name__)
@@ -51,9 +51,7 @@ async def refresh(queries: OpsQueries) -> None:
     replace(ENCOUNTERS, {(state,): n for state, n in flow_states.items()})
     owners = {item.kind: item.owner for item in found.items}
     replace(WORKLIST, {(kind, owners.get(kind, "")): n for kind, n in found.depths.items()})
-    payers = {payer for payer, _ in grouped}
-    by_payer = {p: add_up(c for (q, _), c in grouped.items() if q == p) for p in payers}
-    replace(MONEY, {(p, m): cents[m] / 100 for p, cents in by_payer.items() for m in MONEY_FIELDS})
+    replace(MONEY, {(p, m): cents[m] / 100 for p, cents in per_payer(grouped).items() for m in MONEY_FIELDS})
     replace(AR, {(p, bucket): cents / 100 for p, row in aged.items() for bucket, cents in row.items()})
     rates = {
         "clean_claim_rate": figures.clean_claim_rate,

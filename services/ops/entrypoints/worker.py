@@ -10,6 +10,7 @@ from typing import Any
 import faust
 from pydantic import BaseModel
 
+from services.ops.adapters.remembered import RememberedTrails
 from services.ops.bootstrap import build_projection
 from services.ops.domain import facts
 from services.ops.handlers import SERVICE, ProjectFacts
@@ -35,12 +36,12 @@ READERS: dict[str, Reader] = {
     CLAIM_SUBMITTED.name: facts.submitted,
     PAYMENT_POSTED.name: facts.posted,
 }
-projection: Once[ProjectFacts] = Once()
+projection: Once[tuple[ProjectFacts, RememberedTrails]] = Once()
 
 
 def projecting(read: Reader) -> Callable[[faust.App, Settings], Any]:
     async def build(app: faust.App, settings: Settings) -> BatchHandler:
-        project = await projection.get(lambda: build_projection(settings))
+        project, _ = await projection.get(lambda: build_projection(settings))
 
         async def handle(events: list[Any]) -> None:
             await project([read(event) for event in events])
@@ -64,6 +65,15 @@ def ops_app(settings: Settings) -> faust.App:
 
 settings = get_settings()
 app = ops_app(settings)
+
+
+@app.on_partitions_revoked.connect
+def forget_remembered_trails(app: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+    """Partitions may move to another instance, which then writes their trails: what this process
+    remembers of them would be stale."""
+    if projection.built is not None:
+        projection.built[1].forget()
+
 
 if __name__ == "__main__":
     run_worker(app, SERVICE, settings)
