@@ -26,6 +26,9 @@ class TrailStore(Protocol):
     async def save(self, trails: Sequence[Trail]) -> None:
         """Store each trail whole, by its correlation id."""
 
+    async def create(self, trails: Sequence[Trail]) -> None:
+        """Store trails the store did not have when read (cheaper than `save` where that matters)."""
+
 
 class ProjectFacts:
     """One read and one write per flush. Every topic's agent shares the one instance of a process, and
@@ -67,7 +70,8 @@ class ProjectFacts:
     async def project(self, keyed: Sequence[Keyed]) -> None:
         stored = await self.store.trails(list(dict.fromkeys(key for key, _, _ in keyed)))
         updated = project(stored, keyed)
-        await self.store.save([trail for key, trail in updated.items() if trail != stored.get(key)])
+        await self.store.create([trail for key, trail in updated.items() if key not in stored])
+        await self.store.save([trail for key, trail in updated.items() if key in stored and trail != stored[key]])
 
 
 class ReadModel(Protocol):

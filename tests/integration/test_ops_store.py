@@ -84,3 +84,27 @@ def test_the_ops_api_queries_read_the_summaries_on_the_real_server(settings, uni
     assert found["recent"] == ["A", "B"]  # their remittances came on days 14 and 20
     assert found["states"] == {"paid": 1, "denied": 1, "coded": 1, "submitted": 1}
     assert found["trail"] == trails["A"]
+
+
+def test_creating_a_trail_already_there_sets_it_and_the_keys_are_read_back(settings, unique) -> None:  # type: ignore[no-untyped-def]
+    from services.ops.domain.summary import summarize
+
+    trails = project({}, SCENARIO)
+    partial = project({}, SCENARIO[:3])["A"]  # A's first three facts: what a crash may have left
+
+    async def scenario() -> tuple[Any, ...]:
+        db = async_database(settings, f"test_{unique}")
+        store = MongoTrailStore(db, scan_once=False)
+        await store.create([partial])
+        await store.create(list(trails.values()))  # A again, whole: set, not refused as a duplicate
+        read = await store.trails(list(trails))
+        summaries = {s.key: s for s in await store.summaries(Search())}
+        keys = await store.keys()
+        await db.client.drop_database(db.name)
+        return read, summaries, keys
+
+    from services.ops.domain.summary import Search
+
+    read, summaries, keys = asyncio.run(scenario())
+    assert read == trails and keys == set(trails)
+    assert summaries == {key: summarize(trail) for key, trail in trails.items()}

@@ -33,6 +33,13 @@ class InMemoryTrailStore:
         self.writes += 1 if trails else 0
         self.docs.update({trail.correlation_id: trail for trail in trails})
 
+    async def create(self, trails: Sequence[Trail]) -> None:
+        await self.save(trails)
+
+    async def keys(self) -> set[str]:
+        self.reads += 1
+        return set(self.docs)
+
     def all(self) -> list[Summary]:
         return [summarize(trail) for trail in self.docs.values()]
 

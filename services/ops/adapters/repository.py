@@ -27,7 +27,7 @@ from services.ops.domain.summary import (
     summarize,
 )
 from services.ops.domain.trail import STATES, Coded, DeadLettered, Fact, Posted, Received, Submitted, Trail, Verified
-from shared.mongo import Document, bulk_write_safely, find_by_ids, scans_compound_filters
+from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new, scans_compound_filters
 
 KINDS: dict[str, type[Fact]] = {
     kind.__name__: kind for kind in (Received, Verified, Coded, Submitted, Posted, DeadLettered)
@@ -74,6 +74,10 @@ def summary_of(doc: dict[str, Any]) -> Summary:
 
 def facts_doc(trail: Trail) -> dict[str, Any]:
     return {"facts": [fact_doc(fact_id, fact) for fact_id, fact in sorted(trail.facts.items())]}
+
+
+def summary_fields(trail: Trail) -> dict[str, Any]:
+    return summary_doc(summarize(trail))
 
 
 def upsert(key: str, fields: dict[str, Any]) -> UpdateOne:
@@ -132,8 +136,20 @@ class MongoTrailStore:
         lack the batch's, so the batch read again changes the trails and writes both again. `$set`
         rather than a replacement: FerretDB answers a bulk of upserting replacements without
         `nModified`."""
-        await bulk_write_safely(self.collection, [upsert(t.correlation_id, summary_doc(summarize(t))) for t in trails])
+        await bulk_write_safely(self.collection, [upsert(t.correlation_id, summary_fields(t)) for t in trails])
         await bulk_write_safely(self.trails_collection, [upsert(t.correlation_id, facts_doc(t)) for t in trails])
+
+    async def create(self, trails: Sequence[Trail]) -> None:
+        """Inserted, which on FerretDB costs a fraction of an upsert; one already there (a crash between
+        the summary's write and the facts') is set as `save` would."""
+        for collection, doc in ((self.collection, summary_fields), (self.trails_collection, facts_doc)):
+            inserted = await insert_new(collection, [{"_id": t.correlation_id, **doc(t)} for t in trails])
+            there = [upsert(t.correlation_id, doc(t)) for t in trails if t.correlation_id not in inserted]
+            await bulk_write_safely(collection, there)
+
+    async def keys(self) -> set[str]:
+        """Every stored trail's key (read once as a worker starts: see RememberedTrails)."""
+        return {doc["_id"] async for doc in self.trails_collection.find({}, {"_id": 1})}
 
     async def trail(self, key: str) -> Trail | None:
         doc = await self.trails_collection.find_one({"_id": key})
