@@ -96,7 +96,9 @@ def run_backlog(settings: Settings, count: int, label: str = "BENCH") -> Backlog
 
 def read_model_caught_up(settings: Settings, deadline: float) -> float | None:
     """When the ops read model's consumer group had nothing left to read on any topic (None: not by
-    the deadline). It reads at its own pace; the pipeline never waits for it."""
+    the deadline, or it is not running). It reads at its own pace; the pipeline never waits for it."""
+    if processes.pid_of(settings, processes.READ_MODEL) is None:
+        return None
     group = consumer_group(processes.READ_MODEL)
     topics = [name for topic in PIPELINE for name in (topic.name, topic.dlq)]
     while time.monotonic() < deadline:

@@ -40,13 +40,14 @@ def client_options(pool: int, timeout_ms: int) -> dict[str, Any]:
 
 def async_database(settings: Settings, service: str) -> AsyncDatabase[Document]:
     client: AsyncMongoClient[Document] = AsyncMongoClient(
-        settings.mongo_url, **client_options(settings.mongo_max_pool_size, settings.mongo_timeout_ms)
+        settings.mongo_url_for(service), **client_options(settings.mongo_max_pool_size, settings.mongo_timeout_ms)
     )
     return client[settings.database_name(service)]
 
 
 def sync_database(settings: Settings, service: str) -> Database[Document]:
-    return sync_client(settings)[settings.database_name(service)]
+    url, pool, timeout = settings.mongo_url_for(service), settings.mongo_max_pool_size, settings.mongo_timeout_ms
+    return cached_sync_client(url, pool, timeout)[settings.database_name(service)]
 
 
 def sync_client(settings: Settings) -> MongoClient[Document]:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongo_url: str = "mongodb://127.0.0.1:27017/"
+    ops_mongo_url: str = Field(
+        "", description="The ops read model's own server (empty: mongo_url), so its writes never share the pipeline's."
+    )
     db_prefix: str = Field("telebill", description="Each service's database is <prefix>_<service>.")
     mongo_max_pool_size: int = Field(
         8, ge=1, le=50, description="Concurrent database commands per client (FerretDB holds 100 per database)."
@@ -122,6 +125,9 @@ class Settings(BaseSettings):
         """An API program's base URL (`coding-api` → its host and `coding_api_port`)."""
         port = getattr(self, program.replace("-", "_") + "_port")
         return self.owner_api_urls.get(program) or f"http://{self.ingest_host}:{port}"
+
+    def mongo_url_for(self, service: str) -> str:
+        return self.ops_mongo_url if service == "ops" and self.ops_mongo_url else self.mongo_url
 
     def database_name(self, service: str) -> str:
         return f"{self.db_prefix}_{service}"

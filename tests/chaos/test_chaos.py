@@ -84,8 +84,18 @@ DRILLS = (
     Drill(2, f"database server down {DATABASE_DOWN_SECONDS:.0f}s", outage("ferretdb", DATABASE_DOWN_SECONDS)),
     Drill(4, "kill -9 claims", kill_worker("claims")),
     Drill(5, f"broker down {BROKER_DOWN_SECONDS:.0f}s", outage("kafka", BROKER_DOWN_SECONDS)),
+    Drill(6, "kill -9 ops (the read model)", kill_worker(processes.READ_MODEL)),
     Drill(7, "kill -9 remittance", kill_worker("remittance")),
 )
+
+
+def read_model_gaps(settings: Settings, keys: list[str], postings: Counter[str]) -> list[str]:
+    """Keys the ops read model lacks, or whose trail has other than one fact per posting."""
+    database = sync_database(settings, processes.READ_MODEL)
+    shown = {d["_id"] for d in database["encounters"].find({"_id": {"$in": keys}}, {"_id": 1})}
+    facts = {d["_id"]: d["facts"] for d in database["trails"].find({"_id": {"$in": list(postings)}}, {"facts": 1})}
+    posted = {key: sum(1 for fact in facts.get(key, []) if fact["kind"] == "Posted") for key in postings}
+    return sorted(set(keys) - shown) + sorted(key for key, n in postings.items() if posted[key] != n)
 
 
 def send_until_accepted(events: list[dict[str, Any]], settings: Settings, timeout: float = 300) -> list[str]:
@@ -136,6 +146,10 @@ def test_every_encounter_is_accounted_for_through_kills_and_outages(pipeline, ca
     with contextlib.suppress(AssertionError):  # claims follows payment-posted a little behind; asserted below
         eventually(lambda: not lifecycle_behind(settings, posted_keys), 300, "the claims lifecycle shows every posting")
     behind = lifecycle_behind(settings, posted_keys)
+    postings_per_key = Counter(p["correlation_id"] for p in payments)
+    with contextlib.suppress(AssertionError):  # the read model reads at its own pace; asserted below
+        eventually(lambda: not read_model_gaps(settings, keys, postings_per_key), 300, "the read model shows all", 5)
+    gaps = read_model_gaps(settings, keys, postings_per_key)
     counts = stage_counts(found) | Counter({"dead_letter": len(dead)})
     counts["in_flight"] = len(in_flight - set(dead))
     print(f"chaos: {len(keys)} accepted of {COUNT} sent, accounted for in {elapsed:.0f}s: {dict(counts)}")
@@ -144,7 +158,8 @@ def test_every_encounter_is_accounted_for_through_kills_and_outages(pipeline, ca
         f"({sum(1 for c in submitted if sent[c['patient_control_number']] == 1)} in exactly one 837), "
         f"{len(expected_postings)} remitted claim payments, {len(payments)} posted, "
         f"{len(backwards_moves(claims))} backward status moves, {len(unbalanced(payments))} unbalanced journals, "
-        f"{len(behind)} posted claims the claims service does not show as adjudicated"
+        f"{len(behind)} posted claims the claims service does not show as adjudicated, "
+        f"{len(gaps)} encounters the ops read model lacks or shows with other than one fact per posting"
     )
     print(f"chaos: restarts {processes.restart_records(settings)}")
     with capsys.disabled():
@@ -160,3 +175,4 @@ def test_every_encounter_is_accounted_for_through_kills_and_outages(pipeline, ca
     assert backwards_moves(claims) == []
     assert unbalanced(payments) == []
     assert behind == [], f"payments posted but not on the claim: {behind[:10]}"
+    assert gaps == [], f"the ops read model differs: {gaps[:10]}"

@@ -124,8 +124,17 @@ class MongoTrailStore:
         self.scanning = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
+        """The API's filters, indexed where the server uses indexes: on a server that scans anyway
+        (FerretDB) each index would only make every write of a summary dearer."""
+        if await self.scans():
+            return
         for field in ("state", "payer_id", "patient_id", "visit_end", "outstanding_cents", "last_at"):
             await self.collection.create_index(field)
+
+    async def scans(self) -> bool:
+        if self.scan_once is None:
+            self.scan_once = await scans_compound_filters(self.collection.database)
+        return self.scan_once
 
     async def trails(self, correlation_ids: Sequence[str]) -> dict[str, Trail]:
         found = await find_by_ids(self.trails_collection, correlation_ids)
@@ -156,9 +165,7 @@ class MongoTrailStore:
         return trail_of(doc) if doc else None
 
     async def every_summary_if_scanning(self) -> list[Summary] | None:
-        if self.scan_once is None:
-            self.scan_once = await scans_compound_filters(self.collection.database)
-        if not self.scan_once:
+        if not await self.scans():
             return None
         async with self.scanning:
             if self.scanned is None or time.monotonic() - self.scanned[0] > self.reuse_seconds:
