@@ -76,7 +76,8 @@ def outstanding_of_every_encounter(api: Any) -> int:
 
 def test_the_dashboard_shows_what_the_read_model_answers(pipeline) -> None:  # type: ignore[no-untyped-def]
     settings = pipeline
-    assert run_demo(settings, 40, Console(file=io.StringIO())) == 0
+    # enough claims that some are denied (about 6% are, by the simulated payer's hash of each claim number)
+    assert run_demo(settings, 150, Console(file=io.StringIO())) == 0
     with ops_client(settings) as api:
         read_model_settled(api)
         url = f"{settings.api_url('ops-api')}/#token={settings.ops_token}"
