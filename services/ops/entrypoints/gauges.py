@@ -1,4 +1,4 @@
-"""The business gauges of the ops API's `/metrics`, refreshed from the read model every few seconds
+"""The business gauges of the ops API's `/metrics`, refreshed from the read model every minute
 (a scrape never waits on a query): encounters by state, worklist depth by kind, money by payer over
 the last 30 days of visits, A/R by payer and aging bucket, and the KPIs of the last 30 days."""
 
@@ -14,7 +14,7 @@ from services.ops.domain.money import MONEY_FIELDS, per_payer
 from services.ops.handlers import OpsQueries
 
 log = logging.getLogger(__name__)
-REFRESH_SECONDS = 30.0  # each refresh reads the read model: often enough for a dashboard, not more
+REFRESH_SECONDS = 60.0  # each refresh reads the read model: often enough for Prometheus, no more
 WINDOW = timedelta(days=30)
 
 ENCOUNTERS = Gauge("telebill_encounters", "Encounters in the ops read model by current state", ["state"])
