@@ -89,5 +89,5 @@ def read_model_settled(api: httpx.Client, timeout: float = 180.0) -> dict:  # ty
         if behind == 0 and now == last:
             return dict(flow)
         last = now
-        time.sleep(3)
+        time.sleep(11)  # longer than the API reuses a reading of the summaries (5 s) or of the lag (10 s)
     raise AssertionError("the ops read model did not settle")
