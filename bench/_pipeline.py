@@ -20,7 +20,7 @@ from deploy.ops.tracking import Tracker, stage_counts
 from shared.kafka import consumer_from_now, consumer_group, group_lag
 from shared.mongo import sync_database
 from shared.settings import Settings
-from shared.topics import CLAIM_SUBMITTED, PIPELINE
+from shared.topics import CLAIM_SUBMITTED, pipeline_topic_names
 
 POST_BATCH = 200
 
@@ -100,7 +100,7 @@ def read_model_caught_up(settings: Settings, deadline: float) -> float | None:
     if processes.pid_of(settings, processes.READ_MODEL) is None:
         return None
     group = consumer_group(processes.READ_MODEL)
-    topics = [name for topic in PIPELINE for name in (topic.name, topic.dlq)]
+    topics = pipeline_topic_names()
     while time.monotonic() < deadline:
         if sum(group_lag(settings.kafka_bootstrap, group, topics).values()) == 0:
             return time.monotonic()

@@ -41,8 +41,13 @@ PIPELINE: tuple[Topic, ...] = (
 )
 
 
+def pipeline_topic_names() -> list[str]:
+    """Every pipeline topic and its dead-letter topic: what the ops read model reads."""
+    return [name for topic in PIPELINE for name in (topic.name, topic.dlq)]
+
+
 def all_topic_names() -> list[str]:
-    return [*(name for topic in PIPELINE for name in (topic.name, topic.dlq)), OPS_DEAD_LETTERS]
+    return [*pipeline_topic_names(), OPS_DEAD_LETTERS]
 
 
 def consuming_services() -> list[str]:

@@ -15,9 +15,9 @@ from deploy.ops import processes
 from shared.kafka import consumer_group
 from shared.mongo import sync_database
 from shared.settings import Settings
-from shared.topics import PIPELINE
+from shared.topics import pipeline_topic_names
 
-READ_TOPICS = [name for topic in PIPELINE for name in (topic.name, topic.dlq)]
+READ_TOPICS = pipeline_topic_names()
 
 
 def admin_client(settings: Settings) -> KafkaAdminClient:

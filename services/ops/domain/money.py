@@ -95,12 +95,8 @@ MONEY_FIELDS = (
 )
 
 
-def totals(moneys: Iterable[Money]) -> dict[str, int]:
-    found = dict.fromkeys(MONEY_FIELDS, 0)
-    for money in moneys:
-        for name in MONEY_FIELDS:
-            found[name] += getattr(money, name)
-    return found
+def cents_of(money: Money) -> dict[str, int]:
+    return {name: getattr(money, name) for name in MONEY_FIELDS}
 
 
 def add_up(groups: Iterable[dict[str, int]]) -> dict[str, int]:
@@ -117,7 +113,7 @@ def money_by(summaries: Iterable[Summary]) -> dict[tuple[str, str], dict[str, in
     for summary in summaries:
         if summary.submissions and summary.visit_end is not None:
             grouped[(summary.payer_id or "(unknown payer)", summary.visit_end.strftime("%Y-%m"))].append(summary.money)
-    return {group: totals(moneys) for group, moneys in sorted(grouped.items())}
+    return {group: add_up(map(cents_of, moneys)) for group, moneys in sorted(grouped.items())}
 
 
 def per_payer(grouped: dict[tuple[str, str], dict[str, int]]) -> dict[str, dict[str, int]]:

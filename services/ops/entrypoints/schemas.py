@@ -59,9 +59,6 @@ class StepOut(BaseModel):
     what: str
 
 
-STEP_STAGE = {Received: "received", Verified: "verified", Coded: "coded", Submitted: "submitted", Posted: "adjudicated"}
-
-
 def step_of(fact: Fact) -> StepOut:
     """One line of the trail, in codes and amounts: never the patient's data."""
     if isinstance(fact, Received):
