@@ -1,21 +1,21 @@
-"""What every ops API of the pipeline shares: the bearer-token check, health and readiness routes,
+"""What every ops API of the pipeline shares: the API-key and scope check, health and readiness routes,
 Prometheus metrics, and a lifespan that builds the service's use cases once — over a Kafka
 producer in a real process, or from `make` (fakes) in unit tests."""
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, Security
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from prometheus_client import Counter, Histogram, make_asgi_app
 from starlette.routing import Mount
 
+from shared.access import Operator, current_credentials
 from shared.errors import is_transient
 from shared.messaging import Publisher
 from shared.settings import Settings, get_settings
@@ -27,20 +27,41 @@ HTTP_REQUESTS = Counter(
 HTTP_SECONDS = Histogram("telebill_http_request_seconds", "Time to answer a request", ["api", "method", "route"])
 
 
-BEARER = HTTPBearer(auto_error=False, description="The operators' token (TELEBILL_OPS_TOKEN)")
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="A person's API key (`telebill api-keys add`). The scopes a route needs are listed on its "
+    "security requirement: ops:read, ops:write (includes ops:read) or admin (includes both).",
+)
 
 
-def operator_token(
-    settings: Annotated[Settings, Depends(get_settings)],
+def authorized(
+    scopes: SecurityScopes,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-) -> None:
-    """The OpenAPI document names the bearer scheme; a missing or wrong token is one 401."""
-    given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), settings.ops_token.encode()):
-        raise HTTPException(status_code=401, detail="missing or invalid ops bearer token")
+) -> Operator:
+    """401 without a known key, 403 when its scopes do not cover the route's; the operator is then
+    on `request.state` for the audit log and for the action itself."""
+    if credentials is None:
+        raise HTTPException(401, "missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
+    operator = current_credentials().who(credentials.credentials)
+    if operator is None:
+        raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    request.state.operator = operator
+    missing = [scope for scope in scopes.scopes if not operator.may(scope)]
+    if missing:
+        raise HTTPException(403, f"{operator.name} lacks the scope {', '.join(missing)}")
+    return operator
 
 
-OPERATORS_ONLY = [Depends(operator_token)]
+def needs(scope: str) -> Any:
+    return Security(authorized, scopes=[scope])
+
+
+READERS = [needs("ops:read")]
+WRITERS = [needs("ops:write")]
+ADMINS = [needs("admin")]
+Reader = Annotated[Operator, needs("ops:read")]
+Writer = Annotated[Operator, needs("ops:write")]
 
 
 def use_cases(request: Request) -> Any:

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_INGEST_SECRET = "telebill-development-secret"
-DEV_OPS_TOKEN = "telebill-development-ops-token"
+DEV_GATEWAY_PASSWORD = "telebill-development-password"
+# Development PHI keys: fixed so that a developer's stored data stays readable across restarts, and
+# refused in production like every other development secret.
+DEV_PHI_KEY_ID = "dev"
+DEV_PHI_KEY = "fE5ZLmCeIu7kxzqJ0m8yZ1m0i8bLxq3Oq2Hc9qG3yU4="
+DEV_PHI_LOOKUP_KEY = "q3pGk5c0yWm9bJ8x0sV2Lw7tR4nE1uH6aZ3dF8gK2cM="
+# Development operators, one per scope set (their keys are in the README); never valid in production.
+DEV_API_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dev-admin": ("telebill-dev-admin-key", ("admin",)),
+    "dev-operator": ("telebill-dev-operator-key", ("ops:write",)),
+    "dev-reader": ("telebill-dev-reader-key", ("ops:read",)),
+    "dev-no-scope": ("telebill-dev-no-scope-key", ()),
+}
+
+
+class ApiKeyEntry(BaseModel):
+    """One person's (or one service's) API key: only its SHA-256 is stored."""
+
+    name: str = Field(min_length=1, max_length=80)
+    key_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: list[Literal["ops:read", "ops:write", "admin"]]
 
 
 def default_home() -> Path:
@@ -36,8 +57,13 @@ class Settings(BaseSettings):
     mongo_stuck_seconds: float = Field(20.0, gt=0, description="A command older than this makes the process not ready.")
     topic_partitions: int = Field(6, ge=1)
     state_dir: Path = Field(default_factory=lambda: default_home() / "state")
-    ingest_secrets: dict[str, str] = Field(
-        default_factory=dict, description='Per-source HMAC secrets, JSON: {"acme-video": "..."}'
+    ingest_secrets: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description='Per-source HMAC secrets, JSON: {"acme-video": "..."}; a list holds the new and the old '
+        "secret while a source rotates (both are accepted).",
+    )
+    ingest_signature_window_seconds: int = Field(
+        300, ge=10, le=3600, description="A signed request's timestamp may differ from the clock by this much."
     )
     ingest_host: str = "127.0.0.1"
     ingest_port: int = 8080
@@ -52,7 +78,26 @@ class Settings(BaseSettings):
     ingest_years_back: int = Field(3, ge=1, le=30, description="Dates of service older than this many years: 422.")
     ingest_days_ahead: int = Field(1, ge=0, le=7, description="Dates later than today + this many days: 422.")
     ingest_earliest_birth_date: date = Field(date(1900, 1, 1), description="Birth dates before this: 422.")
-    ops_token: str = Field(DEV_OPS_TOKEN, description="Bearer token for the services' ops endpoints.")
+    api_keys: list[ApiKeyEntry] = Field(
+        default_factory=list, description='Operators\' API keys, JSON: [{"name", "key_sha256", "scopes"}].'
+    )
+    api_keys_file: Path | None = Field(
+        None,
+        description="The same list in a file (`telebill api-keys add` writes it); default <state_dir>/api-keys.json.",
+    )
+    api_key: str = Field(
+        "",
+        description="The key this process presents to the APIs (CLI, services calling each other); "
+        "empty outside production: the development admin key.",
+    )
+    phi_keys: dict[str, str] = Field(
+        default_factory=dict, description='PHI sealing keys, JSON {"<key id>": "<base64 of 32 bytes>"}.'
+    )
+    phi_current_key: str = Field("", description="The key id new values are sealed with (empty: the only key).")
+    phi_lookup_key: str = Field("", description="Base64 key of the keyed hashes stored for lookups (member id…).")
+    phi_keys_file: Path | None = Field(
+        None, description='The keys in a file: {"current": id, "keys": {id: key}, "lookup_key": key}.'
+    )
     coding_api_port: int = 8081
     eligibility_api_port: int = 8082
     claims_api_port: int = 8083
@@ -66,7 +111,7 @@ class Settings(BaseSettings):
         "", description="Real-time 270/271 endpoint; empty = the simulator on clearinghouse_port."
     )
     eligibility_gateway_user: str = "telebill"
-    eligibility_gateway_password: str = "telebill-development-password"
+    eligibility_gateway_password: str = DEV_GATEWAY_PASSWORD
     eligibility_timeout_seconds: float = Field(2.0, gt=0)
     eligibility_attempts: int = Field(3, ge=1, le=10)
     eligibility_backoff_seconds: float = Field(0.2, ge=0)
@@ -103,19 +148,23 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and (
-            not self.ingest_secrets or DEV_INGEST_SECRET in self.ingest_secrets.values()
-        ):
-            raise ValueError("production needs TELEBILL_INGEST_SECRETS with a real secret per source")
-        if self.environment == "production" and self.ops_token == DEV_OPS_TOKEN:
-            raise ValueError("production needs TELEBILL_OPS_TOKEN set to a real token")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            problems = production_secret_problems(self)
+            if problems:
+                raise ValueError("production refuses development or missing secrets: " + "; ".join(problems))
         return self
 
-    def secret_for(self, source: str) -> str | None:
+    def secrets_for(self, source: str) -> list[str]:
+        """Every secret a source may sign with now: more than one while it rotates."""
         if source in self.ingest_secrets:
-            return self.ingest_secrets[source]
-        return DEV_INGEST_SECRET if self.environment != "production" else None
+            given = self.ingest_secrets[source]
+            return [given] if isinstance(given, str) else list(given)
+        return [DEV_INGEST_SECRET] if self.environment != "production" else []
+
+    def signing_secret(self, source: str) -> str:
+        """The secret a client signs with: the newest (first) of the source's secrets."""
+        return next(iter(self.secrets_for(source)), "")
 
     @property
     def gateway_url(self) -> str:
@@ -133,9 +182,47 @@ class Settings(BaseSettings):
         return f"{self.db_prefix}_{service}"
 
     @property
+    def keys_file(self) -> Path:
+        return self.api_keys_file or self.state_dir / "api-keys.json"
+
+    @property
     def exchange_dir(self) -> Path:
         """The clearinghouse's SFTP-style folders: outbound (837 to payer) and inbound (999/835 back)."""
         return self.state_dir / "exchange"
+
+
+def production_secret_problems(settings: Settings) -> list[str]:
+    """Every secret, token, password and key a production process would otherwise run with by
+    default, each named by its setting."""
+    problems = []
+    if not settings.ingest_secrets:
+        problems.append("TELEBILL_INGEST_SECRETS is not set (a secret per source)")
+    problems += [
+        f"TELEBILL_INGEST_SECRETS gives source {source!r} the development secret"
+        for source in settings.ingest_secrets
+        if DEV_INGEST_SECRET in settings.secrets_for(source)
+    ]
+    if settings.eligibility_gateway_password == DEV_GATEWAY_PASSWORD:
+        problems.append("TELEBILL_ELIGIBILITY_GATEWAY_PASSWORD is the development password")
+    if not (settings.api_keys or settings.api_keys_file):
+        problems.append("neither TELEBILL_API_KEYS nor TELEBILL_API_KEYS_FILE is set (operators' API keys)")
+    dev_hashes = {hashlib.sha256(key.encode()).hexdigest() for key, _ in DEV_API_KEYS.values()}
+    problems += [
+        f"TELEBILL_API_KEYS gives {entry.name!r} a development key"
+        for entry in settings.api_keys
+        if entry.key_sha256 in dev_hashes
+    ]
+    if not settings.api_key:
+        problems.append("TELEBILL_API_KEY is not set (the key this process presents to the other APIs)")
+    if not (settings.phi_keys or settings.phi_keys_file):
+        problems.append("neither TELEBILL_PHI_KEYS nor TELEBILL_PHI_KEYS_FILE is set (PHI sealing keys)")
+    if DEV_PHI_KEY in settings.phi_keys.values():
+        problems.append("TELEBILL_PHI_KEYS holds the development key")
+    if not (settings.phi_lookup_key or settings.phi_keys_file):
+        problems.append("TELEBILL_PHI_LOOKUP_KEY is not set")
+    if settings.phi_lookup_key == DEV_PHI_LOOKUP_KEY:
+        problems.append("TELEBILL_PHI_LOOKUP_KEY is the development key")
+    return problems
 
 
 @lru_cache(maxsize=1)

@@ -243,6 +243,59 @@ def dlq_replay(
     raise typer.Exit(dead_letters.replay_command(get_settings().kafka_bootstrap, request, console))
 
 
+api_keys = typer.Typer(
+    help="Operators' API keys: only each key's SHA-256 is kept, in TELEBILL_API_KEYS_FILE "
+    "(default <state>/api-keys.json). The APIs read the file again when it changes.",
+    no_args_is_help=True,
+)
+app.add_typer(api_keys, name="api-keys")
+Scope = Annotated[list[str], typer.Option("--scope", help="ops:read, ops:write or admin (repeatable).")]
+
+
+@api_keys.command("add")
+def api_keys_add(name: str, scope: Scope) -> None:
+    """Create a key for a person; it is printed once and cannot be shown again."""
+    from shared.access import SCOPES, add_key
+
+    unknown = sorted(set(scope) - set(SCOPES))
+    if unknown:
+        raise typer.BadParameter(f"unknown scope(s) {', '.join(unknown)}: use {', '.join(SCOPES)}")
+    settings = get_settings()
+    console.print(add_key(settings.keys_file, name, scope))
+    console.print(f"[dim]{name} ({', '.join(scope)}) added to {settings.keys_file}; the key is not stored[/dim]")
+
+
+@api_keys.command("list")
+def api_keys_list() -> None:
+    """Who has a key, with which scopes (never the keys)."""
+    from shared.access import stored_entries
+
+    for entry in stored_entries(get_settings().keys_file):
+        console.print(f"{entry.name}\t{', '.join(entry.scopes)}")
+
+
+@api_keys.command("revoke")
+def api_keys_revoke(name: str) -> None:
+    """Remove every key of a person (exit 1 when there was none)."""
+    from shared.access import revoke_name
+
+    removed = revoke_name(get_settings().keys_file, name)
+    console.print(f"{removed} key(s) of {name} revoked")
+    raise typer.Exit(0 if removed else 1)
+
+
+phi = typer.Typer(help="Keys that seal protected health information.", no_args_is_help=True)
+app.add_typer(phi, name="phi")
+
+
+@phi.command("new-key")
+def phi_new_key() -> None:
+    """A new random 32-byte key (base64) to add to TELEBILL_PHI_KEYS under a new key id."""
+    from shared.phi.keyring import new_key_text
+
+    console.print(new_key_text())
+
+
 @app.command()
 def demo(count: int = typer.Option(300, help="How many synthetic encounters to send.")) -> None:
     """Start everything, push realistic encounters through, and report what happened."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from services.ingest.domain.intake import sign
+from shared.access import presented_key
 from shared.settings import Settings, get_settings
 
 
@@ -18,10 +20,15 @@ def base_url(settings: Settings) -> str:
 
 def post_body(body: bytes, source: str, url: str | None = None, settings: Settings | None = None) -> tuple[int, Any]:
     settings = settings or get_settings()
-    secret = settings.secret_for(source) or ""
-    headers = {"Content-Type": "application/json", "X-Telebill-Signature": sign(body, secret)}
+    headers = {"Content-Type": "application/json"} | signed_headers(body, settings.signing_secret(source))
     response = httpx.post(f"{url or base_url(settings)}/v1/encounters", content=body, headers=headers, timeout=30)
     return response.status_code, response.json()
+
+
+def signed_headers(body: bytes, secret: str, at: float | None = None) -> dict[str, str]:
+    """The two headers a platform sends: the time of signing and the signature over it and the body."""
+    timestamp = int(time.time() if at is None else at)
+    return {"X-Telebill-Timestamp": str(timestamp), "X-Telebill-Signature": sign(body, secret, timestamp)}
 
 
 def post_events(
@@ -43,7 +50,7 @@ def coding_holds(settings: Settings, reason: str | None, limit: int) -> list[dic
     response = httpx.get(
         f"http://{settings.ingest_host}:{settings.coding_api_port}/v1/holds",
         params=params,
-        headers={"Authorization": f"Bearer {settings.ops_token}"},
+        headers={"Authorization": f"Bearer {presented_key(settings)}"},
         timeout=30,
     )
     response.raise_for_status()
@@ -52,5 +59,5 @@ def coding_holds(settings: Settings, reason: str | None, limit: int) -> list[dic
 
 def ops_client(settings: Settings, timeout: float = 30) -> httpx.Client:
     """A client of the ops API (the read model), with the operators' token."""
-    headers = {"Authorization": f"Bearer {settings.ops_token}"}
+    headers = {"Authorization": f"Bearer {presented_key(settings)}"}
     return httpx.Client(base_url=settings.api_url("ops-api"), headers=headers, timeout=timeout)

@@ -14,7 +14,7 @@ from deploy.ops.client import ops_client, post_events
 from deploy.ops.synthetic import batch, invalid
 from deploy.ops.tracking import Outcome, Tracker, stage_counts
 from shared.kafka import make_producer
-from shared.settings import Settings
+from shared.settings import DEV_API_KEYS, Settings
 from shared.topics import ENCOUNTER_COMPLETED
 
 INVALID_COUNT = 3
@@ -96,9 +96,7 @@ def send_broken_record(settings: Settings, prefix: str, console: Console) -> str
     key = f"acme-video:{prefix}broken"
     producer = make_producer(settings)
     try:
-        producer.send(ENCOUNTER_COMPLETED.name, key=key, value=b'{"event_type": "encounter-completed"}').get(
-            30
-        )
+        producer.send(ENCOUNTER_COMPLETED.name, key=key, value=b'{"event_type": "encounter-completed"}').get(30)
     finally:
         producer.close()
     console.print(
@@ -157,10 +155,10 @@ def read_model_has(settings: Settings, keys: list[str], timeout: float = 120.0) 
 
 
 def dashboard_url(settings: Settings) -> str:
-    """The built-in dashboard; outside production the URL carries the (development) token in its
+    """The built-in dashboard; outside production the URL carries the development reader's key in its
     fragment, which the browser keeps to itself."""
     base = f"{settings.api_url('ops-api')}/"
-    return base if settings.environment == "production" else f"{base}#token={settings.ops_token}"
+    return base if settings.environment == "production" else f"{base}#token={DEV_API_KEYS['dev-reader'][0]}"
 
 
 def where_to_look(settings: Settings) -> str:

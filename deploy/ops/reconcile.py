@@ -18,6 +18,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from shared.access import presented_key
 from shared.settings import Settings
 
 STAGES = ("eligibility", "coding", "claims", "remittance")
@@ -126,7 +127,7 @@ class OpsApis:
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
-        headers = {"Authorization": f"Bearer {self.settings.ops_token}"}
+        headers = {"Authorization": f"Bearer {presented_key(self.settings)}"}
         self.client = httpx.Client(headers=headers, timeout=self.timeout)
 
     def url(self, service: str, path: str) -> str:

@@ -8,10 +8,19 @@ from datetime import UTC, datetime
 
 from services.ingest.adapters.accepted import InMemoryAcceptedStore, MongoAcceptedStore
 from services.ingest.adapters.producer import InMemoryEncounterLog, KafkaEncounterPublisher
+from services.ingest.adapters.signatures import InMemorySeenSignatures, MongoSeenSignatures
 from services.ingest.domain.intake import Limits
 from services.ingest.domain.items import Policy
 from services.ingest.domain.plausibility import DateWindow
-from services.ingest.handlers import SERVICE, AcceptedStore, AcceptEncounters, EncounterLog, Readiness
+from services.ingest.handlers import (
+    SERVICE,
+    AcceptedStore,
+    AcceptEncounters,
+    EncounterLog,
+    Readiness,
+    SeenSignatures,
+    Signing,
+)
 from shared.mongo import async_database
 from shared.settings import Settings
 from shared.topics import ENCOUNTER_COMPLETED
@@ -53,17 +62,23 @@ def bootstrap(
     store: AcceptedStore | None = None,
     now: Callable[[], datetime] = utc_now,
     topic: str = ENCOUNTER_COMPLETED.name,
+    seen: SeenSignatures | None = None,
 ) -> Ingest:
     """In-memory fakes unless adapters are given (unit tests pass their own, `build` the real ones)."""
     log = log or InMemoryEncounterLog()
     store = store or InMemoryAcceptedStore()
     policy = policy_from(settings)
-    accept = AcceptEncounters(policy, settings.secret_for, log, store, now, topic)
+    signing = Signing(settings.secrets_for, settings.ingest_signature_window_seconds, seen or InMemorySeenSignatures())
+    accept = AcceptEncounters(policy, signing, log, store, now, topic)
     readiness = Readiness({"broker": log, "database": store})
     return Ingest(accept, readiness, policy.limits, log, store)
 
 
 def build(settings: Settings, topic: str = ENCOUNTER_COMPLETED.name) -> Ingest:
     log = KafkaEncounterPublisher(settings.kafka_bootstrap, settings.ingest_broker_timeout_seconds)
-    store = MongoAcceptedStore(async_database(settings, SERVICE), settings.ingest_database_timeout_seconds)
-    return bootstrap(settings, log, store, topic=topic)
+    database = async_database(settings, SERVICE)
+    store = MongoAcceptedStore(database, settings.ingest_database_timeout_seconds)
+    seen = MongoSeenSignatures(
+        database, settings.ingest_signature_window_seconds, settings.ingest_database_timeout_seconds
+    )
+    return bootstrap(settings, log, store, topic=topic, seen=seen)

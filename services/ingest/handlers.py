@@ -12,12 +12,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from services.ingest.domain.body import read_batch
 from services.ingest.domain.idempotency import Accepted, Candidate, conflicts_with, first_of_each_key, item_status
-from services.ingest.domain.intake import Outcome, conflict, signature_valid, unavailable, unsigned
+from services.ingest.domain.intake import (
+    Outcome,
+    conflict,
+    replayed,
+    signature_digest,
+    signature_problem,
+    unavailable,
+    unsigned,
+)
 from services.ingest.domain.items import Policy, checked_items
 from shared.messaging import Outgoing, Publisher
 from shared.topics import ENCOUNTER_COMPLETED
@@ -50,32 +59,61 @@ class AcceptedStore(Dependency, Protocol):
         ...
 
 
+class SeenSignatures(Protocol):
+    async def first_time(self, digest: str, at: datetime) -> bool:
+        """Remember a signature; False when it was seen before (a replay)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Who may sign (a source's current secrets) and how fresh a signature must be."""
+
+    secrets_for: Callable[[str], list[str]]
+    window_seconds: int
+    seen: SeenSignatures
+
+
 class AcceptEncounters:
     def __init__(
         self,
         policy: Policy,
-        secret_for: Callable[[str], str | None],
+        signing: Signing,
         publisher: EncounterLog,
         store: AcceptedStore,
         now: Callable[[], datetime],
         topic: str = ENCOUNTER_COMPLETED.name,
     ) -> None:
-        self.policy, self.secret_for, self.now = policy, secret_for, now
+        self.policy, self.signing, self.now = policy, signing, now
         self.publisher, self.store, self.topic = publisher, store, topic
 
-    async def __call__(self, body: bytes, signature: str | None) -> Outcome:
+    async def __call__(self, body: bytes, signature: str | None, timestamp: str | None) -> Outcome:
         batch = read_batch(body, self.policy.limits)
         if isinstance(batch, Outcome):
             return batch
-        if not signature_valid(body, signature, self.secret_for(batch.source)):
-            return unsigned()
-        candidates = checked_items(batch.items, self.policy, self.now().date())
-        if isinstance(candidates, Outcome):
-            return candidates
         try:
+            refused = await self.refused_signature(body, batch.source, signature, timestamp)
+            if refused is not None:
+                return refused
+            candidates = checked_items(batch.items, self.policy, self.now().date())
+            if isinstance(candidates, Outcome):
+                return candidates
             return await self.accept(candidates)
         except Unavailable as error:
             return unavailable(error.dependency, error.reason)
+
+    async def refused_signature(
+        self, body: bytes, source: str, signature: str | None, timestamp: str | None
+    ) -> Outcome | None:
+        now = self.now()
+        secrets = self.signing.secrets_for(source)
+        problem = signature_problem(
+            body, signature, timestamp, secrets, int(now.timestamp()), self.signing.window_seconds
+        )
+        if problem is not None:
+            return unsigned(problem)
+        assert signature is not None
+        return None if await self.signing.seen.first_time(signature_digest(signature), now) else replayed()
 
     async def accept(self, candidates: list[Candidate]) -> Outcome:
         first = first_of_each_key(candidates)

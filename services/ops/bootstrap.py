@@ -9,6 +9,7 @@ from services.ops.adapters.desks import OwnerDesks
 from services.ops.adapters.remembered import RememberedTrails
 from services.ops.adapters.repository import MongoTrailStore
 from services.ops.handlers import SERVICE, OpsQueries, ProjectFacts, TrailStore
+from shared.access import presented_key
 from shared.mongo import async_database
 from shared.settings import Settings
 
@@ -29,5 +30,5 @@ async def build_projection(settings: Settings) -> tuple[ProjectFacts, Remembered
 async def build_queries(settings: Settings) -> OpsQueries:
     store = MongoTrailStore(async_database(settings, SERVICE))
     await store.ensure_indexes()
-    desks = OwnerDesks(settings.api_url, settings.ops_token)
+    desks = OwnerDesks(settings.api_url, presented_key(settings))
     return OpsQueries(store, desks, KafkaWatch(settings.kafka_bootstrap), lambda: datetime.now(UTC))

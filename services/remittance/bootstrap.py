@@ -22,6 +22,7 @@ from services.remittance.handlers import (
     RemittanceRules,
     RemittanceStore,
 )
+from shared.access import presented_key
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
@@ -68,6 +69,6 @@ def desk(
 
 def build_desk(settings: Settings, publisher: Publisher) -> RemittanceDesk:
     evidence = HttpEligibilityEvidence(
-        f"http://{settings.ingest_host}:{settings.eligibility_api_port}", settings.ops_token
+        f"http://{settings.ingest_host}:{settings.eligibility_api_port}", presented_key(settings)
     )
     return desk(MongoRemittanceStore(async_database(settings, SERVICE)), publisher, evidence)

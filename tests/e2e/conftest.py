@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from deploy.ops import processes
+from shared.access import presented_key
 from shared.settings import Settings
 
 
@@ -73,7 +74,7 @@ def watch_factory(settings) -> Iterator:  # type: ignore[no-untyped-def]
 
 def ops_api(settings: Settings, port: int, timeout: float = 15) -> httpx.Client:
     """A client of one service's ops API (claims, coding, eligibility, remittance), with the ops token."""
-    headers = {"Authorization": f"Bearer {settings.ops_token}"}
+    headers = {"Authorization": f"Bearer {presented_key(settings)}"}
     return httpx.Client(base_url=f"http://{settings.ingest_host}:{port}", headers=headers, timeout=timeout)
 
 

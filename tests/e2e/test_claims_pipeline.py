@@ -58,9 +58,7 @@ def test_claims_are_acknowledged_paid_rejected_or_stopped_and_can_be_replaced(pi
     with api(pipeline) as client:
         listed = client.get("/v1/claims", params={"status": "scrub_rejected", "limit": 1000}).json()["claims"]
         assert key_of(twin) in {c["_id"] for c in listed}
-        answer = client.post(
-            f"/v1/claims/{key_of(paid)}/replacement", json={"operator": "billing.lee", "reason": "wrong level"}
-        )
+        answer = client.post(f"/v1/claims/{key_of(paid)}/replacement", json={"reason": "wrong level"})
         assert answer.status_code == 201, answer.text
         record = answer.json()["record_id"]
         assert client.get(f"/v1/claims/{key_of(paid)}").json()["status"] == "corrected"

@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 
 from deploy.ops.client import ops_client
-from deploy.ops.demo import run_demo
+from deploy.ops.demo import dashboard_url, run_demo
 from tests.e2e.conftest import read_model_settled
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +80,7 @@ def test_the_dashboard_shows_what_the_read_model_answers(pipeline) -> None:  # t
     assert run_demo(settings, 150, Console(file=io.StringIO())) == 0
     with ops_client(settings) as api:
         read_model_settled(api)
-        url = f"{settings.api_url('ops-api')}/#token={settings.ops_token}"
+        url = dashboard_url(settings)
         page = Figures()
         page.feed(browse(url, "--dump-dom"))
         flow = api.get("/v1/pipeline").json()

@@ -44,7 +44,6 @@ def test_a_held_encounter_is_listed_resolved_by_an_operator_and_paid(pipeline, w
         assert client.get("/v1/holds", headers={"Authorization": "Bearer wrong"}).status_code == 401
 
         wrong = {
-            "operator": "coder.kim",
             "note": "re-read note",
             "place_of_service": "02",
             "lines": [{"code": "98005", "modifiers": ["95"], "diagnosis_pointers": [1, 5]}],

@@ -63,7 +63,6 @@ def test_encounters_wait_out_an_outage_and_none_is_lost(pipeline, watch_factory,
 
             phoned = sorted(keys)[0]
             form = {
-                "verified_by": "ops.maria",
                 "called_at": "2026-03-03T10:05:00Z",
                 "payer_representative": "Dana, provider services",
                 "call_reference": f"REF-{unique}",
@@ -76,6 +75,7 @@ def test_encounters_wait_out_an_outage_and_none_is_lost(pipeline, watch_factory,
             assert posted.collect(lambda value, _: value["correlation_id"] == phoned, 1)
             trail = client.get(f"/v1/encounters/{phoned}/verification-trail").json()
             assert [c["evidence"]["call_reference"] for c in trail["phone_calls"]] == [f"REF-{unique}"]
+            assert [c["evidence"]["verified_by"] for c in trail["phone_calls"]] == ["dev-admin"]  # the credential
     finally:
         processes.start(pipeline, rt)
         processes.wait_ready(pipeline, rt, 0)

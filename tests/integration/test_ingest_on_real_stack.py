@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from deploy.ops.client import signed_headers
 from services.ingest.bootstrap import build
-from services.ingest.domain.intake import sign
 from services.ingest.entrypoints.api import create_app
 from shared.kafka import ensure_topics
 from shared.mongo import async_database
@@ -59,7 +59,7 @@ def client(isolated: Settings, topic: str) -> Iterator[TestClient]:
 
 def post(client: TestClient, payload: object) -> Any:
     body = json.dumps(payload).encode()
-    return client.post("/v1/encounters", content=body, headers={"X-Telebill-Signature": sign(body, DEV_INGEST_SECRET)})
+    return client.post("/v1/encounters", content=body, headers=signed_headers(body, DEV_INGEST_SECRET))
 
 
 def stored(settings: Settings, key: str) -> dict[str, Any] | None:

@@ -9,11 +9,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.bootstrap import desk
 from services.remittance.entrypoints.api import create_app
+from shared.access import presented_key
 from shared.messaging import RecordingPublisher
 from shared.settings import get_settings
 from tests.unit.test_remittance_api import NoEvidence
 
-AUTH = {"Authorization": f"Bearer {get_settings().ops_token}"}
+AUTH = {"Authorization": f"Bearer {presented_key(get_settings())}"}
 
 
 def requests_counted(api: TestClient) -> dict[tuple[str, str, str], float]:

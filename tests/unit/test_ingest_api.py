@@ -10,22 +10,23 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from deploy.ops.client import signed_headers
 from services.ingest.adapters.accepted import InMemoryAcceptedStore
 from services.ingest.adapters.producer import InMemoryEncounterLog
 from services.ingest.bootstrap import bootstrap
 from services.ingest.domain.idempotency import Accepted
-from services.ingest.domain.intake import sign
 from services.ingest.entrypoints.api import create_app
 from services.ingest.handlers import Unavailable
 from shared.messaging import Outgoing
 from shared.settings import DEV_INGEST_SECRET, Settings
+from tests.clock import Clock
 from tests.conftest import example
 
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)  # after every example's visit
@@ -40,12 +41,15 @@ class World:
     client: TestClient
     log: InMemoryEncounterLog
     store: InMemoryAcceptedStore
+    clock: Clock
 
     def post(self, payload: object, secret: str = DEV_INGEST_SECRET) -> httpx.Response:
         return self.post_bytes(json.dumps(payload).encode(), secret)
 
     def post_bytes(self, body: bytes, secret: str = DEV_INGEST_SECRET) -> httpx.Response:
-        headers = {"X-Telebill-Signature": sign(body, secret)}
+        return self.post_signed(body, signed_headers(body, secret, self.clock.tick().timestamp()))
+
+    def post_signed(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
         response: httpx.Response = self.client.post("/v1/encounters", content=body, headers=headers)
         return response
 
@@ -56,9 +60,10 @@ def world(
 ) -> Iterator[World]:
     log, store = log or InMemoryEncounterLog(), store or InMemoryAcceptedStore()
     settings = Settings(**limits) if limits else SETTINGS
-    app = create_app(lambda: bootstrap(settings, log, store, now=lambda: NOW))
+    clock = Clock(NOW)
+    app = create_app(lambda: bootstrap(settings, log, store, now=clock))
     with TestClient(app) as client:
-        yield World(client, log, store)
+        yield World(client, log, store, clock)
 
 
 def resent(event: dict[str, Any]) -> dict[str, Any]:
@@ -106,6 +111,43 @@ def test_bad_signature_is_401_and_produces_nothing() -> None:
     with world() as w:
         response = w.post(example(VIDEO), secret="wrong")
     assert response.status_code == 401 and w.log.sent == []
+    assert "does not match" in response.json()["detail"]
+
+
+def test_a_signed_request_is_accepted_once_and_its_replay_refused() -> None:
+    body = json.dumps(example(VIDEO)).encode()
+    with world() as w:
+        headers = signed_headers(body, DEV_INGEST_SECRET, w.clock.tick().timestamp())
+        first, replay = w.post_signed(body, headers), w.post_signed(body, headers)
+    assert first.status_code == 202 and replay.status_code == 401
+    assert "already received" in replay.json()["detail"] and len(w.log.sent) == 1
+
+
+def test_a_stale_or_future_or_untimed_signature_is_refused() -> None:
+    body = json.dumps(example(VIDEO)).encode()
+    with world() as w:
+        stale = signed_headers(body, DEV_INGEST_SECRET, (NOW - timedelta(seconds=301)).timestamp())
+        future = signed_headers(body, DEV_INGEST_SECRET, (NOW + timedelta(seconds=400)).timestamp())
+        untimed = {"X-Telebill-Signature": stale["X-Telebill-Signature"]}
+        answers = [w.post_signed(body, headers) for headers in (stale, future, untimed)]
+    assert [a.status_code for a in answers] == [401, 401, 401] and w.log.sent == []
+    assert "more than 300 s" in answers[0].json()["detail"] and "X-Telebill-Timestamp" in answers[2].json()["detail"]
+
+
+def test_the_timestamp_is_part_of_what_is_signed() -> None:
+    body = json.dumps(example(VIDEO)).encode()
+    with world() as w:
+        headers = signed_headers(body, DEV_INGEST_SECRET, w.clock.tick().timestamp())
+        headers["X-Telebill-Timestamp"] = str(int(headers["X-Telebill-Timestamp"]) + 1)
+        response = w.post_signed(body, headers)
+    assert response.status_code == 401 and "does not match" in response.json()["detail"]
+
+
+def test_a_source_rotating_its_secret_may_sign_with_the_new_or_the_old_one() -> None:
+    source = example(VIDEO)["source"]
+    with world(ingest_secrets={source: ["new-secret", "old-secret"]}) as w:
+        answers = [w.post(resent(example(VIDEO)), secret) for secret in ("new-secret", "old-secret", "retired")]
+    assert [a.status_code for a in answers] == [202, 200, 401]  # 200: the same visit, already accepted
 
 
 def test_invalid_event_is_422_naming_every_problem() -> None:

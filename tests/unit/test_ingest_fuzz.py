@@ -14,26 +14,28 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from deploy.ops.client import signed_headers
 from services.ingest.bootstrap import bootstrap
-from services.ingest.domain.intake import sign
 from services.ingest.entrypoints.api import create_app
 from shared.settings import DEV_INGEST_SECRET, Settings
+from tests.clock import Clock
 from tests.conftest import example
 
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
+CLOCK = Clock(NOW)
 VALID = example("01-medicare-video-home-established.json")
 MONITORING = example("03-medicare-remote-monitoring.json")
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    app = create_app(lambda: bootstrap(Settings(ingest_max_body_bytes=2_000_000), now=lambda: NOW))
+    app = create_app(lambda: bootstrap(Settings(ingest_max_body_bytes=2_000_000), now=CLOCK))
     with TestClient(app) as test_client:
         yield test_client
 
 
 def post(client: TestClient, body: bytes) -> int:
-    headers = {"X-Telebill-Signature": sign(body, DEV_INGEST_SECRET)}
+    headers = signed_headers(body, DEV_INGEST_SECRET, CLOCK.tick().timestamp())
     status: int = client.post("/v1/encounters", content=body, headers=headers).status_code
     return status
 

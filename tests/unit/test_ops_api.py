@@ -14,10 +14,11 @@ from services.ops.domain.trail import STAGES
 from services.ops.domain.worklist import KINDS, Item
 from services.ops.entrypoints.api import create_app
 from services.ops.handlers import OpsQueries, ProjectFacts
+from shared.access import presented_key
 from shared.settings import get_settings
 from tests.unit.test_ops_projection import SCENARIO, T0
 
-AUTH = {"Authorization": f"Bearer {get_settings().ops_token}"}
+AUTH = {"Authorization": f"Bearer {presented_key(get_settings())}"}
 NOW = T0 + timedelta(days=48)
 HOLD = Item(
     "coding_hold", "acme:H1", NOW - timedelta(hours=5), "em_level_unsupported", KINDS["coding_hold"].next_action

@@ -21,6 +21,7 @@ from services.ingest.entrypoints.api import create_app as ingest_app
 from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.bootstrap import desk
 from services.remittance.entrypoints.api import create_app as remittance_app
+from shared.access import presented_key
 from shared.contracts.events import ClaimSubmitted
 from shared.messaging import Outgoing, RecordingPublisher
 from shared.settings import Settings, get_settings
@@ -29,7 +30,7 @@ from tests.unit.test_coding_holds import TIME_HELD, desk_with, verified
 from tests.unit.test_eligibility import ASKING
 from tests.unit.test_remittance_api import NoEvidence
 
-AUTH = {"Authorization": f"Bearer {get_settings().ops_token}"}
+AUTH = {"Authorization": f"Bearer {presented_key(get_settings())}"}
 
 
 def by_key(answer: dict[str, Any]) -> dict[str, dict[str, Any]]:

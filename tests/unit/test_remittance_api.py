@@ -10,11 +10,12 @@ from fastapi.testclient import TestClient
 from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.bootstrap import desk
 from services.remittance.entrypoints.api import create_app
+from shared.access import presented_key
 from shared.messaging import RecordingPublisher
 from shared.settings import get_settings
 from tests.unit.test_remittance_posting import ERA
 
-AUTH = {"Authorization": f"Bearer {get_settings().ops_token}"}
+AUTH = {"Authorization": f"Bearer {presented_key(get_settings())}"}
 
 
 class NoEvidence:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.claims.bootstrap import Claims, build_api
 from services.claims.handlers import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
-from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.api import ADMINS, READERS, Writer, ops_app, use_cases
 from shared.reconcile import ReconcileIn
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
@@ -29,11 +29,11 @@ class LineIn(BaseModel):
 
 
 class ReplacementIn(BaseModel):
-    """A corrected claim (frequency 7): the lines and diagnoses as they should have been."""
+    """A corrected claim (frequency 7): the lines and diagnoses as they should have been. Who asked for
+    it is the caller's credential."""
 
     model_config = ConfigDict(extra="forbid")
 
-    operator: str = Field(min_length=1, max_length=80)
     reason: str = Field(min_length=3, max_length=500)
     lines: list[LineIn] | None = Field(None, min_length=1, max_length=50)
     diagnoses: list[str] | None = Field(None, min_length=1, max_length=12)
@@ -43,15 +43,14 @@ class ReplacementIn(BaseModel):
 class VoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    operator: str = Field(min_length=1, max_length=80)
     reason: str = Field(min_length=3, max_length=500)
 
 
 ClaimsDep = Annotated[Claims, Depends(use_cases)]
-router = APIRouter(prefix="/v1/claims", dependencies=OPERATORS_ONLY)
+router = APIRouter(prefix="/v1/claims")
 
 
-@router.get("")
+@router.get("", dependencies=READERS)
 async def worklist(
     service: ClaimsDep,
     status: Literal["scrub_rejected", "rejected"] = "scrub_rejected",
@@ -62,7 +61,7 @@ async def worklist(
     return {"count": len(found), "claims": found}
 
 
-@router.get("/{key}")
+@router.get("/{key}", dependencies=READERS)
 async def claim(key: str, service: ClaimsDep) -> dict[str, Any]:
     found = await service.history(key)
     if found is None:
@@ -77,15 +76,15 @@ async def corrected(service: Claims, key: str, correction: Correction) -> JSONRe
 
 
 @router.post("/{key}/replacement")
-async def replace(key: str, body: ReplacementIn, service: ClaimsDep) -> JSONResponse:
+async def replace(key: str, body: ReplacementIn, service: ClaimsDep, operator: Writer) -> JSONResponse:
     lines = [line.model_dump() for line in body.lines] if body.lines else None
-    correction = Correction("replacement", body.operator, body.reason, lines, body.diagnoses, body.prior_authorization)
+    correction = Correction("replacement", operator.name, body.reason, lines, body.diagnoses, body.prior_authorization)
     return await corrected(service, key, correction)
 
 
 @router.post("/{key}/void")
-async def void(key: str, body: VoidIn, service: ClaimsDep) -> JSONResponse:
-    return await corrected(service, key, Correction("void", body.operator, body.reason))
+async def void(key: str, body: VoidIn, service: ClaimsDep, operator: Writer) -> JSONResponse:
+    return await corrected(service, key, Correction("void", operator.name, body.reason))
 
 
 class PcnsIn(BaseModel):
@@ -95,7 +94,7 @@ class PcnsIn(BaseModel):
     redrive: bool = False
 
 
-reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=OPERATORS_ONLY)
+reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=ADMINS)
 
 
 @reconcile_router.post("")

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.coding.bootstrap import HoldDesk, build_hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution
 from services.coding.reconcile import reconcile_for
-from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.access import Operator
+from shared.api import ADMINS, READERS, Writer, ops_app, use_cases
 from shared.reconcile import ReconcileIn
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
@@ -32,13 +33,12 @@ class LineIn(BaseModel):
 class ResolutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    operator: str = Field(min_length=1, max_length=80, description="Who resolves the hold (kept as evidence).")
     note: str = Field(min_length=3, max_length=500, description="Why these codes.")
     place_of_service: str = Field(pattern=r"^[0-9]{2}$")
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     diagnoses: list[str] | None = Field(None, min_length=1, max_length=12, description="Replaces the encounter's.")
 
-    def to_domain(self) -> Resolution:
+    def to_domain(self, operator: Operator) -> Resolution:
         lines = tuple(
             ManualLine(
                 line.code, tuple(line.modifiers), line.units, tuple(line.diagnosis_pointers), line.date_of_service
@@ -46,14 +46,14 @@ class ResolutionIn(BaseModel):
             for line in self.lines
         )
         diagnoses = tuple(self.diagnoses) if self.diagnoses else None
-        return Resolution(self.operator, self.note, self.place_of_service, lines, diagnoses)
+        return Resolution(operator.name, self.note, self.place_of_service, lines, diagnoses)
 
 
 DeskDep = Annotated[HoldDesk, Depends(use_cases)]
-router = APIRouter(prefix="/v1/holds", dependencies=OPERATORS_ONLY)
+router = APIRouter(prefix="/v1/holds")
 
 
-@router.get("")
+@router.get("", dependencies=READERS)
 async def list_holds(
     hold_desk: DeskDep,
     reason: str | None = None,
@@ -65,7 +65,7 @@ async def list_holds(
     return {"count": len(holds), "holds": holds}
 
 
-@router.get("/{key}")
+@router.get("/{key}", dependencies=READERS)
 async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     hold = await hold_desk.list_holds.one(key)
     if hold is None:
@@ -74,13 +74,14 @@ async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
 
 
 @router.post("/{key}/resolution")
-async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep) -> JSONResponse:
-    outcome = await hold_desk.resolve(key, body.to_domain(), datetime.now(UTC))
+async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep, operator: Writer) -> JSONResponse:
+    """Who resolved it is the caller's credential (kept as evidence)."""
+    outcome = await hold_desk.resolve(key, body.to_domain(operator), datetime.now(UTC))
     content = {"key": key, "status": outcome.status, "errors": list(outcome.problems), "resolution": outcome.resolution}
     return JSONResponse(status_code=STATUS_CODES[outcome.status], content=content)
 
 
-reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=OPERATORS_ONLY)
+reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=ADMINS)
 
 
 @reconcile_router.post("")

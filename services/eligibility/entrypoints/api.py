@@ -13,18 +13,19 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from services.eligibility.bootstrap import Eligibility, build_api
 from services.eligibility.handlers import PhoneCall
 from services.eligibility.reconcile import reconcile_for
-from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.access import Operator
+from shared.api import ADMINS, READERS, Writer, ops_app, use_cases
 from shared.reconcile import ReconcileIn
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
 
 
 class PhoneVerificationIn(BaseModel):
-    """The telemedicine coverage verification form: who called whom, when, and what the payer said."""
+    """The telemedicine coverage verification form: who called whom, when, and what the payer said.
+    Who verified is the caller's credential, not a field of the form."""
 
     model_config = ConfigDict(extra="forbid")
 
-    verified_by: str = Field(min_length=1, max_length=80)
     called_at: AwareDatetime
     payer_representative: str = Field(min_length=1, max_length=80)
     call_reference: str = Field(min_length=3, max_length=50, description="The payer's call reference number.")
@@ -37,23 +38,25 @@ class PhoneVerificationIn(BaseModel):
     plan_end: date | None = None
     notes: str | None = Field(None, max_length=1000)
 
-    def to_domain(self) -> PhoneCall:
-        return PhoneCall(**self.model_dump())
+    def to_domain(self, operator: Operator) -> PhoneCall:
+        return PhoneCall(verified_by=operator.name, **self.model_dump())
 
 
 EligibilityDep = Annotated[Eligibility, Depends(use_cases)]
-router = APIRouter(prefix="/v1", dependencies=OPERATORS_ONLY)
+router = APIRouter(prefix="/v1")
 
 
 @router.post("/encounters/{key}/phone-verifications")
-async def record_phone_verification(key: str, body: PhoneVerificationIn, service: EligibilityDep) -> JSONResponse:
-    result = await service.record_phone(key, body.to_domain())
+async def record_phone_verification(
+    key: str, body: PhoneVerificationIn, service: EligibilityDep, operator: Writer
+) -> JSONResponse:
+    result = await service.record_phone(key, body.to_domain(operator))
     found = result.verification.model_dump(mode="json") if result.verification else None
     content = {"key": key, "status": result.status, "message": result.message, "verification": found}
     return JSONResponse(status_code=PHONE_STATUS[result.status], content=content)
 
 
-@router.get("/encounters/{key}/verification-trail")
+@router.get("/encounters/{key}/verification-trail", dependencies=READERS)
 async def verification_trail(key: str, service: EligibilityDep) -> dict[str, Any]:
     trail = await service.trail(key)
     if trail is None:
@@ -61,7 +64,7 @@ async def verification_trail(key: str, service: EligibilityDep) -> dict[str, Any
     return {name: jsonable(value) for name, value in trail.items()}
 
 
-@router.get("/waiting")
+@router.get("/waiting", dependencies=READERS)
 async def waiting(
     service: EligibilityDep,
     kind: Literal["payer", "manual"] | None = None,
@@ -72,7 +75,7 @@ async def waiting(
     return {"count": len(docs), "waiting": jsonable(docs)}
 
 
-@router.post("/reconcile")
+@router.post("/reconcile", dependencies=ADMINS)
 async def reconcile(body: ReconcileIn, service: EligibilityDep) -> dict[str, Any]:
     """Where each key stands here; `redrive` re-sends the events of those that should have moved on."""
     return (await reconcile_for(service)(body.keys, body.redrive)).as_dict()

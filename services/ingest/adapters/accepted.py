@@ -38,6 +38,16 @@ def from_document(doc: Document) -> Accepted:
     return Accepted(doc["_id"], doc["digest"], doc["event_id"], doc["accepted_at"])
 
 
+async def bounded(call: Awaitable[T], timeout: float) -> T:
+    """A database call that answers within `timeout` or is `Unavailable` (503, retry later)."""
+    try:
+        return await asyncio.wait_for(call, timeout)
+    except TimeoutError as error:
+        raise Unavailable(DATABASE, f"no answer within {timeout:g}s") from error
+    except PyMongoError as error:
+        raise Unavailable(DATABASE, type(error).__name__) from error
+
+
 class MongoAcceptedStore:
     def __init__(self, database: AsyncDatabase[Document], timeout_seconds: float) -> None:
         self.database, self.timeout = database, timeout_seconds
@@ -65,12 +75,7 @@ class MongoAcceptedStore:
         return True
 
     async def bounded(self, call: Awaitable[T]) -> T:
-        try:
-            return await asyncio.wait_for(call, self.timeout)
-        except TimeoutError as error:
-            raise Unavailable(DATABASE, f"no answer within {self.timeout:g}s") from error
-        except PyMongoError as error:
-            raise Unavailable(DATABASE, type(error).__name__) from error
+        return await bounded(call, self.timeout)
 
     async def close(self) -> None:
         await self.database.client.close()

@@ -17,14 +17,32 @@ SIGNATURE_PREFIX = "sha256="
 Kind = Literal["accepted", "already_accepted", "unsigned", "conflict", "too_large", "invalid", "unavailable"]
 
 
-def sign(body: bytes, secret: str) -> str:
-    return SIGNATURE_PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: str, timestamp: int) -> str:
+    """`X-Telebill-Signature` over `X-Telebill-Timestamp`, a dot, and the body: a captured request
+    cannot be sent again later with another time."""
+    signed = str(timestamp).encode() + b"." + body
+    return SIGNATURE_PREFIX + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signature_valid(body: bytes, header: str | None, secret: str | None) -> bool:
-    if not header or not secret or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    return hmac.compare_digest(sign(body, secret), header)
+def signature_problem(
+    body: bytes, signature: str | None, timestamp: str | None, secrets: Sequence[str], now: int, window: int
+) -> str | None:
+    """Why a request's signature is refused, or None. Any of the source's current secrets (two while
+    it rotates) may have signed it."""
+    if not signature or not signature.startswith(SIGNATURE_PREFIX):
+        return "missing or malformed X-Telebill-Signature (sha256=<hex>)"
+    if not timestamp or not timestamp.isdigit():
+        return "missing or malformed X-Telebill-Timestamp (Unix seconds)"
+    if abs(now - int(timestamp)) > window:
+        return f"X-Telebill-Timestamp is more than {window} s from the server's clock: sign each attempt afresh"
+    if not any(hmac.compare_digest(sign(body, secret, int(timestamp)), signature) for secret in secrets):
+        return "X-Telebill-Signature does not match this body and timestamp for this source"
+    return None
+
+
+def signature_digest(signature: str) -> str:
+    """What the replay guard stores of a signature (a hash of it, never the body)."""
+    return hashlib.sha256(signature.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -77,8 +95,12 @@ def body_too_large(limits: Limits) -> Outcome:
     )
 
 
-def unsigned() -> Outcome:
-    return Outcome("unsigned", {"detail": "missing or invalid X-Telebill-Signature for this source"})
+def unsigned(reason: str) -> Outcome:
+    return Outcome("unsigned", {"detail": reason})
+
+
+def replayed() -> Outcome:
+    return Outcome("unsigned", {"detail": "this signed request was already received: sign each attempt afresh"})
 
 
 def conflict(problems: Sequence[Problem]) -> Outcome:

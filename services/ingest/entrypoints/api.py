@@ -19,7 +19,7 @@ from pydantic import AwareDatetime
 from services.ingest.bootstrap import Ingest, build
 from services.ingest.domain.intake import Kind, Limits, Outcome, body_too_large
 from services.ingest.reconcile import accepted_before_for
-from shared.api import answer_outages, count_requests, operator_token
+from shared.api import ADMINS, answer_outages, count_requests
 from shared.settings import get_settings
 
 ACCEPTED = Counter("telebill_ingest_accepted_total", "Encounters accepted by the ingest API")
@@ -47,13 +47,18 @@ IngestDep = Annotated[Ingest, Depends(ingest)]
 
 @router.post("/v1/encounters", status_code=202)
 async def post_encounters(
-    request: Request, use_cases: IngestDep, x_telebill_signature: Annotated[str | None, Header()] = None
+    request: Request,
+    use_cases: IngestDep,
+    x_telebill_signature: Annotated[str | None, Header()] = None,
+    x_telebill_timestamp: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
+    """A platform's encounters, signed: `X-Telebill-Signature: sha256=<HMAC-SHA256 of
+    "<X-Telebill-Timestamp>.<body>" under the source's secret>`. A stale or replayed request is 401."""
     body = await body_within(request, use_cases.limits)
     if body is None:
         outcome = body_too_large(use_cases.limits)
     else:
-        outcome = await use_cases.accept(body, x_telebill_signature)
+        outcome = await use_cases.accept(body, x_telebill_signature, x_telebill_timestamp)
     count(outcome)
     return answer(outcome)
 
@@ -84,7 +89,7 @@ def answer(outcome: Outcome) -> JSONResponse:
     return JSONResponse(status_code=STATUS_CODES[outcome.kind], content=outcome.body, headers=headers)
 
 
-@router.get("/v1/accepted", dependencies=[Depends(operator_token)])
+@router.get("/v1/accepted", dependencies=ADMINS)
 async def accepted(
     use_cases: IngestDep, before: AwareDatetime, limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000
 ) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from services.ops.entrypoints.schemas import (
     WorklistOut,
 )
 from services.ops.handlers import OpsQueries
-from shared.api import OPERATORS_ONLY, answer_outages, count_requests, health, use_cases
+from shared.api import READERS, answer_outages, count_requests, health, use_cases
 from shared.settings import Settings, get_settings
 
 QueriesDep = Annotated[OpsQueries, Depends(use_cases)]
@@ -56,7 +56,7 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-encounters = APIRouter(prefix="/v1/encounters", tags=["encounters"], dependencies=OPERATORS_ONLY)
+encounters = APIRouter(prefix="/v1/encounters", tags=["encounters"], dependencies=READERS)
 
 
 @encounters.get("")
@@ -92,7 +92,7 @@ async def encounter_trail(key: str, queries: QueriesDep) -> TrailOut:
     return TrailOut.of(*found)
 
 
-worklists = APIRouter(prefix="/v1/worklist", tags=["worklist"], dependencies=OPERATORS_ONLY)
+worklists = APIRouter(prefix="/v1/worklist", tags=["worklist"], dependencies=READERS)
 
 
 @worklists.get("")
@@ -124,7 +124,7 @@ def owner_url(settings: Settings, kind: str) -> str:
     return settings.api_url(api) if api else ""
 
 
-money = APIRouter(prefix="/v1", tags=["money"], dependencies=OPERATORS_ONLY)
+money = APIRouter(prefix="/v1", tags=["money"], dependencies=READERS)
 
 
 def money_out(cents: dict[str, int]) -> MoneyOut:
@@ -158,7 +158,7 @@ async def aging_report(queries: QueriesDep, as_of: datetime | None = None) -> Ag
     )
 
 
-kpi = APIRouter(prefix="/v1/kpis", tags=["kpis"], dependencies=OPERATORS_ONLY)
+kpi = APIRouter(prefix="/v1/kpis", tags=["kpis"], dependencies=READERS)
 
 
 @kpi.get("")
@@ -168,7 +168,7 @@ async def kpi_report(queries: QueriesDep, start: datetime | None = None, end: da
     return KpisOut.of(await queries.kpis(start, end), start, end)
 
 
-pipeline = APIRouter(prefix="/v1/pipeline", tags=["pipeline"], dependencies=OPERATORS_ONLY)
+pipeline = APIRouter(prefix="/v1/pipeline", tags=["pipeline"], dependencies=READERS)
 
 
 @pipeline.get("")

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_desk
 from services.remittance.reconcile import Reconcile
-from shared.api import OPERATORS_ONLY, ops_app, use_cases
+from shared.api import ADMINS, READERS, WRITERS, ops_app, use_cases
 from shared.reconcile import MAX_KEYS, ReconcileIn
 
 UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422, "failed": 500}
@@ -20,10 +20,10 @@ MAX_ERA_BYTES = 20 * 1024 * 1024
 
 
 DeskDep = Annotated[RemittanceDesk, Depends(use_cases)]
-router = APIRouter(prefix="/v1", dependencies=OPERATORS_ONLY)
+router = APIRouter(prefix="/v1")
 
 
-@router.post("/eras")
+@router.post("/eras", dependencies=WRITERS)
 async def upload(
     request: Request, service: DeskDep, x_file_name: Annotated[str, Header()] = "upload.835"
 ) -> JSONResponse:
@@ -37,7 +37,7 @@ async def upload(
     )
 
 
-@router.get("/worklists/{name}")
+@router.get("/worklists/{name}", dependencies=READERS)
 async def worklist(
     name: Literal["denials", "underpayments", "unmatched", "files"],
     service: DeskDep,
@@ -53,7 +53,7 @@ async def worklist(
     return {"count": len(entries), name: entries}
 
 
-@router.get("/denials/{posting_key}/appeal-packet")
+@router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS)
 async def appeal_packet(posting_key: str, service: DeskDep) -> dict[str, Any]:
     packet = await service.appeal(posting_key)
     if packet is None:
@@ -67,13 +67,13 @@ class RemittanceReconcileIn(ReconcileIn):
     pcns: dict[str, str] = Field(default_factory=dict, max_length=MAX_KEYS)
 
 
-@router.post("/reconcile")
+@router.post("/reconcile", dependencies=ADMINS)
 async def reconcile(body: RemittanceReconcileIn, service: DeskDep) -> dict[str, Any]:
     """Which keys' claims are expected here (waiting for the payer); nothing is re-sent from here."""
     return (await Reconcile(service.store)(body.keys, body.pcns)).as_dict()
 
 
-@router.get("/reconcile/parked")
+@router.get("/reconcile/parked", dependencies=ADMINS)
 async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
     entries = await Reconcile(service.store).parked(limit)
     return {"count": len(entries), "parked": entries}

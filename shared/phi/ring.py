@@ -1,0 +1,43 @@
+"""The process's key ring, from settings: keys in the environment or in a mounted file, and the
+development keys outside production (the settings refuse them in production)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from shared.phi.keyring import KeyRing, PhiKeyError, decode_key
+from shared.settings import DEV_PHI_KEY, DEV_PHI_KEY_ID, DEV_PHI_LOOKUP_KEY, Settings, get_settings
+
+
+def ring_from(settings: Settings) -> KeyRing:
+    keys, current, lookup = dict(settings.phi_keys), settings.phi_current_key, settings.phi_lookup_key
+    if settings.phi_keys_file is not None:
+        stored = read_keys_file(settings)
+        keys = dict(stored.get("keys") or {}) | keys
+        current = current or str(stored.get("current") or "")
+        lookup = lookup or str(stored.get("lookup_key") or "")
+    if not keys and settings.environment != "production":
+        keys = {DEV_PHI_KEY_ID: DEV_PHI_KEY}
+    lookup = lookup or (DEV_PHI_LOOKUP_KEY if settings.environment != "production" else "")
+    current = current or (next(iter(keys)) if len(keys) == 1 else "")
+    decoded = {kid: decode_key(text, f"PHI key {kid!r}") for kid, text in keys.items()}
+    return KeyRing(decoded, current, decode_key(lookup, "the PHI lookup key"))
+
+
+def read_keys_file(settings: Settings) -> dict[str, Any]:
+    assert settings.phi_keys_file is not None
+    try:
+        stored = json.loads(settings.phi_keys_file.read_text())
+    except (OSError, ValueError) as error:
+        raise PhiKeyError(f"cannot read TELEBILL_PHI_KEYS_FILE {settings.phi_keys_file}: {error}") from error
+    if not isinstance(stored, dict):
+        raise PhiKeyError("TELEBILL_PHI_KEYS_FILE must hold an object with current, keys and lookup_key")
+    return stored
+
+
+@lru_cache(maxsize=1)
+def process_ring() -> KeyRing:
+    """Built once per process from its settings."""
+    return ring_from(get_settings())
