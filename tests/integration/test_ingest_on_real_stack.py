@@ -95,6 +95,19 @@ def test_accepted_once_on_the_topic_and_remembered_then_200_for_a_resend_and_409
     assert remembered is not None and remembered["event_id"] == event["event_id"] and len(remembered["digest"]) == 64
 
 
+def test_a_signed_request_counts_once_even_through_another_instance_of_the_api(
+    isolated: Settings, topic: str, unique: str
+) -> None:
+    body = json.dumps(visit(unique)).encode()
+    headers = signed_headers(body, DEV_INGEST_SECRET)
+    answers = []
+    for _ in range(2):  # two API processes share the replay guard in the database
+        with TestClient(create_app(lambda: build(isolated, topic))) as client:
+            answers.append(client.post("/v1/encounters", content=body, headers=headers))
+    assert [a.status_code for a in answers] == [202, 401]
+    assert "already received" in answers[1].json()["detail"]
+
+
 def test_ready_when_the_broker_and_the_database_answer(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200 and response.json() == {"ready": True, "broker": "ok", "database": "ok"}
