@@ -14,7 +14,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from pydantic import TypeAdapter
 
 from shared.settings import DEV_API_KEYS, ApiKeyEntry, Settings, get_settings
@@ -121,3 +124,40 @@ def current_credentials(settings: Settings | None = None) -> Credentials:
     if LOADED.credentials is None or LOADED.settings is not settings or LOADED.stamp != stamp:
         LOADED.settings, LOADED.stamp, LOADED.credentials = settings, stamp, credentials_from(settings)
     return LOADED.credentials
+
+
+BEARER = HTTPBearer(
+    auto_error=False,
+    description="A person's API key (`telebill api-keys add`). The scopes a route needs are listed on its "
+    "security requirement: ops:read, ops:write (includes ops:read) or admin (includes both).",
+)
+
+
+def authorized(
+    scopes: SecurityScopes,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Operator:
+    """401 without a known key, 403 when its scopes do not cover the route's; the operator is then
+    on `request.state` for the audit log and for the action itself."""
+    if credentials is None:
+        raise HTTPException(401, "missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
+    operator = current_credentials().who(credentials.credentials)
+    if operator is None:
+        raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    request.state.operator = operator
+    missing = [scope for scope in scopes.scopes if not operator.may(scope)]
+    if missing:
+        raise HTTPException(403, f"{operator.name} lacks the scope {', '.join(missing)}")
+    return operator
+
+
+def needs(scope: str) -> Any:
+    return Security(authorized, scopes=[scope])
+
+
+READERS = [needs("ops:read")]
+WRITERS = [needs("ops:write")]
+ADMINS = [needs("admin")]
+Reader = Annotated[Operator, needs("ops:read")]
+Writer = Annotated[Operator, needs("ops:write")]

@@ -7,15 +7,14 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, Security
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from prometheus_client import Counter, Histogram, make_asgi_app
 from starlette.routing import Mount
 
-from shared.access import Operator, current_credentials
+from shared.audit.http import audit_log_for, audit_requests
 from shared.errors import is_transient
 from shared.messaging import Publisher
 from shared.settings import Settings, get_settings
@@ -25,43 +24,6 @@ HTTP_REQUESTS = Counter(
     "telebill_http_requests_total", "Requests each API answered", ["api", "method", "route", "status"]
 )
 HTTP_SECONDS = Histogram("telebill_http_request_seconds", "Time to answer a request", ["api", "method", "route"])
-
-
-BEARER = HTTPBearer(
-    auto_error=False,
-    description="A person's API key (`telebill api-keys add`). The scopes a route needs are listed on its "
-    "security requirement: ops:read, ops:write (includes ops:read) or admin (includes both).",
-)
-
-
-def authorized(
-    scopes: SecurityScopes,
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-) -> Operator:
-    """401 without a known key, 403 when its scopes do not cover the route's; the operator is then
-    on `request.state` for the audit log and for the action itself."""
-    if credentials is None:
-        raise HTTPException(401, "missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
-    operator = current_credentials().who(credentials.credentials)
-    if operator is None:
-        raise HTTPException(401, "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
-    request.state.operator = operator
-    missing = [scope for scope in scopes.scopes if not operator.may(scope)]
-    if missing:
-        raise HTTPException(403, f"{operator.name} lacks the scope {', '.join(missing)}")
-    return operator
-
-
-def needs(scope: str) -> Any:
-    return Security(authorized, scopes=[scope])
-
-
-READERS = [needs("ops:read")]
-WRITERS = [needs("ops:write")]
-ADMINS = [needs("admin")]
-Reader = Annotated[Operator, needs("ops:read")]
-Writer = Annotated[Operator, needs("ops:write")]
 
 
 def use_cases(request: Request) -> Any:
@@ -98,9 +60,12 @@ def answer_outages(app: FastAPI) -> None:
         app.add_exception_handler(kind, outage_answer)
 
 
-def ops_app(title: str, router: APIRouter, build: Build, make: Callable[[], Any] | None = None) -> FastAPI:
+def ops_app(
+    service: str, title: str, router: APIRouter, build: Build, make: Callable[[], Any] | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.audit = audit_log_for(service, faked=make is not None)
         if make is not None:
             app.state.use_cases = make()
             yield
@@ -117,6 +82,7 @@ def ops_app(title: str, router: APIRouter, build: Build, make: Callable[[], Any]
     app = FastAPI(title=title, version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
+    audit_requests(app)
     app.include_router(router)
     app.include_router(health)
     app.mount("/metrics", make_asgi_app())

@@ -139,4 +139,3 @@ async def scans_compound_filters(database: AsyncDatabase[Document]) -> bool:
 
 # client → whether its server scans for non-`_id` filters; forgotten with the client
 SERVER_SCANS: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
-

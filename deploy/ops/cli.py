@@ -284,6 +284,33 @@ def api_keys_revoke(name: str) -> None:
     raise typer.Exit(0 if removed else 1)
 
 
+audit = typer.Typer(help="The APIs' audit log: who read or changed what, hash-chained.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check every audit chain of every service (exit 1 when an entry was changed or removed)."""
+    from deploy.ops.audit import verify
+
+    raise typer.Exit(verify(get_settings(), console))
+
+
+@audit.command("list")
+def audit_list(service: str, limit: int = typer.Option(20, help="How many of the newest entries.")) -> None:
+    """The newest audit entries of one service's APIs."""
+    from deploy.ops.audit import SERVICES, newest
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"service is one of {', '.join(SERVICES)}")
+    for entry in newest(get_settings(), service, limit):
+        keys = ",".join(entry["keys"])
+        console.print(
+            f"{entry['at']}  {entry['who']:<16} {entry['action']:<5} {entry['resource']} {keys}  "
+            f"{entry['outcome']}  {entry['purpose']}"
+        )
+
+
 phi = typer.Typer(help="Keys that seal protected health information.", no_args_is_help=True)
 app.add_typer(phi, name="phi")
 

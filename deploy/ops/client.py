@@ -31,6 +31,11 @@ def signed_headers(body: bytes, secret: str, at: float | None = None) -> dict[st
     return {"X-Telebill-Timestamp": str(timestamp), "X-Telebill-Signature": sign(body, secret, timestamp)}
 
 
+def api_headers(settings: Settings, purpose: str) -> dict[str, str]:
+    """What the CLI sends every API: its key, and why it asks (kept in the audit log)."""
+    return {"Authorization": f"Bearer {presented_key(settings)}", "X-Telebill-Purpose": purpose}
+
+
 def post_events(
     events: list[dict[str, Any]], url: str | None = None, settings: Settings | None = None
 ) -> tuple[int, Any]:
@@ -50,7 +55,7 @@ def coding_holds(settings: Settings, reason: str | None, limit: int) -> list[dic
     response = httpx.get(
         f"http://{settings.ingest_host}:{settings.coding_api_port}/v1/holds",
         params=params,
-        headers={"Authorization": f"Bearer {presented_key(settings)}"},
+        headers=api_headers(settings, "operations: telebill holds"),
         timeout=30,
     )
     response.raise_for_status()
@@ -59,5 +64,5 @@ def coding_holds(settings: Settings, reason: str | None, limit: int) -> list[dic
 
 def ops_client(settings: Settings, timeout: float = 30) -> httpx.Client:
     """A client of the ops API (the read model), with the operators' token."""
-    headers = {"Authorization": f"Bearer {presented_key(settings)}"}
+    headers = api_headers(settings, "operations: telebill CLI")
     return httpx.Client(base_url=settings.api_url("ops-api"), headers=headers, timeout=timeout)

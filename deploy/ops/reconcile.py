@@ -18,7 +18,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from shared.access import presented_key
+from deploy.ops.client import api_headers
 from shared.settings import Settings
 
 STAGES = ("eligibility", "coding", "claims", "remittance")
@@ -127,7 +127,7 @@ class OpsApis:
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
-        headers = {"Authorization": f"Bearer {presented_key(self.settings)}"}
+        headers = api_headers(self.settings, "operations: telebill reconcile")
         self.client = httpx.Client(headers=headers, timeout=self.timeout)
 
     def url(self, service: str, path: str) -> str:

@@ -72,6 +72,10 @@ class KeyRing:
         digest = hmac.new(self.lookup_key, f"{label}\x00{value}".encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
+    def mac(self, data: bytes, label: str) -> str:
+        """A keyed hash of `data` (the audit chain's): only a holder of the lookup key can make one."""
+        return hmac.new(self.lookup_key, label.encode() + b"\x00" + data, hashlib.sha256).hexdigest()
+
     def rotated_to(self, key_id: str, key: bytes) -> KeyRing:
         """The ring with a new current key; every older key stays for opening."""
         return KeyRing({**self.keys, key_id: key}, key_id, self.lookup_key)

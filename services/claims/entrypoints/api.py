@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.claims.bootstrap import Claims, build_api
 from services.claims.handlers import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
-from shared.api import ADMINS, READERS, Writer, ops_app, use_cases
+from shared.access import ADMINS, READERS, Writer
+from shared.api import ops_app, use_cases
 from shared.reconcile import ReconcileIn
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
@@ -110,6 +111,6 @@ async def reconcile_pcns(body: PcnsIn, service: ClaimsDep) -> dict[str, Any]:
 
 
 def create_app(make: Callable[[], Claims] | None = None) -> FastAPI:
-    app = ops_app("telebill claims", router, build_api, make)
+    app = ops_app("claims", "telebill claims", router, build_api, make)
     app.include_router(reconcile_router)
     return app

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.coding.bootstrap import HoldDesk, build_hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution
 from services.coding.reconcile import reconcile_for
-from shared.access import Operator
-from shared.api import ADMINS, READERS, Writer, ops_app, use_cases
+from shared.access import ADMINS, READERS, Operator, Writer
+from shared.api import ops_app, use_cases
 from shared.reconcile import ReconcileIn
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
@@ -91,6 +91,6 @@ async def reconcile(body: ReconcileIn, hold_desk: DeskDep) -> dict[str, Any]:
 
 
 def create_app(make: Callable[[], HoldDesk] | None = None) -> FastAPI:
-    app = ops_app("telebill coding ops", router, build_hold_desk, make)
+    app = ops_app("coding", "telebill coding ops", router, build_hold_desk, make)
     app.include_router(reconcile_router)
     return app

@@ -13,8 +13,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from services.eligibility.bootstrap import Eligibility, build_api
 from services.eligibility.handlers import PhoneCall
 from services.eligibility.reconcile import reconcile_for
-from shared.access import Operator
-from shared.api import ADMINS, READERS, Writer, ops_app, use_cases
+from shared.access import ADMINS, READERS, Operator, Writer
+from shared.api import ops_app, use_cases
 from shared.reconcile import ReconcileIn
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
@@ -90,4 +90,4 @@ def jsonable(value: Any) -> Any:
 
 
 def create_app(make: Callable[[], Eligibility] | None = None) -> FastAPI:
-    return ops_app("telebill eligibility ops", router, build_api, make)
+    return ops_app("eligibility", "telebill eligibility ops", router, build_api, make)

@@ -18,8 +18,11 @@ from pydantic import AwareDatetime
 
 from services.ingest.bootstrap import Ingest, build
 from services.ingest.domain.intake import Kind, Limits, Outcome, body_too_large
+from services.ingest.handlers import SERVICE
 from services.ingest.reconcile import accepted_before_for
-from shared.api import ADMINS, answer_outages, count_requests
+from shared.access import ADMINS
+from shared.api import answer_outages, count_requests
+from shared.audit.http import audit_log_for, audit_requests
 from shared.settings import get_settings
 
 ACCEPTED = Counter("telebill_ingest_accepted_total", "Encounters accepted by the ingest API")
@@ -119,6 +122,7 @@ def create_app(make: Callable[[], Ingest] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ingest = make() if make else build(get_settings())
+        app.state.audit = audit_log_for(SERVICE, faked=make is not None)
         try:
             yield
         finally:
@@ -127,6 +131,7 @@ def create_app(make: Callable[[], Ingest] | None = None) -> FastAPI:
     app = FastAPI(title="telebill ingest", version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
+    audit_requests(app)
     app.include_router(router)
     app.mount("/metrics", make_asgi_app())
     return app

@@ -63,7 +63,7 @@ class OwnerDesks:
 
     async def items(self) -> tuple[list[Item], dict[str, str]]:
         """Every owner's items, and for each kind whose owner did not answer, why."""
-        headers = {"Authorization": f"Bearer {self.token}"}
+        headers = {"Authorization": f"Bearer {self.token}", "X-Telebill-Purpose": "operations: ops worklist"}
         async with httpx.AsyncClient(timeout=self.timeout, headers=headers, transport=self.transport) as client:
             answers = await asyncio.gather(
                 *(self.listed(client, kind) for kind in OWNER_LISTED), return_exceptions=True

@@ -34,7 +34,9 @@ from services.ops.entrypoints.schemas import (
     WorklistOut,
 )
 from services.ops.handlers import OpsQueries
-from shared.api import READERS, answer_outages, count_requests, health, use_cases
+from shared.access import READERS
+from shared.api import answer_outages, count_requests, health, use_cases
+from shared.audit.http import audit_log_for, audit_requests
 from shared.settings import Settings, get_settings
 
 QueriesDep = Annotated[OpsQueries, Depends(use_cases)]
@@ -189,6 +191,7 @@ def create_app(make: Callable[[], OpsQueries] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.use_cases = make() if make else await build_queries(get_settings())
+        app.state.audit = audit_log_for("ops", faked=make is not None)
         refresher = asyncio.create_task(gauges.refresh_forever(app.state.use_cases)) if make is None else None
         try:
             yield
@@ -201,6 +204,7 @@ def create_app(make: Callable[[], OpsQueries] | None = None) -> FastAPI:
     app = FastAPI(title="telebill ops", version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
+    audit_requests(app)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(health)

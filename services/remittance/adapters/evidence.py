@@ -12,7 +12,7 @@ class HttpEligibilityEvidence:
     def __init__(self, base_url: str, token: str, timeout_seconds: float = 5.0) -> None:
         self.base_url, self.headers, self.timeout = (
             base_url.rstrip("/"),
-            {"Authorization": f"Bearer {token}"},
+            {"Authorization": f"Bearer {token}", "X-Telebill-Purpose": "payment: appeal packet evidence"},
             timeout_seconds,
         )
 

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_desk
 from services.remittance.reconcile import Reconcile
-from shared.api import ADMINS, READERS, WRITERS, ops_app, use_cases
+from shared.access import ADMINS, READERS, WRITERS
+from shared.api import ops_app, use_cases
 from shared.reconcile import MAX_KEYS, ReconcileIn
 
 UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422, "failed": 500}
@@ -80,4 +81,4 @@ async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] =
 
 
 def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
-    return ops_app("telebill remittance", router, build_desk, make)
+    return ops_app("remittance", "telebill remittance", router, build_desk, make)

@@ -21,7 +21,7 @@ function token() {
 }
 
 async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: "Bearer " + token() } });
+  const response = await fetch(path, { headers: { Authorization: "Bearer " + token(), "X-Telebill-Purpose": "operations: dashboard" } });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
 }

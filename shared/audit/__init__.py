@@ -1,0 +1,1 @@
+"""The audit log: who read or changed what through the APIs, append-only and hash-chained."""
