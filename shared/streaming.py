@@ -15,7 +15,6 @@ timing out) is waited out with capped backoff while the process reports not read
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import logging
 import threading
@@ -43,6 +42,7 @@ from shared.metrics import (
     TIMER_FAILURES,
     serve_metrics,
 )
+from shared.phi.ring import process_ring
 from shared.settings import Settings
 from shared.topics import DLQ_SUFFIX
 
@@ -104,14 +104,15 @@ def dead_letter(event: RawEvent, service: str, reason: str, errors: list[str]) -
     message = event.message
     key = message.key.decode(errors="replace") if isinstance(message.key, bytes) else None
     raw = message.value if isinstance(message.value, bytes) else str(message.value).encode()
-    return DeadLetter(
+    return DeadLetter.sealing(
+        raw,
+        process_ring().seal,
         source_topic=message.topic,
         partition=message.partition,
         offset=message.offset,
         key=key,
         reason=reason,
         errors=errors,
-        raw_base64=base64.b64encode(raw).decode(),
         service=service,
         failed_at=utc_now(),
     )
@@ -188,7 +189,25 @@ def failure_details(error: Exception) -> list[str]:
     be patient data); the pipeline's own errors name codes and fields, not patients."""
     if isinstance(error, ValidationError):
         return describe(error)
-    return [str(error)[:500] or type(error).__name__, f"raised in {error_site(error)}"]
+    return [own_message(error), f"raised in {error_site(error)}"]
+
+
+def own_message(error: Exception) -> str:
+    """Errors raised by the pipeline's own code are written to name codes and fields, never patients;
+    a library's error, or a failed lookup (a KeyError's message is the key: a member id), can quote a
+    value, so only its type is kept."""
+    ours = raised_in(error, OWN_CODE) and not isinstance(error, LookupError)
+    return (str(error)[:500] if ours else "") or type(error).__name__
+
+
+OWN_CODE = tuple(str(Path(__file__).parents[1] / package) + "/" for package in ("shared", "services", "deploy"))
+
+
+def raised_in(error: BaseException, prefixes: tuple[str, ...]) -> bool:
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_code.co_filename.startswith(prefixes)
 
 
 def error_site(error: BaseException) -> str:

@@ -11,7 +11,6 @@ record because an operator asked for that one record on their own terminal.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from shared.contracts.events import DeadLetter
+from shared.phi.ring import process_ring
 from shared.topics import DLQ_SUFFIX, PIPELINE
 
 REPLAYED_FROM = "telebill-replayed-from"
@@ -166,7 +166,9 @@ def list_table(listed: Sequence[Entry], matching: int) -> Table:
 
 
 def raw_bytes(letter: DeadLetter) -> bytes:
-    return base64.b64decode(letter.raw_base64)
+    """The record's bytes, opened with this process's key ring (a letter sealed with a key it lacks
+    says which key id is missing)."""
+    return letter.raw(process_ring().open)
 
 
 def decoded(raw: bytes) -> str:

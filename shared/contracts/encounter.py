@@ -46,7 +46,7 @@ PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial", "
 class Inner(BaseModel):
     """Objects inside the event: frozen, unknown keys ignored."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
 
 class Address(Inner):
@@ -188,7 +188,7 @@ class BillingProvider(Inner):
 class EncounterCompleted(BaseModel):
     """What a telehealth platform emits when a visit, monitoring period or portal exchange is done."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", title="encounter-completed v1")
+    model_config = ConfigDict(frozen=True, extra="forbid", title="encounter-completed v1", hide_input_in_errors=True)
 
     event_id: uuid.UUID
     event_type: Literal["encounter-completed"]

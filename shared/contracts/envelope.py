@@ -26,7 +26,7 @@ def encounter_key(source: str, encounter_id: str) -> str:
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class PipelineEvent(Frozen):

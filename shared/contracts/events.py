@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -212,8 +214,14 @@ class PaymentPosted(PipelineEvent):
         return self
 
 
+DEAD_LETTER_LABEL = "dead-letter"
+
+
 class DeadLetter(Frozen):
-    """What lands on `<topic>.dlq`: enough to understand and replay the record."""
+    """What lands on `<topic>.dlq`: enough to understand and replay the record. The record itself
+    can hold patient data, so its bytes travel sealed (`raw_sealed`: base64 of the bytes, sealed with
+    the PHI key ring under the label "dead-letter"); `raw_base64` is only read, on letters written
+    before sealing."""
 
     source_topic: NonEmpty
     partition: int
@@ -221,6 +229,16 @@ class DeadLetter(Frozen):
     key: str | None
     reason: NonEmpty
     errors: list[str]
-    raw_base64: str
+    raw_sealed: str | None = None
+    raw_base64: str | None = None
     service: NonEmpty
     failed_at: datetime
+
+    @classmethod
+    def sealing(cls, raw: bytes, seal: Callable[[str, str], str], **fields: Any) -> DeadLetter:
+        return cls(raw_sealed=seal(base64.b64encode(raw).decode(), DEAD_LETTER_LABEL), **fields)
+
+    def raw(self, open_: Callable[[str, str], str]) -> bytes:
+        if self.raw_sealed is not None:
+            return base64.b64decode(open_(self.raw_sealed, DEAD_LETTER_LABEL))
+        return base64.b64decode(self.raw_base64 or "")

@@ -3,7 +3,6 @@ with `telebill dlq replay` and flows through the pipeline once; replaying it aga
 
 from __future__ import annotations
 
-import base64
 import json
 
 from kafka import KafkaProducer
@@ -12,20 +11,22 @@ from typer.testing import CliRunner
 from deploy.ops.cli import app
 from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
+from shared.phi.ring import process_ring
 from shared.topics import ENCOUNTER_COMPLETED
 from tests.conftest import example
 from tests.e2e.conftest import renamed
 
 
 def dead_letter_of(event: dict, key: str) -> DeadLetter:
-    return DeadLetter(
+    return DeadLetter.sealing(
+        json.dumps(event).encode(),
+        process_ring().seal,
         source_topic=ENCOUNTER_COMPLETED.name,
         partition=0,
         offset=0,
         key=key,
         reason="handler failed: RuntimeError",
         errors=["a bug since fixed", "raised in handlers.py:1 (verify)"],
-        raw_base64=base64.b64encode(json.dumps(event).encode()).decode(),
         service="eligibility",
         failed_at=utc_now(),
     )

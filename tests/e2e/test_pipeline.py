@@ -3,14 +3,15 @@ to dead-letter topics while good ones keep flowing."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
 from kafka import KafkaProducer
 
 from deploy.ops.client import post_events
+from shared.contracts.events import DeadLetter
 from shared.mongo import sync_database
+from shared.phi.ring import process_ring
 from tests.conftest import EXAMPLES, example
 from tests.e2e.conftest import renamed
 
@@ -75,7 +76,7 @@ def test_garbage_goes_to_the_dead_letter_topic_and_good_events_still_flow(pipeli
     letters = dlq.collect(lambda value, key: key == f"garbage:{unique}".encode(), 1)
     assert len(letters) == 1
     assert letters[0]["reason"] == "not decodable as JSON"
-    assert base64.b64decode(letters[0]["raw_base64"]) == garbage
+    assert DeadLetter.model_validate(letters[0]).raw(process_ring().open) == garbage
     assert letters[0]["offset"] >= 0 and letters[0]["source_topic"] == "encounter-completed"
     assert posted.collect(lambda value, _: value["correlation_id"] == key_of(good), 1)
 

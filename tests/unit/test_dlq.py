@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from deploy.ops import cli
 from deploy.ops import dlq as dead
 from shared.contracts.events import DeadLetter
+from shared.phi.ring import process_ring
 from shared.settings import Settings
 from shared.topics import PIPELINE
 
@@ -32,14 +33,15 @@ def letter(
     failed_at: datetime = AT,
     errors: tuple[str, ...] = ("encounter: Field required",),
 ) -> DeadLetter:
-    return DeadLetter(
+    return DeadLetter.sealing(
+        raw,
+        process_ring().seal,
         source_topic=topic,
         partition=3,
         offset=offset,
         key=key,
         reason=reason,
         errors=list(errors),
-        raw_base64=base64.b64encode(raw).decode(),
         service=service,
         failed_at=failed_at,
     )
@@ -111,10 +113,11 @@ def test_the_topics_read_are_those_named_else_the_source_topics_else_the_pipelin
 
 
 def test_records_that_are_not_dead_letters_are_set_apart_by_id() -> None:
-    good = dead.Found(dead.DlqId("t.dlq", 0, 0), letter().model_dump_json().encode())
+    written = letter()  # sealed with a fresh nonce each time: compare with the one written
+    good = dead.Found(dead.DlqId("t.dlq", 0, 0), written.model_dump_json().encode())
     strangers = [dead.Found(dead.DlqId("t.dlq", 0, 1), b"not json"), dead.Found(dead.DlqId("t.dlq", 0, 2), None)]
     letters, others = dead.entries([good, *strangers])
-    assert [e.id.offset for e in letters] == [0] and letters[0].letter == letter()
+    assert [e.id.offset for e in letters] == [0] and letters[0].letter == written
     assert others == [dead.DlqId("t.dlq", 0, 1), dead.DlqId("t.dlq", 0, 2)]
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from types import SimpleNamespace
 
+import pytest
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 from pymongo.errors import AutoReconnect
 
 from shared.contracts.encounter import EncounterCompleted
 from shared.health import READINESS
 from shared.messaging import RecordingPublisher
+from shared.phi.keyring import PhiKeyError, split_token
+from shared.phi.ring import process_ring
 from shared.streaming import (
     decode,
+    describe,
+    failure_details,
     guarded,
     handle_isolating_failures,
     hold,
@@ -42,7 +47,8 @@ def test_garbage_and_contract_violations_become_dead_letters_with_reasons() -> N
         (2, "not decodable as JSON"),
         (3, "does not match the EncounterCompleted contract"),
     ]
-    assert base64.b64decode(dead[0].raw_base64) == b"\x00\xffgarbage"
+    assert dead[0].raw(process_ring().open) == b"\x00\xffgarbage" and dead[0].raw_base64 is None
+    assert b"garbage" not in dead[0].model_dump_json().encode()  # sealed, not merely encoded
     assert len(dead[1].errors) == 5
 
 
@@ -64,7 +70,8 @@ def test_a_record_that_breaks_the_handler_is_isolated_and_the_rest_still_handled
     pairs = [(event(b"", offset), offset) for offset in (12, 13, 14)]
     dead = asyncio.run(handle_isolating_failures(pairs, handle, "coding"))  # type: ignore[arg-type]
     assert handled == [12, 14]
-    assert [(d.offset, d.reason, d.errors[0]) for d in dead] == [(13, "handler failed: ValueError", "unlucky record")]
+    # raised outside the pipeline's own code: only its type, as its text could quote a value
+    assert [(d.offset, d.reason, d.errors[0]) for d in dead] == [(13, "handler failed: ValueError", "ValueError")]
     assert "test_streaming.py" in dead[0].errors[1]
 
 
@@ -184,3 +191,22 @@ def test_a_worker_starting_in_a_broker_outage_waits_for_it_not_ready_meanwhile()
     finally:
         listener.close()
     assert "broker" in seen[0] and READINESS.ready
+
+
+def test_a_failure_keeps_the_text_of_the_pipelines_own_errors_only() -> None:
+    try:
+        split_token("W123456789")  # the pipeline's own error: its text names no value
+    except PhiKeyError as own:
+        assert failure_details(own)[0] == "not a sealed value"
+    try:
+        {"W000000001": 1}["W123456789"]
+    except KeyError as lookup:  # a lookup's text is the key itself
+        assert failure_details(lookup)[0] == "KeyError"
+
+
+def test_a_contract_error_does_not_quote_the_rejected_value() -> None:
+    event = example("01-medicare-video-home-established.json")
+    event["patient"]["birth_date"] = "1957-02-30"
+    with pytest.raises(ValidationError) as rejected:
+        EncounterCompleted.model_validate(event)
+    assert "1957-02-30" not in str(rejected.value) and "1957-02-30" not in " ".join(describe(rejected.value))
