@@ -32,6 +32,7 @@ from shared.contracts.events import DeadLetter
 from shared.errors import is_kafka_error, is_transient
 from shared.health import READINESS, start_watchdog
 from shared.kafka import broker_reachable, consumer_group, group_lag
+from shared.logs import logging_config, name_process
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import (
     CONSUMER_LAG,
@@ -54,6 +55,7 @@ RawEvent = EventT[bytes]  # every topic is read with the raw serializer
 
 
 def make_app(service: str, settings: Settings) -> faust.App:
+    name_process(service)
     return faust.App(
         consumer_group(service),
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -69,6 +71,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
         broker_session_timeout=settings.worker_session_timeout_seconds,
         broker_heartbeat_interval=settings.worker_session_timeout_seconds / 5,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
+        logging_config=logging_config(),
     )
 
 
@@ -234,7 +237,8 @@ async def handle_isolating_failures(
         try:
             await until_available(lambda model=model: handle([model]), f"{service} record")  # type: ignore[misc]
         except Exception as error:  # noqa: BLE001 - a poison record must not stop the others
-            log.error("%s record failed: %s", service, "; ".join(failure_details(error)))
+            key = event.message.key.decode(errors="replace") if isinstance(event.message.key, bytes) else None
+            log.error("%s record failed: %s", service, "; ".join(failure_details(error)), extra={"correlation_id": key})
             dead.append(dead_letter(event, service, f"handler failed: {type(error).__name__}", failure_details(error)))
     return dead
 

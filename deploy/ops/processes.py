@@ -4,9 +4,11 @@ list it works on, the pipeline's by default, so tests can supervise toy programs
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from deploy.ops import supervision
 from deploy.ops.pids import alive, pid_file_stray, runs
@@ -14,6 +16,7 @@ from deploy.ops.process_status import ProcessStatus, process_status
 from deploy.ops.programs import REPO, Process, log_path, log_size, ready_now, run_dir
 from deploy.ops.restarts import RestartRecord, load_records
 from deploy.ops.supervision import KEPT_GOING, SupervisorUnreachable
+from shared.logs import logging_config
 from shared.metrics import SERVICE_PORT_OFFSET, metrics_port
 from shared.settings import Settings
 
@@ -75,11 +78,13 @@ def service_instance(name: str) -> tuple[str, int]:
 def pipeline_processes(settings: Settings) -> list[Process]:
     """In start order: the payer side first (eligibility asks it at once), then workers, then APIs."""
     worker = ("worker", "--loglevel", "info", "--without-web")
+    log_config = written_log_config(settings)
     realtime = api_process(
         "clearinghouse-rt",
         "deploy.clearinghouse.realtime:create_app",
         settings.ingest_host,
         settings.clearinghouse_port,
+        log_config,
     )
     workers = [
         Process(
@@ -95,13 +100,28 @@ def pipeline_processes(settings: Settings) -> list[Process]:
     simulator = Process(
         "clearinghouse", (sys.executable, "-m", "deploy.clearinghouse.simulator"), "clearinghouse ready"
     )
-    apis = [api_process(name, factory, settings.ingest_host, getattr(settings, port)) for name, factory, port in APIS]
+    apis = [
+        api_process(name, factory, settings.ingest_host, getattr(settings, port), log_config)
+        for name, factory, port in APIS
+    ]
     return [realtime, *workers, read_model, simulator, *apis]
 
 
-def api_process(name: str, factory: str, host: str, port: int) -> Process:
+def api_process(name: str, factory: str, host: str, port: int, log_config: Path) -> Process:
+    """An API under uvicorn, logging JSON lines through the redaction filter (its access log too: a
+    path can carry an encounter key, never more, and a query value is redacted like any text)."""
     argv = (sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host, "--port", str(port))
-    return Process(name, (*argv, "--log-level", "warning"), ready_url=f"http://{host}:{port}/readyz")
+    options = ("--log-level", "warning", "--log-config", str(log_config))
+    return Process(
+        name, (*argv, *options), ready_url=f"http://{host}:{port}/readyz", environment=(("TELEBILL_SERVICE", name),)
+    )
+
+
+def written_log_config(settings: Settings) -> Path:
+    path = settings.state_dir / "log-config.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(logging_config("WARNING"), indent=2))
+    return path
 
 
 def metrics_url(settings: Settings, name: str) -> str | None:
