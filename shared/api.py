@@ -82,7 +82,7 @@ def ops_app(
     app = FastAPI(title=title, version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
-    audit_requests(app)
+    audit_requests(app, service)
     app.include_router(router)
     app.include_router(health)
     app.mount("/metrics", make_asgi_app())

@@ -112,9 +112,7 @@ def api_process(name: str, factory: str, host: str, port: int, log_config: Path)
     path can carry an encounter key, never more, and a query value is redacted like any text)."""
     argv = (sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host, "--port", str(port))
     options = ("--log-level", "warning", "--log-config", str(log_config))
-    return Process(
-        name, (*argv, *options), ready_url=f"http://{host}:{port}/readyz", environment=(("TELEBILL_SERVICE", name),)
-    )
+    return Process(name, (*argv, *options), ready_url=f"http://{host}:{port}/readyz")
 
 
 def written_log_config(settings: Settings) -> Path:

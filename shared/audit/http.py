@@ -18,6 +18,7 @@ from starlette.datastructures import QueryParams
 
 from shared.access import ADMINS, authorized
 from shared.audit.log import AuditLog, AuditQuery, InMemoryAuditLog, MongoAuditLog, chain_mac, moment
+from shared.logs import name_process
 from shared.mongo import async_database
 from shared.phi.ring import process_ring
 from shared.settings import get_settings
@@ -37,7 +38,8 @@ def audit_log_for(service: str, faked: bool) -> AuditLog:
     return MongoAuditLog(async_database(settings, service), chain, chain_mac(process_ring()))
 
 
-def audit_requests(app: FastAPI) -> None:
+def audit_requests(app: FastAPI, service: str) -> None:
+    name_process(f"{service}-api")
     app.include_router(router)
 
     @app.middleware("http")

@@ -131,7 +131,7 @@ def create_app(make: Callable[[], Ingest] | None = None) -> FastAPI:
     app = FastAPI(title="telebill ingest", version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
-    audit_requests(app)
+    audit_requests(app, SERVICE)
     app.include_router(router)
     app.mount("/metrics", make_asgi_app())
     return app

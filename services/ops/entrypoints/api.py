@@ -204,7 +204,7 @@ def create_app(make: Callable[[], OpsQueries] | None = None) -> FastAPI:
     app = FastAPI(title="telebill ops", version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
-    audit_requests(app)
+    audit_requests(app, "ops")
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(health)
