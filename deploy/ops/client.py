@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,14 @@ def post_body(body: bytes, source: str, url: str | None = None, settings: Settin
 
 
 def signed_headers(body: bytes, secret: str, at: float | None = None) -> dict[str, str]:
-    """The two headers a platform sends: the time of signing and the signature over it and the body."""
-    timestamp = int(time.time() if at is None else at)
-    return {"X-Telebill-Timestamp": str(timestamp), "X-Telebill-Signature": sign(body, secret, timestamp)}
+    """The headers a platform sends: when it signed, a nonce of its own, and the signature over both
+    and the body."""
+    timestamp, nonce = int(time.time() if at is None else at), uuid.uuid4().hex
+    return {
+        "X-Telebill-Timestamp": str(timestamp),
+        "X-Telebill-Nonce": nonce,
+        "X-Telebill-Signature": sign(body, secret, timestamp, nonce),
+    }
 
 
 def api_headers(settings: Settings, purpose: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from services.ingest.domain.body import read_batch
 from services.ingest.domain.idempotency import Accepted, Candidate, conflicts_with, first_of_each_key, item_status
 from services.ingest.domain.intake import (
     Outcome,
+    Signed,
     conflict,
     replayed,
     signature_digest,
@@ -87,12 +88,12 @@ class AcceptEncounters:
         self.policy, self.signing, self.now = policy, signing, now
         self.publisher, self.store, self.topic = publisher, store, topic
 
-    async def __call__(self, body: bytes, signature: str | None, timestamp: str | None) -> Outcome:
+    async def __call__(self, body: bytes, signed: Signed) -> Outcome:
         batch = read_batch(body, self.policy.limits)
         if isinstance(batch, Outcome):
             return batch
         try:
-            refused = await self.refused_signature(body, batch.source, signature, timestamp)
+            refused = await self.refused_signature(body, batch.source, signed)
             if refused is not None:
                 return refused
             candidates = checked_items(batch.items, self.policy, self.now().date())
@@ -102,18 +103,14 @@ class AcceptEncounters:
         except Unavailable as error:
             return unavailable(error.dependency, error.reason)
 
-    async def refused_signature(
-        self, body: bytes, source: str, signature: str | None, timestamp: str | None
-    ) -> Outcome | None:
+    async def refused_signature(self, body: bytes, source: str, signed: Signed) -> Outcome | None:
         now = self.now()
         secrets = self.signing.secrets_for(source)
-        problem = signature_problem(
-            body, signature, timestamp, secrets, int(now.timestamp()), self.signing.window_seconds
-        )
+        problem = signature_problem(body, signed, secrets, int(now.timestamp()), self.signing.window_seconds)
         if problem is not None:
             return unsigned(problem)
-        assert signature is not None
-        return None if await self.signing.seen.first_time(signature_digest(signature), now) else replayed()
+        first = await self.signing.seen.first_time(signature_digest(str(signed.signature)), now)
+        return None if first else replayed()
 
     async def accept(self, candidates: list[Candidate]) -> Outcome:
         first = first_of_each_key(candidates)

@@ -128,19 +128,31 @@ def test_a_stale_or_future_or_untimed_signature_is_refused() -> None:
     with world() as w:
         stale = signed_headers(body, DEV_INGEST_SECRET, (NOW - timedelta(seconds=301)).timestamp())
         future = signed_headers(body, DEV_INGEST_SECRET, (NOW + timedelta(seconds=400)).timestamp())
-        untimed = {"X-Telebill-Signature": stale["X-Telebill-Signature"]}
+        untimed = {name: value for name, value in stale.items() if name != "X-Telebill-Timestamp"}
         answers = [w.post_signed(body, headers) for headers in (stale, future, untimed)]
     assert [a.status_code for a in answers] == [401, 401, 401] and w.log.sent == []
     assert "more than 300 s" in answers[0].json()["detail"] and "X-Telebill-Timestamp" in answers[2].json()["detail"]
 
 
-def test_the_timestamp_is_part_of_what_is_signed() -> None:
+def test_the_timestamp_and_the_nonce_are_part_of_what_is_signed() -> None:
     body = json.dumps(example(VIDEO)).encode()
     with world() as w:
         headers = signed_headers(body, DEV_INGEST_SECRET, w.clock.tick().timestamp())
-        headers["X-Telebill-Timestamp"] = str(int(headers["X-Telebill-Timestamp"]) + 1)
-        response = w.post_signed(body, headers)
-    assert response.status_code == 401 and "does not match" in response.json()["detail"]
+        later = headers | {"X-Telebill-Timestamp": str(int(headers["X-Telebill-Timestamp"]) + 1)}
+        other_nonce = headers | {"X-Telebill-Nonce": "f" * 32}
+        no_nonce = {name: value for name, value in headers.items() if name != "X-Telebill-Nonce"}
+        answers = [w.post_signed(body, changed) for changed in (later, other_nonce, no_nonce)]
+    assert [a.status_code for a in answers] == [401, 401, 401] and w.log.sent == []
+    assert "does not match" in answers[0].json()["detail"] and "does not match" in answers[1].json()["detail"]
+    assert "X-Telebill-Nonce" in answers[2].json()["detail"]
+
+
+def test_the_same_body_signed_twice_in_one_second_is_two_requests() -> None:
+    body = json.dumps(example(VIDEO)).encode()
+    with world() as w:
+        at = w.clock.tick().timestamp()
+        answers = [w.post_signed(body, signed_headers(body, DEV_INGEST_SECRET, at)) for _ in range(2)]
+    assert [a.status_code for a in answers] == [202, 200]  # the second: already accepted, not a replay
 
 
 def test_a_source_rotating_its_secret_may_sign_with_the_new_or_the_old_one() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,26 +18,40 @@ SIGNATURE_PREFIX = "sha256="
 Kind = Literal["accepted", "already_accepted", "unsigned", "conflict", "too_large", "invalid", "unavailable"]
 
 
-def sign(body: bytes, secret: str, timestamp: int) -> str:
-    """`X-Telebill-Signature` over `X-Telebill-Timestamp`, a dot, and the body: a captured request
-    cannot be sent again later with another time."""
-    signed = str(timestamp).encode() + b"." + body
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a platform puts in the headers: the signature, when it signed, and a nonce of its own so
+    that two identical requests signed in the same second still differ."""
+
+    signature: str | None
+    timestamp: str | None
+    nonce: str | None
+
+
+def sign(body: bytes, secret: str, timestamp: int, nonce: str) -> str:
+    """`X-Telebill-Signature` over "<X-Telebill-Timestamp>.<X-Telebill-Nonce>." and the body: a
+    captured request cannot be sent again, neither later nor now."""
+    signed = f"{timestamp}.{nonce}.".encode() + body
     return SIGNATURE_PREFIX + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signature_problem(
-    body: bytes, signature: str | None, timestamp: str | None, secrets: Sequence[str], now: int, window: int
-) -> str | None:
+def signature_problem(body: bytes, signed: Signed, secrets: Sequence[str], now: int, window: int) -> str | None:
     """Why a request's signature is refused, or None. Any of the source's current secrets (two while
     it rotates) may have signed it."""
-    if not signature or not signature.startswith(SIGNATURE_PREFIX):
+    if not signed.signature or not signed.signature.startswith(SIGNATURE_PREFIX):
         return "missing or malformed X-Telebill-Signature (sha256=<hex>)"
-    if not timestamp or not timestamp.isdigit():
+    if not signed.timestamp or not signed.timestamp.isdigit():
         return "missing or malformed X-Telebill-Timestamp (Unix seconds)"
-    if abs(now - int(timestamp)) > window:
+    if not signed.nonce or not NONCE.match(signed.nonce):
+        return "missing or malformed X-Telebill-Nonce (16–64 letters, digits, '-' or '_', new for each request)"
+    if abs(now - int(signed.timestamp)) > window:
         return f"X-Telebill-Timestamp is more than {window} s from the server's clock: sign each attempt afresh"
-    if not any(hmac.compare_digest(sign(body, secret, int(timestamp)), signature) for secret in secrets):
-        return "X-Telebill-Signature does not match this body and timestamp for this source"
+    expected = (sign(body, secret, int(signed.timestamp), signed.nonce) for secret in secrets)
+    if not any(hmac.compare_digest(candidate, signed.signature) for candidate in expected):
+        return "X-Telebill-Signature does not match this body, timestamp and nonce for this source"
     return None
 
 

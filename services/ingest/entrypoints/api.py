@@ -17,7 +17,7 @@ from prometheus_client import Counter, make_asgi_app
 from pydantic import AwareDatetime
 
 from services.ingest.bootstrap import Ingest, build
-from services.ingest.domain.intake import Kind, Limits, Outcome, body_too_large
+from services.ingest.domain.intake import Kind, Limits, Outcome, Signed, body_too_large
 from services.ingest.handlers import SERVICE
 from services.ingest.reconcile import accepted_before_for
 from shared.access import ADMINS
@@ -54,14 +54,17 @@ async def post_encounters(
     use_cases: IngestDep,
     x_telebill_signature: Annotated[str | None, Header()] = None,
     x_telebill_timestamp: Annotated[str | None, Header()] = None,
+    x_telebill_nonce: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """A platform's encounters, signed: `X-Telebill-Signature: sha256=<HMAC-SHA256 of
-    "<X-Telebill-Timestamp>.<body>" under the source's secret>`. A stale or replayed request is 401."""
+    "<X-Telebill-Timestamp>.<X-Telebill-Nonce>.<body>" under the source's secret>`. A stale or
+    replayed request is 401."""
     body = await body_within(request, use_cases.limits)
     if body is None:
         outcome = body_too_large(use_cases.limits)
     else:
-        outcome = await use_cases.accept(body, x_telebill_signature, x_telebill_timestamp)
+        signed = Signed(x_telebill_signature, x_telebill_timestamp, x_telebill_nonce)
+        outcome = await use_cases.accept(body, signed)
     count(outcome)
     return answer(outcome)
 
