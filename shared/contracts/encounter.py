@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.contracts.envelope import encounter_key
+from shared.phi.fields import Phi
 
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
@@ -122,7 +123,7 @@ class Encounter(Inner):
     time_documented: bool | None = None
     mdm_level: Literal["straightforward", "low", "moderate", "high"] | None = None
     consent_recorded: bool | None = None
-    diagnoses: Annotated[list[IcdCode], Field(min_length=1, max_length=12)]
+    diagnoses: Annotated[list[IcdCode], Field(min_length=1, max_length=12), Phi("diagnoses")]
     requested_codes: list[ProcedureCode] | None = None
     related_em: RelatedEm | None = None
     remote_monitoring: RemoteMonitoring | None = None
@@ -161,10 +162,10 @@ class Coverage(Inner):
     plan_type: PlanType
     payer_id: str | None = None
     payer_name: str | None = None
-    member_id: str | None = None
-    group_number: str | None = None
+    member_id: Annotated[str | None, Phi("member_id")] = None
+    group_number: Annotated[str | None, Phi("group_number")] = None
     subscriber_relationship: Literal["self", "spouse", "child", "other"] = "self"
-    subscriber: Subscriber | None = None
+    subscriber: Annotated[Subscriber | None, Phi("subscriber")] = None
 
 
 class RenderingProvider(Inner):
@@ -196,7 +197,7 @@ class EncounterCompleted(BaseModel):
     occurred_at: datetime
     source: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     encounter: Encounter
-    patient: Patient
+    patient: Annotated[Patient, Phi("patient")]
     coverage: Coverage
     rendering_provider: RenderingProvider
     billing_provider: BillingProvider

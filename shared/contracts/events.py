@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.envelope import Cents, Frozen, NonEmpty, PipelineEvent
+from shared.phi.fields import Phi
 
 CoverageOutcome = Literal["covered", "not_covered", "needs_manual", "self_pay"]
 
@@ -46,11 +47,13 @@ class Evidence(Frozen):
     trace_number: str | None = None
     interchange_control_number: str | None = None
     payer_errors: list[PayerError] = Field(default_factory=list)
-    call_reference: str | None = Field(None, description="The payer's reference number for a phone verification.")
-    payer_representative: str | None = None
+    call_reference: Annotated[
+        str | None, Field(description="The payer's reference number for a phone verification."), Phi("call_reference")
+    ] = None
+    payer_representative: Annotated[str | None, Phi("payer_representative")] = None
     verified_by: str | None = None
     called_at: datetime | None = None
-    notes: str | None = None
+    notes: Annotated[str | None, Phi("notes")] = None
 
 
 class Verification(Frozen):
@@ -94,7 +97,7 @@ class ClaimCoded(PipelineEvent):
     encounter: EncounterCompleted
     verification: Verification
     place_of_service: str = Field(pattern=r"^[0-9]{2}$")
-    diagnoses: list[str] = Field(min_length=1, max_length=12)
+    diagnoses: Annotated[list[str], Field(min_length=1, max_length=12), Phi("diagnoses")]
     lines: list[CodedLine] = Field(min_length=1, max_length=50)
 
 

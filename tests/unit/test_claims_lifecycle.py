@@ -14,7 +14,7 @@ from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_claims, render_277ca, render_999
 from services.claims.domain.acks import AckParseError, claim_outcome, describe_999, parse_277ca, parse_999
 from services.claims.domain.claim import Address, Envelope
-from shared.contracts.events import Adjustment, JournalLine, PaymentPosted
+from shared.contracts.events import Adjustment, ClaimCoded, JournalLine, PaymentPosted
 from tests.conftest import SHARED
 from tests.unit.claims_cases import RULES, ClaimsWorld, coded, line
 
@@ -192,7 +192,7 @@ def test_each_claim_version_keeps_its_source_event_apart_from_the_claim_record()
     world.run(world.claims.correct("acme-video:E1", replacing))
 
     assert "claim_coded" not in world.doc("acme-video:E1")
-    assert world.store.sources["acme-video:E1"] == event.model_dump(mode="json")
+    assert ClaimCoded.model_validate(world.store.sources["acme-video:E1"]) == event
     replacement = world.store.sources["acme-video:E1~7~1"]
     assert [item["code"] for item in replacement["lines"]] == ["99214"]
 

@@ -15,6 +15,7 @@ from services.eligibility.handlers import Asking, PhoneCall
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified
 from shared.messaging import RecordingPublisher
+from shared.phi.fields import reveal
 from tests.conftest import example
 
 ROSTER = Roster.load()
@@ -244,7 +245,9 @@ def test_the_trail_holds_the_inquiry_the_response_and_the_call_for_an_appeal() -
     world.now += timedelta(minutes=1)
     world.redrive()
     asyncio.run(world.service.record_phone("acme-video:E1", call()))
-    trail = asyncio.run(world.service.trail("acme-video:E1"))
+    stored = asyncio.run(world.service.trail("acme-video:E1"))
+    assert "REF-2026-0303-7781" not in str(stored)  # stored sealed; the API reveals it to its reader
+    trail = reveal(stored)
     assert [step["outcome"] for step in trail["steps"]] == ["needs_manual", "covered", "covered"]
     [exchange] = trail["payer_exchanges"]
     assert exchange["inquiry_x12"].startswith("ISA") and "ST*271" in exchange["response_x12"]

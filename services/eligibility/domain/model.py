@@ -101,7 +101,7 @@ def from_phone(
     encounter: EncounterCompleted, benefits: Benefits, evidence: Evidence, rules: EligibilityRules, now: datetime
 ) -> Verification:
     decision = decide(encounter, benefits, rules)
-    reason = f"{decision.reason}; phone verification, reference {evidence.call_reference}"
+    reason = f"{decision.reason}; by phone (the reference is in the evidence)"
     return verification(
         encounter,
         now,

@@ -19,13 +19,16 @@ from datetime import datetime
 
 from services.ingest.domain.intake import Problem
 from shared.contracts.encounter import EncounterCompleted
+from shared.phi.fields import PLAIN
 
 NOT_THE_PAYLOAD = frozenset({"event_id", "occurred_at"})
 
 
 def payload_digest(event: EncounterCompleted) -> str:
     canonical = json.dumps(
-        event.model_dump(mode="json", exclude=set(NOT_THE_PAYLOAD)), sort_keys=True, separators=(",", ":")
+        event.model_dump(mode="json", exclude=set(NOT_THE_PAYLOAD), context=PLAIN),
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 

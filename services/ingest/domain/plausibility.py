@@ -15,6 +15,7 @@ from typing import Any
 
 from services.ingest.domain.intake import Problem
 from shared.contracts.encounter import EncounterCompleted
+from shared.phi.fields import PLAIN
 from shared.x12.text import has_control_character, transliterated
 
 TRANSLITERATION_WARNING = "non-ASCII letters will be transliterated to ASCII in the claim (837)"
@@ -77,7 +78,7 @@ def birth_dates(event: EncounterCompleted) -> Iterator[tuple[str, date]]:
 def text_findings(event: EncounterCompleted) -> tuple[list[Problem], list[Problem]]:
     """(problems, warnings) of every text field of the event."""
     problems, warnings = [], []
-    for field, text in text_fields(event.model_dump(exclude_none=True)):
+    for field, text in text_fields(event.model_dump(exclude_none=True, context=PLAIN)):
         if has_control_character(text):
             problems.append(Problem(None, field, "contains a control character"))
         elif transliterated(text) is None:
