@@ -15,6 +15,7 @@ from shared.contracts.events import ClaimCoded, CodedLine, CoverageVerified
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS, RESOLVED
 from shared.outbox import Record
+from shared.phi.fields import opened_under, sealed_as
 from shared.topics import CLAIM_CODED
 
 SERVICE = "coding"
@@ -130,7 +131,7 @@ def only_coverage_held(doc: dict[str, Any]) -> bool:
 def refusal(record: dict[str, Any]) -> tuple[str, ...]:
     if record["status"] != "held":
         return (f"{record['_id']} is {record['status']}, not held",)
-    blocking = [h["message"] for h in record["holds"] if h["reason"] in NOT_RESOLVABLE_HERE]
+    blocking = [opened_under("message", h["message"]) for h in record["holds"] if h["reason"] in NOT_RESOLVABLE_HERE]
     return tuple(f"not resolvable by coding: {message}" for message in blocking)
 
 
@@ -182,9 +183,9 @@ def coding_record(event: CoverageVerified, result: CodingResult) -> dict[str, An
         "event_id": event.event_id,
         "status": result.status,
         "place_of_service": result.place_of_service,
-        "diagnoses": list(result.diagnoses),
+        "diagnoses": sealed_as("diagnoses", list(result.diagnoses)),
         "lines": [line_dict(line) for line in result.lines],
-        "holds": [{"reason": h.reason, "message": h.message} for h in result.holds],
+        "holds": [{"reason": h.reason, "message": sealed_as("message", h.message)} for h in result.holds],
         "held_at": event.occurred_at.isoformat() if result.status == "held" else None,
         "coverage_verified": event.model_dump(mode="json"),
     }
@@ -194,10 +195,10 @@ def resolution_record(key: str, resolution: Resolution, result: CodingResult, at
     return {
         "_id": key,
         "operator": resolution.operator,
-        "note": resolution.note,
+        "note": sealed_as("note", resolution.note),
         "resolved_at": at.isoformat(),
         "place_of_service": result.place_of_service,
-        "diagnoses": list(result.diagnoses),
+        "diagnoses": sealed_as("diagnoses", list(result.diagnoses)),
         "lines": [line_dict(line) for line in result.lines],
     }
 

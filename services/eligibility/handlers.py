@@ -31,6 +31,7 @@ from shared.contracts.events import Benefits, CoverageVerified, Evidence, Verifi
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import Record
+from shared.phi.fields import opened_under, sealed_as
 from shared.topics import COVERAGE_VERIFIED
 
 SERVICE = "eligibility"
@@ -242,7 +243,7 @@ def record_for(outcome: Outcome) -> Record:
         "source": encounter.source,
         "encounter_id": encounter.encounter.encounter_id,
         "plan_type": encounter.coverage.plan_type,
-        "coverage_key": coverage.key if coverage else None,
+        "coverage_key": sealed_as("coverage_key", coverage.key) if coverage else None,
         "status": outcome.status,
         "verification": found.model_dump(mode="json"),
         "history": [],
@@ -427,12 +428,13 @@ class VerificationTrail:
             return None
         steps = [*record.get("history", []), record["verification"], *record.get("evidence", [])]
         ids = {step["verification_id"] for step in steps}
-        coverage = await self.repo.coverage(record["coverage_key"]) if record.get("coverage_key") else None
+        coverage_key = opened_under("coverage_key", record.get("coverage_key"))
+        coverage = await self.repo.coverage(coverage_key) if coverage_key else None
         exchanges = [entry for entry in (coverage or {}).get("history", []) if entry["verification_id"] in ids]
         return {
             "key": key,
             "status": record["status"],
-            "coverage_key": record.get("coverage_key"),
+            "coverage_key": record.get("coverage_key"),  # sealed: the API reveals it
             "current": record["verification"],
             "steps": steps,
             "payer_exchanges": [e for e in exchanges if e.get("method") == "x12_270_271"],

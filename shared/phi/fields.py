@@ -51,6 +51,11 @@ def sealed_as(key: str, value: Any) -> Any:
     return None if value is None else process_ring().seal_json(value, key)
 
 
+def pseudonym(value: str, label: str) -> str:
+    """A stable stand-in for an identifying value a store must find things by (a keyed hash)."""
+    return process_ring().lookup(value, label)
+
+
 def reveal(value: Any) -> Any:
     """A stored document (or part of one) with every sealed value opened: for an authorized, audited
     API answer. A value's label is the key it is stored under."""

@@ -16,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import Document, find_by_ids, insert_new, scans_compound_filters
 from shared.outbox import OutboxStore
+from shared.phi.fields import opened_under, pseudonym, sealed_as
 
 
 class MongoClaimStore:
@@ -65,14 +66,14 @@ class MongoClaimStore:
 
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:
         key = interchange_id(control_number)
-        doc = {"file_name": file_name, "x12": x12, "claim_ids": claim_ids}
+        doc = {"file_name": file_name, "x12": sealed_as("x12", x12), "claim_ids": claim_ids}
         await self.interchanges.update_one({"_id": key}, {"$set": doc})
         await self.drops_pending.update_one({"_id": key}, {"$set": {"file_name": file_name}}, upsert=True)
 
     async def undropped_interchanges(self) -> list[dict[str, Any]]:
         pending = await self.drops_pending.find({}).to_list(None)
         found = await find_by_ids(self.interchanges, [doc["_id"] for doc in pending])
-        return [doc | {"_id": int(doc["_id"])} for doc in found.values()]
+        return [doc | {"_id": int(doc["_id"]), "x12": opened_under("x12", doc["x12"])} for doc in found.values()]
 
     async def mark_dropped(self, control_number: int) -> None:
         await self.interchanges.update_one({"_id": interchange_id(control_number)}, {"$set": {"dropped": True}})
@@ -87,10 +88,13 @@ class MongoClaimStore:
         await self.interchanges.update_one({"_id": interchange_id(control_number)}, acknowledged)
 
     async def billed(self, keys: Sequence[str]) -> dict[str, str]:
-        return {key: doc["encounter"] for key, doc in (await find_by_ids(self.billed_lines, keys)).items()}
+        keys_by_id = {billed_id(key): key for key in keys}
+        found = await find_by_ids(self.billed_lines, list(keys_by_id))
+        return {keys_by_id[doc_id]: doc["encounter"] for doc_id, doc in found.items()}
 
     async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None:
-        await insert_new(self.billed_lines, [{"_id": key, "encounter": value} for key, value in billed.items()])
+        lines = [{"_id": billed_id(key), "encounter": value} for key, value in billed.items()]
+        await insert_new(self.billed_lines, lines)
         await insert_new(self.pcns, [{"_id": pcn, "record": record} for pcn, record in pcns.items()])
 
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]:
@@ -147,3 +151,9 @@ def interchange_id(control_number: int) -> str:
     `_id` through its index only when the `_id` is text or an ObjectId, and reads every document of
     the collection for any other (interchanges hold whole 837 files, and they pile up)."""
     return f"{control_number:09d}"
+
+
+def billed_id(line_key: str) -> str:
+    """A billed line's document id: a keyed hash of payer, patient id, day and code (no patient id in
+    an id); the duplicate check looks it up exactly as before."""
+    return pseudonym(line_key, "billed_line")

@@ -14,6 +14,7 @@ from services.claims.handlers import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.access import ADMINS, READERS, Writer
 from shared.api import ops_app, use_cases
+from shared.phi.fields import reveal
 from shared.reconcile import ReconcileIn
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
@@ -59,7 +60,7 @@ async def worklist(
 ) -> dict[str, Any]:
     """The claims worklist: claims the scrubber stopped (with each edit's fix hint) or the payer rejected."""
     found = await service.worklist(status, limit)
-    return {"count": len(found), "claims": found}
+    return {"count": len(found), "claims": reveal(found)}
 
 
 @router.get("/{key}", dependencies=READERS)
@@ -67,7 +68,7 @@ async def claim(key: str, service: ClaimsDep) -> dict[str, Any]:
     found = await service.history(key)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no claim {key}")
-    return found
+    return dict(reveal(found))
 
 
 async def corrected(service: Claims, key: str, correction: Correction) -> JSONResponse:

@@ -15,6 +15,7 @@ from services.coding.domain.resolution import ManualLine, Resolution
 from services.coding.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import ops_app, use_cases
+from shared.phi.fields import reveal
 from shared.reconcile import ReconcileIn
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
@@ -62,7 +63,7 @@ async def list_holds(
 ) -> dict[str, Any]:
     """The worklist: oldest first by default, so nothing held waits unseen."""
     holds = await hold_desk.list_holds(reason, limit, order == "newest")
-    return {"count": len(holds), "holds": holds}
+    return {"count": len(holds), "holds": reveal(holds)}
 
 
 @router.get("/{key}", dependencies=READERS)
@@ -70,14 +71,19 @@ async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     hold = await hold_desk.list_holds.one(key)
     if hold is None:
         raise HTTPException(status_code=404, detail=f"{key} is not held")
-    return hold
+    return dict(reveal(hold))
 
 
 @router.post("/{key}/resolution")
 async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep, operator: Writer) -> JSONResponse:
     """Who resolved it is the caller's credential (kept as evidence)."""
     outcome = await hold_desk.resolve(key, body.to_domain(operator), datetime.now(UTC))
-    content = {"key": key, "status": outcome.status, "errors": list(outcome.problems), "resolution": outcome.resolution}
+    content = {
+        "key": key,
+        "status": outcome.status,
+        "errors": list(outcome.problems),
+        "resolution": reveal(outcome.resolution),
+    }
     return JSONResponse(status_code=STATUS_CODES[outcome.status], content=content)
 
 

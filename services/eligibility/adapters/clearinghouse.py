@@ -26,7 +26,8 @@ class HttpEligibilityGateway:
         except httpx.TransportError as error:
             raise PayerUnavailable(f"cannot reach the clearinghouse: {type(error).__name__}") from error
         if response.status_code != 200:  # 401/403 too: the encounter waits, ops see why
-            raise PayerUnavailable(f"clearinghouse answered {response.status_code}: {response.text[:200]}")
+            # the body is not quoted: a clearinghouse error page can echo the inquiry, names and all
+            raise PayerUnavailable(f"clearinghouse answered {response.status_code} ({len(response.text)} bytes)")
         return response.text
 
     async def close(self) -> None:

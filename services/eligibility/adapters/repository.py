@@ -21,6 +21,7 @@ from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record
+from shared.phi.fields import pseudonym, sealed_as
 
 
 class MongoEligibilityRepository:
@@ -37,8 +38,9 @@ class MongoEligibilityRepository:
         return await self.encounters.known(keys)
 
     async def latest_verifications(self, coverage_keys: set[str]) -> dict[str, Verification]:
-        docs = await find_by_ids(self.verifications, sorted(coverage_keys), {"latest": 1})
-        return {key: Verification.model_validate(doc["latest"]) for key, doc in docs.items()}
+        keys_by_id = {coverage_id(key): key for key in coverage_keys}
+        docs = await find_by_ids(self.verifications, sorted(keys_by_id), {"latest": 1})
+        return {keys_by_id[doc_id]: Verification.model_validate(doc["latest"]) for doc_id, doc in docs.items()}
 
     async def save_verifications(self, saved: list[SavedVerification]) -> None:
         await bulk_write_safely(self.verifications, [verification_upsert(s) for s in saved])
@@ -99,16 +101,24 @@ class MongoEligibilityRepository:
         )
 
     async def coverage(self, coverage_key: str) -> dict[str, Any] | None:
-        return await self.verifications.find_one({"_id": coverage_key})
+        return await self.verifications.find_one({"_id": coverage_id(coverage_key)})
+
+
+def coverage_id(coverage_key: str) -> str:
+    """A coverage's document id: a keyed hash of payer, member id and plan year (no member id in an id)."""
+    return pseudonym(coverage_key, "coverage")
 
 
 def verification_upsert(saved: SavedVerification) -> UpdateOne:
     stored = saved.verification.model_dump(mode="json")
     coverage = saved.coverage
-    identity = {"payer_id": coverage.payer_id, "member_id": coverage.member_id, "plan_year": coverage.plan_year}
-    exchange = {"inquiry_x12": saved.inquiry_x12, "response_x12": saved.response_x12}
+    identity = {"payer_id": coverage.payer_id, "plan_year": coverage.plan_year}
+    exchange = {
+        "inquiry_x12": sealed_as("inquiry_x12", saved.inquiry_x12),
+        "response_x12": sealed_as("response_x12", saved.response_x12),
+    }
     return UpdateOne(
-        {"_id": coverage.key},
+        {"_id": coverage_id(coverage.key)},
         {"$set": {**identity, "latest": stored}, "$push": {"history": {**stored, **exchange}}},
         upsert=True,
     )

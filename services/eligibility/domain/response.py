@@ -231,7 +231,7 @@ def d8(value: str) -> date:
     try:
         return datetime.strptime(value, "%Y%m%d").date()
     except ValueError as error:
-        raise ValueError(f"not a CCYYMMDD date: {value!r}") from error
+        raise ValueError(f"not a CCYYMMDD date ({len(value)} characters)") from error
 
 
 def date_span(qualifier: str, value: str) -> tuple[date, date]:

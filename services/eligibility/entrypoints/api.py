@@ -15,6 +15,7 @@ from services.eligibility.handlers import PhoneCall
 from services.eligibility.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import ops_app, use_cases
+from shared.phi.fields import PLAIN, reveal
 from shared.reconcile import ReconcileIn
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
@@ -51,7 +52,7 @@ async def record_phone_verification(
     key: str, body: PhoneVerificationIn, service: EligibilityDep, operator: Writer
 ) -> JSONResponse:
     result = await service.record_phone(key, body.to_domain(operator))
-    found = result.verification.model_dump(mode="json") if result.verification else None
+    found = result.verification.model_dump(mode="json", context=PLAIN) if result.verification else None
     content = {"key": key, "status": result.status, "message": result.message, "verification": found}
     return JSONResponse(status_code=PHONE_STATUS[result.status], content=content)
 
@@ -61,7 +62,7 @@ async def verification_trail(key: str, service: EligibilityDep) -> dict[str, Any
     trail = await service.trail(key)
     if trail is None:
         raise HTTPException(status_code=404, detail=f"no eligibility record for {key}")
-    return {name: jsonable(value) for name, value in trail.items()}
+    return {name: jsonable(value) for name, value in reveal(trail).items()}
 
 
 @router.get("/waiting", dependencies=READERS)
@@ -72,7 +73,7 @@ async def waiting(
 ) -> dict[str, Any]:
     """Encounters waiting for a payer to answer or for a person (oldest first)."""
     docs = await service.waiting(kind, limit)
-    return {"count": len(docs), "waiting": jsonable(docs)}
+    return {"count": len(docs), "waiting": jsonable(reveal(docs))}
 
 
 @router.post("/reconcile", dependencies=ADMINS)

@@ -28,6 +28,7 @@ from services.ops.domain.summary import (
 )
 from services.ops.domain.trail import STATES, Coded, DeadLettered, Fact, Posted, Received, Submitted, Trail, Verified
 from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new, scans_compound_filters
+from shared.phi.fields import opened_under, pseudonym, sealed_as
 
 KINDS: dict[str, type[Fact]] = {
     kind.__name__: kind for kind in (Received, Verified, Coded, Submitted, Posted, DeadLettered)
@@ -37,6 +38,8 @@ TUPLES = {"codes", "denial_categories", "next_actions"}
 
 def fact_doc(fact_id: str, fact: Fact) -> dict[str, Any]:
     doc = {"id": fact_id, "kind": type(fact).__name__, **asdict(fact)}
+    if isinstance(fact, Received):
+        doc["patient_id"] = sealed_as("patient_id", fact.patient_id)
     if isinstance(fact, Posted):  # account → cents as a subdocument: FerretDB stores no nested arrays
         doc["accounts"] = dict(fact.accounts)
     return doc
@@ -45,6 +48,8 @@ def fact_doc(fact_id: str, fact: Fact) -> dict[str, Any]:
 def fact_of(doc: dict[str, Any]) -> tuple[str, Fact]:
     kind = KINDS[doc["kind"]]
     values = {f.name: doc[f.name] for f in fields(kind) if f.name in doc}  # later fields have defaults
+    if "patient_id" in values:
+        values["patient_id"] = opened_under("patient_id", values["patient_id"])
     for name in TUPLES & values.keys():
         values[name] = tuple(values[name])
     if "accounts" in values:
@@ -59,11 +64,15 @@ def summary_doc(summary: Summary) -> dict[str, Any]:
     doc["denial_categories"] = list(summary.denial_categories)
     doc["next_actions"] = list(summary.next_actions)
     doc["outstanding_cents"] = summary.money.outstanding
+    # the patient id is searched by its keyed hash and kept sealed beside it
+    doc["patient_ref"] = pseudonym(summary.patient_id, "patient_id") if summary.patient_id else None
+    doc["patient_id"] = sealed_as("patient_id", summary.patient_id)
     return doc
 
 
 def summary_of(doc: dict[str, Any]) -> Summary:
     values: dict[str, Any] = {f.name: doc.get(f.name) for f in fields(Summary) if f.name != "key"}
+    values["patient_id"] = opened_under("patient_id", values["patient_id"])
     values["money"] = Money(**doc["money"])
     values["letter"] = Letter(**doc["letter"]) if doc.get("letter") else None
     values["denial_categories"] = tuple(doc.get("denial_categories", ()))
@@ -95,7 +104,7 @@ def mongo_filter(search: Search) -> dict[str, Any]:
     found: dict[str, Any] = {}
     exact = (
         ("_id", search.key),
-        ("patient_id", search.patient_id),
+        ("patient_ref", pseudonym(search.patient_id, "patient_id") if search.patient_id else None),
         ("payer_id", search.payer_id),
         ("state", search.state),
     )
@@ -133,7 +142,7 @@ class MongoTrailStore:
         (FerretDB) each index would only make every write of a summary dearer."""
         if await self.scans():
             return
-        for field in ("state", "payer_id", "patient_id", "visit_end", "outstanding_cents", "last_at"):
+        for field in ("state", "payer_id", "patient_ref", "visit_end", "outstanding_cents", "last_at"):
             await self.collection.create_index(field)
 
     async def scans(self) -> bool:

@@ -14,6 +14,7 @@ from services.remittance.bootstrap import RemittanceDesk, build_desk
 from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
 from shared.api import ops_app, use_cases
+from shared.phi.fields import reveal
 from shared.reconcile import MAX_KEYS, ReconcileIn
 
 UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422, "failed": 500}
@@ -51,7 +52,7 @@ async def worklist(
         ]
     else:
         entries = await service.store.worklist(name, limit)
-    return {"count": len(entries), name: entries}
+    return {"count": len(entries), name: reveal(entries)}
 
 
 @router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS)
@@ -59,7 +60,7 @@ async def appeal_packet(posting_key: str, service: DeskDep) -> dict[str, Any]:
     packet = await service.appeal(posting_key)
     if packet is None:
         raise HTTPException(status_code=404, detail=f"no denied posting {posting_key}")
-    return packet
+    return dict(reveal(packet))
 
 
 class RemittanceReconcileIn(ReconcileIn):
@@ -77,7 +78,7 @@ async def reconcile(body: RemittanceReconcileIn, service: DeskDep) -> dict[str, 
 @router.get("/reconcile/parked", dependencies=ADMINS)
 async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
     entries = await Reconcile(service.store).parked(limit)
-    return {"count": len(entries), "parked": entries}
+    return {"count": len(entries), "parked": reveal(entries)}
 
 
 def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
