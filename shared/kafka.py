@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,13 +12,58 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from shared.messaging import Outgoing
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from shared.topics import all_topic_names
+
+
+def security(settings: Settings) -> dict[str, Any]:
+    """kafka-python's connection security from the settings: TLS and SASL, or nothing (PLAINTEXT)."""
+    found: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    files = {"ssl_cafile": settings.kafka_ssl_cafile, "ssl_certfile": settings.kafka_ssl_certfile}
+    files["ssl_keyfile"] = settings.kafka_ssl_keyfile
+    found |= {name: str(path) for name, path in files.items() if path is not None}
+    if settings.kafka_sasl_mechanism:
+        found |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password,
+        }
+    return found
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """The same security for the faust workers (aiokafka takes an SSL context)."""
+    import faust
+
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return None
+    context = None
+    if settings.kafka_security_protocol.endswith("SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+        if settings.kafka_ssl_certfile:
+            context.load_cert_chain(str(settings.kafka_ssl_certfile), str(settings.kafka_ssl_keyfile or "") or None)
+    if settings.kafka_sasl_mechanism:
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            ssl_context=context,
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    return faust.SSLCredentials(context)
+
+
+def connection(bootstrap: str) -> dict[str, Any]:
+    """What every kafka-python client of this process connects with: `bootstrap` (tests point their
+    own clients elsewhere) and the process's security settings."""
+    return {"bootstrap_servers": bootstrap, **security(get_settings())}
 
 
 def make_producer(settings: Settings) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
+        **security(settings),
         acks="all",
         linger_ms=5,
         retries=5,
@@ -28,7 +74,7 @@ def make_producer(settings: Settings) -> KafkaProducer:
 def consumer_from_now(bootstrap: str, topic: str, **options: Any) -> KafkaConsumer:
     """A consumer of every partition of `topic`, its position pinned at the current end: it reads
     what is produced from now on (created before sending, a watcher misses nothing)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    consumer = KafkaConsumer(**connection(bootstrap), enable_auto_commit=False, **options)
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
     consumer.assign(partitions)
     consumer.seek_to_end(*partitions)
@@ -45,8 +91,8 @@ def consumer_group(service: str) -> str:
 def group_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, int]:
     """Per topic, the records the consumer group has not committed yet (all of a partition it has
     never committed)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="telebill-lag")
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="telebill-lag")
+    admin = KafkaAdminClient(**connection(bootstrap), client_id="telebill-lag")
+    consumer = KafkaConsumer(**connection(bootstrap), enable_auto_commit=False, client_id="telebill-lag")
     try:
         lag: dict[str, int] = {}
         for topic in topics:
@@ -62,7 +108,7 @@ def group_lag(bootstrap: str, group: str, topics: Sequence[str]) -> dict[str, in
 
 def topic_sizes(bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
     """Records ever written to each topic (the sum of its partitions' end offsets; 0 if it is missing)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="telebill-sizes")
+    consumer = KafkaConsumer(**connection(bootstrap), enable_auto_commit=False, client_id="telebill-sizes")
     try:
         sizes: dict[str, int] = {}
         for topic in topics:
@@ -75,7 +121,9 @@ def topic_sizes(bootstrap: str, topics: Sequence[str]) -> dict[str, int]:
 
 def ensure_topics(settings: Settings, names: list[str] | None = None) -> list[str]:
     """Create the pipeline topics that are missing; return the ones created."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="telebill-admin")
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, **security(settings), client_id="telebill-admin"
+    )
     try:
         wanted = names or all_topic_names()
         missing = [name for name in wanted if name not in set(admin.list_topics())]

@@ -16,7 +16,7 @@ from pymongo.errors import BulkWriteError
 
 from shared.concurrency import gather_at_most
 from shared.health import COMMANDS
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 
 T = TypeVar("T")
 Document = dict[str, Any]
@@ -35,7 +35,19 @@ def client_options(pool: int, timeout_ms: int) -> dict[str, Any]:
         "timeoutMS": timeout_ms,
         "serverSelectionTimeoutMS": min(10_000, timeout_ms),
         "event_listeners": [COMMANDS],
+        **tls_options(get_settings()),
     }
+
+
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """TLS from certificate files mounted beside the process (the URL may also ask for TLS and carry
+    the credentials): a process's database connections all use the same."""
+    found: dict[str, Any] = {}
+    if settings.mongo_tls_ca_file:
+        found |= {"tls": True, "tlsCAFile": str(settings.mongo_tls_ca_file)}
+    if settings.mongo_tls_certificate_key_file:
+        found |= {"tls": True, "tlsCertificateKeyFile": str(settings.mongo_tls_certificate_key_file)}
+    return found
 
 
 def async_database(settings: Settings, service: str) -> AsyncDatabase[Document]:

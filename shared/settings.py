@@ -45,7 +45,21 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     kafka_bootstrap: str = "127.0.0.1:9092"
-    mongo_url: str = "mongodb://127.0.0.1:27017/"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="SSL or SASL_SSL in production: the records carry sealed PHI, their keys do not."
+    )
+    kafka_ssl_cafile: Path | None = Field(None, description="CA bundle that signed the brokers' certificates.")
+    kafka_ssl_certfile: Path | None = Field(None, description="This client's certificate (mutual TLS).")
+    kafka_ssl_keyfile: Path | None = Field(None, description="This client's private key (mutual TLS).")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    mongo_url: str = Field(
+        "mongodb://127.0.0.1:27017/",
+        description="Credentials and TLS may be given in the URL (user:password@…/?tls=true&authSource=admin).",
+    )
+    mongo_tls_ca_file: Path | None = Field(None, description="CA bundle of the database servers (turns TLS on).")
+    mongo_tls_certificate_key_file: Path | None = Field(None, description="Client certificate and key (X.509).")
     ops_mongo_url: str = Field(
         "", description="The ops read model's own server (empty: mongo_url), so its writes never share the pipeline's."
     )

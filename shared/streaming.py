@@ -31,7 +31,7 @@ from shared.contracts.envelope import utc_now
 from shared.contracts.events import DeadLetter
 from shared.errors import is_kafka_error, is_transient
 from shared.health import READINESS, start_watchdog
-from shared.kafka import broker_reachable, consumer_group, group_lag
+from shared.kafka import broker_reachable, consumer_group, faust_credentials, group_lag
 from shared.logs import logging_config, name_process
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import (
@@ -72,6 +72,7 @@ def make_app(service: str, settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.worker_session_timeout_seconds / 5,
         stream_buffer_maxsize=max(4096, settings.batch_size * 4),
         logging_config=logging_config(),
+        broker_credentials=faust_credentials(settings),
     )
 
 

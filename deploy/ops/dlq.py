@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from shared.contracts.events import DeadLetter
+from shared.kafka import connection
 from shared.phi.ring import process_ring
 from shared.topics import DLQ_SUFFIX, PIPELINE
 
@@ -262,7 +263,7 @@ def supported(client: type[Any], config: dict[str, Any]) -> dict[str, Any]:
 
 def consumer(bootstrap: str) -> KafkaConsumer:
     config = {
-        "bootstrap_servers": bootstrap,
+        **connection(bootstrap),
         "client_id": "telebill-dlq",
         "group_id": None,
         "enable_auto_commit": False,
@@ -277,7 +278,7 @@ def consumer(bootstrap: str) -> KafkaConsumer:
 
 def producer(bootstrap: str) -> KafkaProducer:
     config = {
-        "bootstrap_servers": bootstrap,
+        **connection(bootstrap),
         "client_id": "telebill-dlq-replay",
         "acks": "all",
         "linger_ms": 5,

@@ -12,7 +12,7 @@ from kafka.admin import OffsetSpec
 from rich.console import Console
 
 from deploy.ops import processes
-from shared.kafka import consumer_group
+from shared.kafka import connection, consumer_group
 from shared.mongo import sync_database
 from shared.settings import Settings
 from shared.topics import pipeline_topic_names
@@ -21,7 +21,7 @@ READ_TOPICS = pipeline_topic_names()
 
 
 def admin_client(settings: Settings) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="telebill-rebuild")
+    return KafkaAdminClient(**connection(settings.kafka_bootstrap), client_id="telebill-rebuild")
 
 
 def group_is_empty(settings: Settings, group: str) -> bool:
@@ -34,7 +34,7 @@ def group_is_empty(settings: Settings, group: str) -> bool:
 
 def rewind(settings: Settings, group: str) -> int:
     """Set the group back to each partition's first offset (it must have no member now)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(**connection(settings.kafka_bootstrap), enable_auto_commit=False)
     admin = admin_client(settings)
     try:
         partitions = [TopicPartition(t, p) for t in READ_TOPICS for p in consumer.partitions_for_topic(t) or set()]

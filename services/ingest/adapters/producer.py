@@ -15,7 +15,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from services.ingest.handlers import Unavailable
-from shared.kafka import broker_reachable
+from shared.kafka import broker_reachable, connection
 from shared.messaging import Outgoing
 
 LINGER_MS = 5
@@ -27,7 +27,7 @@ def bounded_producer(bootstrap: str, timeout_seconds: float) -> KafkaProducer:
     (retries included) all end within `timeout_seconds` or so."""
     timeout_ms = int(timeout_seconds * 1000)
     return KafkaProducer(
-        bootstrap_servers=bootstrap,
+        **connection(bootstrap),
         acks="all",
         linger_ms=LINGER_MS,
         bootstrap_timeout_ms=timeout_ms,
