@@ -25,6 +25,7 @@ from shared.folders import UnreadableFile
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore, Record
+from shared.phi.fields import sealed_as
 from shared.topics import CLAIM_SUBMITTED
 
 SERVICE = "claims"
@@ -217,14 +218,16 @@ def line_keys(p: Prepared) -> dict[int, str]:
 
 def rejected_record(p: Prepared, at: datetime) -> Record:
     findings = [f.as_dict() for f in p.findings]
+    # an edit's message names the facts it found (a diagnosis, a date of service): sealed at rest
+    sealed = [finding | {"message": sealed_as("message", finding["message"])} for finding in findings]
     doc = {
         "_id": p.record_id,
         "encounter_key": p.event.correlation_id,
         "claim_id": p.claim.claim_id,
         "frequency_code": p.claim.frequency_code,
         "status": "scrub_rejected",
-        "findings": findings,
-        "problems": [f"{f['edit']}: {f['message']}" for f in findings],
+        "findings": sealed,
+        "problems": [sealed_as("problems", f"{f['edit']}: {f['message']}") for f in findings],
         "history": [
             entry("created", at, "assembled"),
             entry("scrub_rejected", at, "; ".join(f["edit"] for f in findings)),
@@ -486,9 +489,8 @@ class CorrectClaim:
         if done.findings:
             return CorrectionResult("scrub_rejected", record_id, tuple(f"{f.edit}: {f.message}" for f in done.findings))
         new_status = "corrected" if frequency == "7" else "voided"
-        await self.lifecycle.move(
-            current_id, new_status, f"{correction.kind} {record_id} by {correction.operator}: {correction.reason}"
-        )
+        note = f"{correction.kind} {record_id} by {correction.operator}: {correction.reason}"
+        await self.lifecycle.move(current_id, new_status, sealed_as("note", note))  # the reason is free text
         await store.add_version(key, record_id)
         return CorrectionResult("submitted", record_id)
 

@@ -88,7 +88,7 @@ class CodedLine(Frozen):
     date_of_service: date
     rule: NonEmpty
     source: NonEmpty
-    explanation: NonEmpty
+    explanation: Annotated[str, Field(min_length=1), Phi("explanation")]  # an operator's reason is free text
 
 
 class ClaimCoded(PipelineEvent):

@@ -67,4 +67,7 @@ def reveal(value: Any) -> Any:
 
 
 def opened_under(key: str, value: Any) -> Any:
+    """`value` as stored under `key`: a sealed value opened, and each sealed item of a list."""
+    if isinstance(value, list):
+        return [opened_under(key, item) for item in value]
     return reveal(process_ring().open_json(value, key) if is_sealed(value) else value)

@@ -11,6 +11,7 @@ import pytest
 
 from services.claims.domain.assemble import assemble
 from services.claims.domain.scrubber import ClaimContext, npi_valid, scrub
+from shared.phi.fields import reveal
 from tests.unit.claims_cases import RULES, ClaimsWorld, coded, line
 
 AUDIO = "02-commercial-audio-only-home.json"
@@ -110,7 +111,9 @@ def test_a_failing_claim_is_on_the_worklist_with_every_finding_and_fix_and_never
     world = ClaimsWorld()
     sent = world.submit(coded(diagnoses=("E11", "I10"), lines=[line("98005", pointers=(1, 3))]))
     assert sent == [] and world.exchange.outbound == {}
-    [listed] = world.run(world.claims.worklist())
+    [stored] = world.run(world.claims.worklist())
+    assert "E11 is not" not in str(stored)  # a finding names the diagnosis: sealed at rest
+    listed = reveal(stored)  # what the API answers
     assert {f["edit"] for f in listed["findings"]} == {"CLM-ICD10", "CLM-POINTERS", "CLM-PAYER-TELEMEDICINE-CODES"}
     assert all(f["message"] and f["fix"] for f in listed["findings"])
     assert "E11 is not a billable ICD-10-CM code" in " ".join(listed["problems"])
