@@ -169,7 +169,7 @@ def where_to_look(settings: Settings) -> str:
         f"  databases:       {settings.mongo_url} ({settings.db_prefix}_eligibility, _coding, _claims, _remittance)\n"
         f"  metrics:         http://127.0.0.1:{settings.metrics_base_port}-{settings.metrics_base_port + 6}/metrics\n"
         f"  coding holds:    .venv/bin/telebill holds   (API http://127.0.0.1:{settings.coding_api_port}/v1/holds,"
-        " bearer TELEBILL_OPS_TOKEN; POST /v1/holds/{key}/resolution to code one by hand)\n"
+        " bearer API key, `telebill api-keys add`; POST /v1/holds/{key}/resolution to code one by hand)\n"
         f"  claims:          http://127.0.0.1:{settings.claims_api_port}/v1/claims (scrub worklist, ?status=rejected);"
         " GET /v1/claims/{key} (history); POST .../replacement, .../void\n"
         f"  remittance:      http://127.0.0.1:{settings.remittance_api_port}/v1/worklists/denials (categorised, next"
@@ -177,5 +177,6 @@ def where_to_look(settings: Settings) -> str:
         f"  eligibility:     http://127.0.0.1:{settings.eligibility_api_port}/v1/waiting (payer outages, manual"
         " checks); POST /v1/encounters/{key}/phone-verifications; GET .../verification-trail\n"
         f"  ops API:         {settings.api_url('ops-api')}/docs (encounters, trail, worklist, money, aging, KPIs)\n"
+        "  audit log:       .venv/bin/telebill audit verify   |   .venv/bin/telebill audit list claims\n"
         "  status / stop:   .venv/bin/telebill status   |   make down"
     )

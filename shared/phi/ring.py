@@ -4,7 +4,8 @@ development keys outside production (the settings refuse them in production)."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from shared.phi.keyring import KeyRing, PhiKeyError, decode_key
@@ -37,7 +38,22 @@ def read_keys_file(settings: Settings) -> dict[str, Any]:
     return stored
 
 
-@lru_cache(maxsize=1)
+RING: list[KeyRing] = []
+
+
 def process_ring() -> KeyRing:
     """Built once per process from its settings."""
-    return ring_from(get_settings())
+    if not RING:
+        RING.append(ring_from(get_settings()))
+    return RING[0]
+
+
+@contextmanager
+def ring_in_use(ring: KeyRing) -> Iterator[KeyRing]:
+    """This process seals and opens with `ring` for a while (a rotation drill; a test's own keys)."""
+    before = list(RING)
+    RING[:] = [ring]
+    try:
+        yield ring
+    finally:
+        RING[:] = before

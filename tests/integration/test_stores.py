@@ -17,6 +17,7 @@ from services.eligibility.handlers import Asking
 from shared.contracts.encounter import EncounterCompleted
 from shared.messaging import RecordingPublisher
 from shared.mongo import async_database
+from shared.phi.fields import reveal
 from tests.conftest import example
 
 pytestmark = pytest.mark.integration
@@ -50,7 +51,8 @@ def test_second_encounter_reuses_the_stored_verification_and_a_new_plan_year_doe
         assert (
             coverage is not None
             and len(coverage["history"]) == 1
-            and "ST*271" in coverage["history"][0]["response_x12"]
+            and "ST*271" not in coverage["history"][0]["response_x12"]  # sealed at rest
+            and "ST*271" in reveal(coverage)["history"][0]["response_x12"]
         )
         return seen
 

@@ -73,7 +73,7 @@ class MongoClaimStore:
     async def undropped_interchanges(self) -> list[dict[str, Any]]:
         pending = await self.drops_pending.find({}).to_list(None)
         found = await find_by_ids(self.interchanges, [doc["_id"] for doc in pending])
-        return [doc | {"_id": int(doc["_id"]), "x12": opened_under("x12", doc["x12"])} for doc in found.values()]
+        return [doc | {"_id": int(doc["_id"])} | opened_x12(doc) for doc in found.values()]
 
     async def mark_dropped(self, control_number: int) -> None:
         await self.interchanges.update_one({"_id": interchange_id(control_number)}, {"$set": {"dropped": True}})
@@ -151,6 +151,10 @@ def interchange_id(control_number: int) -> str:
     `_id` through its index only when the `_id` is text or an ObjectId, and reads every document of
     the collection for any other (interchanges hold whole 837 files, and they pile up)."""
     return f"{control_number:09d}"
+
+
+def opened_x12(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"x12": opened_under("x12", doc["x12"])} if "x12" in doc else {}
 
 
 def billed_id(line_key: str) -> str:
