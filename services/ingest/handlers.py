@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from services.ingest.domain.body import read_batch
 from services.ingest.domain.idempotency import Accepted, Candidate, conflicts_with, first_of_each_key, item_status
@@ -96,12 +96,16 @@ class AcceptEncounters:
             refused = await self.refused_signature(body, batch.source, signed)
             if refused is not None:
                 return refused
-            candidates = checked_items(batch.items, self.policy, self.now().date())
-            if isinstance(candidates, Outcome):
-                return candidates
-            return await self.accept(candidates)
+            outcome = await self.checked_and_accepted(batch.items)
         except Unavailable as error:
-            return unavailable(error.dependency, error.reason)
+            outcome = unavailable(error.dependency, error.reason)
+        return replace(outcome, signed_by=batch.source)
+
+    async def checked_and_accepted(self, items: list[dict[str, Any]]) -> Outcome:
+        candidates = checked_items(items, self.policy, self.now().date())
+        if isinstance(candidates, Outcome):
+            return candidates
+        return await self.accept(candidates)
 
     async def refused_signature(self, body: bytes, source: str, signed: Signed) -> Outcome | None:
         now = self.now()

@@ -1,4 +1,5 @@
-"""Every API call that needs a credential leaves an audit entry: who (the credential's name), when,
+"""Every API call that needs a credential, and every signed platform submission to ingest, leaves an
+audit entry: who (the credential's name), when,
 what (the route and its keys; a patient or member id in the query only as its keyed hash), why (the
 `X-Telebill-Purpose` header) and the outcome (the status code, refusals included). A call whose entry
 cannot be written is answered 503: nothing is disclosed unaudited. Admins list entries at `/v1/audit`."""
@@ -46,7 +47,10 @@ def audit_requests(app: FastAPI, service: str) -> None:
     async def audited(request: Request, call_next: Callable[[Request], Any]) -> Response:
         response: Response = await call_next(request)
         route = request.scope.get("route")
-        if not isinstance(route, APIRoute) or not needs_credential(route.dependant):
+        audited = getattr(request.state, "audit_who", None) or (
+            isinstance(route, APIRoute) and needs_credential(route.dependant)
+        )
+        if not audited or not isinstance(route, APIRoute):
             return response
         try:
             await request.app.state.audit.append(entry_fields(request, route, response.status_code))
@@ -62,12 +66,14 @@ def needs_credential(dependant: Dependant) -> bool:
 
 def entry_fields(request: Request, route: APIRoute, status: int) -> dict[str, Any]:
     operator = getattr(request.state, "operator", None)
+    who = operator.name if operator else getattr(request.state, "audit_who", None) or NO_CREDENTIAL
+    keys = [str(value) for value in request.path_params.values()] + getattr(request.state, "audit_keys", [])
     return {
         "at": moment(datetime.now(UTC)),
-        "who": operator.name if operator else NO_CREDENTIAL,
+        "who": who,
         "action": request.method,
         "resource": route.path,
-        "keys": [str(value) for value in request.path_params.values()],
+        "keys": keys,
         "query": audited_query(request.query_params),
         "purpose": request.headers.get(PURPOSE_HEADER, "")[:200],
         "outcome": status,

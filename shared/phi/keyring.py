@@ -8,8 +8,8 @@ open there.
 
 Lookups (a member id, a patient id) use HMAC-SHA256 under a separate lookup key: equal values give
 equal hashes, so a store can index and search them without holding the value. That key cannot rotate
-without re-hashing what was stored under it (`telebill phi rehash` is the deployment's job), so it is
-kept apart from the sealing keys.
+without re-hashing what was stored under it (there is no command for that yet), so it is kept apart
+from the sealing keys.
 """
 
 from __future__ import annotations

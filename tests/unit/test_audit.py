@@ -88,3 +88,16 @@ def test_only_admins_list_the_audit_log() -> None:
         assert api.get("/v1/audit", headers=operator).status_code == 403
     with TestClient(ops_app(lambda: None)) as api:  # type: ignore[arg-type, return-value]
         assert api.get("/v1/audit", headers=operator).status_code == 403
+
+
+def test_a_platforms_signed_submission_is_recorded_under_its_source_with_the_keys_it_sent() -> None:
+    from tests.unit.test_ingest_api import VIDEO, example, world
+
+    with world() as w:
+        accepted = w.post(example(VIDEO))
+        refused = w.post(example(VIDEO), secret="wrong")
+        entries = w.client.app.state.audit.entries  # type: ignore[attr-defined]
+    assert (accepted.status_code, refused.status_code) == (202, 401)
+    assert [(e["who"], e["resource"], e["keys"], e["outcome"]) for e in entries] == [
+        ("platform acme-video", "/v1/encounters", ["acme-video:AV-2026-000101"], 202)
+    ]  # an unsigned request names no one: counted in metrics, not audited as a platform's

@@ -89,6 +89,10 @@ class Problem:
 class Outcome:
     kind: Kind
     body: dict[str, Any]
+    signed_by: str | None = None  # the source whose signature was verified (for the audit log)
+
+    def keys(self) -> list[str]:
+        return [str(item["key"]) for item in self.body.get("accepted", []) if "key" in item]
 
 
 def errors(problems: Iterable[Problem]) -> list[dict[str, Any]]:

@@ -65,6 +65,8 @@ async def post_encounters(
     else:
         signed = Signed(x_telebill_signature, x_telebill_timestamp, x_telebill_nonce)
         outcome = await use_cases.accept(body, signed)
+    if outcome.signed_by:  # a platform's verified submission: audited under its source, with its keys
+        request.state.audit_who, request.state.audit_keys = f"platform {outcome.signed_by}", outcome.keys()
     count(outcome)
     return answer(outcome)
 
