@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.claims.domain.acks import AckCodes, claim_outcome, describe_999, parse_277ca, parse_999
+from services.claims.domain.acks import (
+    Ack277,
+    AckCodes,
+    ClaimAck,
+    claim_outcome,
+    describe_999,
+    parse_277ca,
+    parse_999,
+)
 from services.claims.domain.assemble import ChargeMaster, Version, assemble, missing_charges
 from services.claims.domain.claim import Claim, Envelope, ServiceLine
 from services.claims.domain.lifecycle import CORRECTABLE, RANK, moves_to
@@ -423,16 +431,42 @@ class Lifecycle:
         return matched
 
     async def apply_277ca(self, text: str) -> int:
-        acks = parse_277ca(text)
-        records = await self.store.records_for_pcns([ack.patient_control_number for ack in acks])
-        moves = []
-        for ack in acks:
-            if ack.patient_control_number in records:
-                outcome, note = claim_outcome(ack, self.codes)
-                extra = {"payer_claim_number": ack.payer_claim_number} if ack.payer_claim_number else {}
-                moves.append(Move(records[ack.patient_control_number], outcome, note, extra))
+        found = parse_277ca(text)
+        records = await self.store.records_for_pcns([ack.patient_control_number for ack in found.claims])
+        moves = [
+            self.claim_move(ack, records[ack.patient_control_number])
+            for ack in found.claims
+            if ack.patient_control_number in records
+        ]
+        moves += await self.unlisted_claims_of_rejected_batches(found)
         await self.move_all(moves)
         return len(moves)
+
+    def claim_move(self, ack: ClaimAck, record_id: str) -> Move:
+        """A claim under a rejected batch or provider is rejected with that level's reason, whatever
+        its own status says."""
+        if ack.above is not None:
+            outcome, note = claim_outcome(ack.above, self.codes)
+            if outcome == "rejected":
+                return Move(record_id, "rejected", f"{note} (a rejection above the claim level)")
+        outcome, note = claim_outcome(ack, self.codes)
+        extra = {"payer_claim_number": ack.payer_claim_number} if ack.payer_claim_number else {}
+        return Move(record_id, outcome, note, extra)
+
+    async def unlisted_claims_of_rejected_batches(self, found: Ack277) -> list[Move]:
+        """A batch rejected as a whole often lists none of its claims: its TRN02 names the batch (our
+        BHT03, the interchange control number), and every claim of that interchange is rejected."""
+        moves: list[Move] = []
+        for level in found.levels:
+            outcome, note = claim_outcome(level.status, self.codes)
+            listed = any(claim.above is level.status for claim in found.claims)
+            number = batch_number(level.batch_reference)
+            if outcome != "rejected" or listed or number is None:
+                continue
+            interchange = await self.store.interchange(number)
+            records = await self.store.records_for_pcns(interchange["claim_ids"]) if interchange else {}
+            moves += [Move(record, "rejected", f"{note} (the whole batch)") for record in records.values()]
+        return moves
 
     async def record_payments(self, events: list[PaymentPosted]) -> None:
         records = await self.store.records_for_pcns([event.claim_id for event in events])
@@ -444,6 +478,13 @@ class Lifecycle:
                 extra = {"payer_claim_number": event.payer_claim_number}
                 moves.append(Move(records[event.claim_id], event.claim_status, note, extra))
         await self.move_all(moves)
+
+
+def batch_number(reference: str) -> int | None:
+    """The interchange a 277CA's batch reference names: our BHT03 (its control number, 9 digits), or
+    the 837 file's name (TB + the same digits), which some clearinghouses echo instead."""
+    digits = reference.removeprefix("TB")
+    return int(digits) if digits.isdigit() else None
 
 
 @dataclass(frozen=True)

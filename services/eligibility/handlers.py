@@ -151,7 +151,7 @@ def outcome_from(encounter: EncounterCompleted, answer: Answer, rules: Eligibili
             attempts=answer.attempts,
         )
     try:
-        said = read_response(parse_271(answer.response_x12), rules)
+        said = read_response(parse_271(answer.response_x12, answer.inquiry.trace_number), rules)
     except Eligibility271ParseError as error:
         reason = f"unreadable 271 from {answer.inquiry.payer_id}: {error}"
         return Outcome(

@@ -53,12 +53,33 @@ class Segment:
         return tuple(value.split(separator)) if value else ()
 
 
+BYTE_ORDER_MARK = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Tokens:
+    segments: list[Segment]
+    separators: Separators
+    leniencies: tuple[str, ...]  # what was accepted that a strict reading would refuse, said in words
+
+
 def tokenize(text: str) -> tuple[list[Segment], Separators]:
-    body = text.lstrip()
+    tokens = tokenize_leniently(text)
+    return tokens.segments, tokens.separators
+
+
+def tokenize_leniently(text: str) -> Tokens:
+    """Segments of an interchange as trading partners really send it: a UTF-8 byte order mark before
+    ISA (files saved by Windows tools) is not part of it, and blanks before a segment terminator are
+    padding (X12 suppresses trailing spaces of variable-length elements), both said in `leniencies`."""
+    stripped = text.lstrip()
+    body = stripped.removeprefix(BYTE_ORDER_MARK).lstrip()
     separators = detect_separators(body)
-    raw_segments = body.split(separators.segment)
-    segments = [_segment(raw, separators, index) for index, raw in enumerate(_non_blank(raw_segments))]
-    return segments, separators
+    raw_segments, padded = _non_blank(body.split(separators.segment))
+    segments = [_segment(raw, separators, index) for index, raw in enumerate(raw_segments)]
+    leniencies = ["a byte order mark before ISA was skipped"] if stripped.startswith(BYTE_ORDER_MARK) else []
+    leniencies += [f"trailing blanks before the terminator of {padded} segment(s) were dropped"] if padded else []
+    return Tokens(segments, separators, tuple(leniencies))
 
 
 def detect_separators(text: str) -> Separators:
@@ -111,9 +132,12 @@ def _checked(element: str, component: str, segment: str, repetition: str | None)
     return Separators(element, component, segment, repetition)
 
 
-def _non_blank(raw_segments: list[str]) -> list[str]:
-    stripped = (raw.strip("\r\n").lstrip() for raw in raw_segments)
-    return [raw for raw in stripped if raw]
+def _non_blank(raw_segments: list[str]) -> tuple[list[str], int]:
+    """The segments without surrounding line breaks and indentation, and how many had trailing blanks."""
+    stripped = [raw.strip("\r\n").lstrip() for raw in raw_segments]
+    kept = [raw.rstrip(" ") for raw in stripped if raw.strip()]
+    padded = sum(1 for raw in stripped if raw.strip() and raw != raw.rstrip(" "))
+    return kept, padded
 
 
 def _segment(raw: str, separators: Separators, index: int) -> Segment:

@@ -66,8 +66,8 @@ def test_the_shared_imsweb_999s_and_277cas_parse() -> None:
         describe_999(rejected.transactions[0], RULES.acks)
         == "segment NM@17: Unrecognized segment ID; One or more segments in error"
     )
-    [ok] = parse_277ca((IMSWEB / "277_5010" / "x12_277CA_accepted.txt").read_text())
-    [bad] = parse_277ca((IMSWEB / "277_5010" / "x12_277CA_rejected.txt").read_text())  # "|" component separator
+    [ok] = parse_277ca((IMSWEB / "277_5010" / "x12_277CA_accepted.txt").read_text()).claims
+    [bad] = parse_277ca((IMSWEB / "277_5010" / "x12_277CA_rejected.txt").read_text()).claims  # "|" component
     assert claim_outcome(ok, RULES.acks) == (
         "accepted",
         "277CA A2:20 Acknowledgement/Acceptance into adjudication system: Accepted for processing",
@@ -224,3 +224,40 @@ def test_times_are_from_the_clock() -> None:
     world = ClaimsWorld(now=datetime(2026, 4, 1, 8, 30, tzinfo=UTC))
     world.submit(coded())
     assert world.doc("acme-video:E1")["history"][0]["at"] == "2026-04-01T08:30:00+00:00"
+
+
+def batch_rejected_277(world: ClaimsWorld, reference: str, listing_claims: bool) -> str:
+    """The payer's front end refusing the whole batch at the receiver level (STC*A3:24), with or
+    without the claims listed under it (both happen: X12 005010X214, 2200B loop)."""
+    text = ack_277(world).replace("STC*A1:19", "STC*A3:24", 1).replace("TRN*2*TB000000001", f"TRN*2*{reference}", 1)
+    return text if listing_claims else text[: text.index("HL*4*")] + "SE*1*0001~GE*1*1~IEA*1*000000001~"
+
+
+@pytest.mark.parametrize("reference", ["000000001", "TB000000001"])
+def test_a_batch_rejected_above_the_claim_level_rejects_every_claim_of_it_even_unlisted(reference: str) -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    assert read(world, "batch.277", batch_rejected_277(world, reference, listing_claims=False)) == "processed"
+    doc = world.doc("acme-video:E1")
+    assert (
+        doc["status"] == "rejected"
+        and "A3:24" in doc["history"][-1]["note"]
+        and "whole batch" in doc["history"][-1]["note"]
+    )
+
+
+def test_a_claim_listed_under_a_rejected_batch_is_rejected_with_the_batchs_reason() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    read(world, "batch.277", batch_rejected_277(world, "000000001", listing_claims=True))
+    doc = world.doc("acme-video:E1")
+    assert doc["status"] == "rejected" and "A3:24" in doc["history"][-1]["note"]
+    assert "above the claim level" in doc["history"][-1]["note"]
+
+
+def test_a_truncated_277_is_refused_naming_where_it_stops() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    truncated = ack_277(world).split("SE*")[0]
+    with pytest.raises(AckParseError, match="truncated: 1 ST but 0 SE"):
+        parse_277ca(truncated)

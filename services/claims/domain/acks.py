@@ -58,6 +58,28 @@ class ClaimAck:
     entity: str
     charge_cents: int | None
     payer_claim_number: str = ""
+    above: ClaimAck | None = None  # the status of the batch or provider level this claim is under
+
+
+@dataclass
+class LevelStatus:
+    """A status above the claims: the receiver's batch (HL 21, TRN02 = the batch's BHT03) or a billing
+    provider (HL 19). A rejection there rejects every claim it covers, listed or not."""
+
+    level: str
+    batch_reference: str
+    status: ClaimAck
+    inherited: ClaimAck | None = None  # the status of the level above, when this one says none
+
+    @property
+    def governing(self) -> ClaimAck | None:
+        return self.status if self.status.category else self.inherited
+
+
+@dataclass
+class Ack277:
+    claims: list[ClaimAck] = field(default_factory=list)
+    levels: list[LevelStatus] = field(default_factory=list)
 
 
 def segments_of(text: str, expected: str) -> tuple[list[Segment], str]:
@@ -69,6 +91,10 @@ def segments_of(text: str, expected: str) -> tuple[list[Segment], str]:
     if not sets or any(s.element(1) != expected for s in sets):
         found = sets[0].element(1) if sets else "none"
         raise AckParseError(f"expected ST*{expected}, found {found}", sets[0].position if sets else 0, "ST")
+    ends = [s for s in segments if s.tag == "SE"]
+    if len(ends) < len(sets):
+        last = segments[-1]
+        raise AckParseError(f"truncated: {len(sets)} ST but {len(ends)} SE", last.position, last.tag)
     return segments, separators.component
 
 
@@ -102,23 +128,45 @@ def read_transaction_detail(group: GroupAck, seg: Segment) -> None:
         current.errors += [f"IK5:{code}" for code in seg.elements[1:6] if code]
 
 
-def parse_277ca(text: str) -> list[ClaimAck]:
-    """Claim-level statuses (HL level PT): PCN from TRN*2, STC category:status:entity, REF*1K."""
+CLAIM_LEVELS = ("PT", "22", "23")  # a 277CA's patient level; an X212 277 without PT: the subscriber's
+ABOVE_CLAIMS = ("20", "21", "19")
+
+
+def parse_277ca(text: str) -> Ack277:
+    """Claim statuses (TRN*2 = PCN, STC category:status:entity, REF*1K) and the statuses above them:
+    the receiver's batch and each billing provider, with the claims listed under each."""
     segments, component = segments_of(text, "277")
-    claims: list[ClaimAck] = []
-    level = ""
+    found, level, above = Ack277(), "", None
     for seg in segments:
         if seg.tag == "HL":
             level = seg.element(3)
-        elif level != "PT":
-            continue
-        elif seg.tag == "TRN":
-            claims.append(ClaimAck(seg.element(2), "", "", "", None))
-        elif seg.tag == "STC" and claims and not claims[-1].category:
-            read_status(claims[-1], seg, component)
-        elif seg.tag == "REF" and claims and seg.element(1) == "1K":
-            claims[-1].payer_claim_number = seg.element(2)
-    return claims
+            if level in ABOVE_CLAIMS:
+                reference, inherited = (above.batch_reference, above.governing) if above else ("", None)
+                above = LevelStatus(level, reference, ClaimAck("", "", "", "", None), inherited)
+                found.levels.append(above)
+        elif level in ABOVE_CLAIMS and above is not None:
+            read_level(above, seg, component)
+        elif level in CLAIM_LEVELS:
+            read_claim(found, above, seg, component)
+    found.levels = [status for status in found.levels if status.status.category]
+    return found
+
+
+def read_level(above: LevelStatus, seg: Segment, component: str) -> None:
+    if seg.tag == "TRN" and above.level == "21":
+        above.batch_reference = seg.element(2)
+    elif seg.tag == "STC" and not above.status.category:
+        read_status(above.status, seg, component)
+
+
+def read_claim(found: Ack277, above: LevelStatus | None, seg: Segment, component: str) -> None:
+    claims = found.claims
+    if seg.tag == "TRN":
+        claims.append(ClaimAck(seg.element(2), "", "", "", None, above=above.governing if above else None))
+    elif seg.tag == "STC" and claims and not claims[-1].category:
+        read_status(claims[-1], seg, component)
+    elif seg.tag == "REF" and claims and seg.element(1) == "1K":
+        claims[-1].payer_claim_number = seg.element(2)
 
 
 def read_status(claim: ClaimAck, seg: Segment, component: str) -> None:

@@ -161,7 +161,10 @@ def _with_trailer(body: list[Row], st02: str) -> list[Row]:
 
 def _header(envelope: Envelope, submitter: Submitter, receiver_name: str) -> list[Row]:
     stamp = _stamp(envelope)
-    bht = ["BHT", "0019", "00", _st02(envelope), stamp.strftime("%Y%m%d"), stamp.strftime("%H%M"), "CH"]
+    # BHT03 names the batch: a 277CA's receiver-level TRN02 echoes it, so a batch-level rejection can
+    # be traced to this interchange's claims (the interchange control number is unique; ST02 is not)
+    batch = f"{envelope.interchange_control_number:09d}"
+    bht = ["BHT", "0019", "00", batch, stamp.strftime("%Y%m%d"), stamp.strftime("%H%M"), "CH"]
     return [
         bht,
         ["NM1", "41", "2", _text(submitter.name), "", "", "", "", "46", _clean_id(envelope.sender_id)],

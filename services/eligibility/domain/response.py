@@ -9,11 +9,11 @@ segment; anything else about versions is recorded, not judged (the imsweb sample
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, parse_decimal, tokenize
+from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, parse_decimal, tokenize_leniently
 
 
 class Eligibility271ParseError(X12SyntaxError):
@@ -71,6 +71,7 @@ class Response271:
     trace_numbers: list[str] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    leniencies: tuple[str, ...] = ()  # what the reading accepted that a strict one would refuse
 
     @property
     def patient(self) -> Member | None:
@@ -87,9 +88,12 @@ class Response271:
 
 @dataclass
 class Reader:
-    """Walks the segments once; `level` is the HL level code (20 payer, 21 receiver, 22, 23)."""
+    """Walks the segments once; `level` is the HL level code (20 payer, 21 receiver, 22, 23). A batch
+    reply (several ST transactions, or several subscribers in one) gives one response per subscriber,
+    each with the payer, receiver and their rejections of its own transaction."""
 
     response: Response271 = field(default_factory=Response271)
+    responses: list[Response271] = field(default_factory=list)
     component: str = ":"
     repetition: str | None = "^"
     level: str = ""
@@ -99,17 +103,32 @@ class Reader:
     seen_st: bool = False
 
 
-def parse_271(text: str) -> Response271:
+def parse_271(text: str, trace_number: str | None = None) -> Response271:
+    """The one response that answers an inquiry: the only one, or the one echoing `trace_number`."""
+    responses = parse_271_responses(text)
+    if len(responses) == 1:
+        return responses[0]
+    answering = [r for r in responses if trace_number and trace_number in r.trace_numbers]
+    if len(answering) == 1:
+        return answering[0]
+    raise Eligibility271ParseError(
+        f"{len(responses)} responses in one 271 and {len(answering)} of them echo this inquiry's trace", 0, "TRN"
+    )
+
+
+def parse_271_responses(text: str) -> list[Response271]:
+    """Every response of an interchange, one per subscriber (its dependents with it)."""
     try:
-        segments, separators = tokenize(text)
+        tokens = tokenize_leniently(text)
     except X12SyntaxError as error:
         raise Eligibility271ParseError(error.message, error.segment_index, error.segment_tag) from error
-    reader = Reader(component=separators.component, repetition=separators.repetition)
-    for segment in segments:
+    reader = Reader(component=tokens.separators.component, repetition=tokens.separators.repetition)
+    for segment in tokens.segments:
         read_segment(reader, segment)
     if not reader.seen_st:
-        raise Eligibility271ParseError("no ST*271 transaction in the interchange", len(segments), "")
-    return reader.response
+        raise Eligibility271ParseError("no ST*271 transaction in the interchange", len(tokens.segments), "")
+    found = [response for response in reader.responses if response.members] or reader.responses[-1:]
+    return [replace(response, leniencies=tokens.leniencies) for response in found]
 
 
 def read_segment(reader: Reader, segment: Segment) -> None:
@@ -132,16 +151,28 @@ def on_st(reader: Reader, seg: Segment) -> None:
     if seg.element(1) != "271":
         raise Eligibility271ParseError(f"transaction set {seg.element(1) or '<none>'} is not a 271", seg.position, "ST")
     reader.seen_st = True
-    reader.response.transaction_version = seg.element(3)
+    interchange = reader.response
+    reader.response = Response271(
+        interchange.interchange_control_number, interchange.interchange_version, seg.element(3)
+    )
+    reader.responses.append(reader.response)
 
 
 def on_hl(reader: Reader, seg: Segment) -> None:
     reader.level, reader.benefit, reader.in_related_entity = seg.element(3), None, False
+    if reader.level == "22" and reader.response.members:  # another subscriber: a response of its own
+        reader.response = next_subscriber(reader.response)
+        reader.responses.append(reader.response)
     if reader.level in ("22", "23"):
         reader.member = Member("subscriber" if reader.level == "22" else "dependent")
         reader.response.members.append(reader.member)
     elif reader.level not in ("20", "21"):
         raise Eligibility271ParseError(f"unknown HL level code {reader.level!r}", seg.position, "HL")
+
+
+def next_subscriber(previous: Response271) -> Response271:
+    """The same payer, receiver and their rejections; the trace and members are the next subscriber's."""
+    return replace(previous, trace_numbers=[], members=[], rejections=list(previous.rejections))
 
 
 def on_nm1(reader: Reader, seg: Segment) -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import cast
 
 from shared.contracts.events import ADJUSTMENT_GROUPS, AdjustmentGroup
-from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, parse_decimal, tokenize
+from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, parse_decimal, tokenize_leniently
 
 ENVELOPE_TAGS = frozenset({"ISA", "GS", "GE", "IEA", "TA1"})
 MAX_CAS_TRIPLETS = 6
@@ -79,6 +79,7 @@ class Remittance:
     payee_name: str = ""
     payee_id: str = ""
     production_date: date | None = None  # DTM*405
+    leniencies: tuple[str, ...] = ()  # what the reading accepted that a strict one would refuse
 
 
 @dataclass
@@ -102,10 +103,11 @@ class _Transaction:
 
 def parse_835(text: str) -> list[Remittance]:
     try:
-        segments, separators = tokenize(text)
+        tokens = tokenize_leniently(text)
     except X12SyntaxError as error:
         raise EraParseError(error.message, error.segment_index, error.segment_tag) from error
-    return _Walker(separators.component).walk(segments)
+    found = _Walker(tokens.separators.component).walk(tokens.segments)
+    return [replace(remittance, leniencies=tokens.leniencies) for remittance in found]
 
 
 class _Walker:
