@@ -102,6 +102,22 @@ CASES = [
         holds=["audio_only_reason_missing"],
     ),
     Rule(
+        "Medicare audio-only after a technical failure is held: the patient must lack or decline video "
+        "[42 CFR 410.78(a)(3); payers/medicare audio_only_reasons]",
+        AUDIO,
+        {**MEDICARE, "encounter.audio_only_reason": "technical_failure"},
+        "held",
+        holds=["audio_only_reason_not_qualifying"],
+    ),
+    Rule(
+        "Medicare audio-only because the patient lacks video: 93, POS 10 [42 CFR 410.78(a)(3)]",
+        AUDIO,
+        {**MEDICARE, "encounter.audio_only_reason": "patient_lacks_video"},
+        codes=["99213"],
+        modifiers=("93",),
+        pos="10",
+    ),
+    Rule(
         "Medicare audio-only at home with a reason: 93, POS 10 [digest audio only]",
         AUDIO,
         MEDICARE,

@@ -3,6 +3,8 @@ services, the originating-site fee, modifiers and place of service per payer pol
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.coding.domain.model import Case, CodingResult, Hold, Line
 from services.coding.domain.rules import EmLevel
 
@@ -49,11 +51,18 @@ def audio_only_holds(case: Case) -> list[Hold]:
     if policy.audio_only_requires_home and not case.at_home:
         holds.append(Hold("audio_only_not_at_home", f"{policy.payer}: audio-only telehealth needs the patient at home"))
     if policy.audio_only_reasons and visit.audio_only_reason not in policy.audio_only_reasons:
-        given = visit.audio_only_reason or "none documented"
-        holds.append(
-            Hold("audio_only_reason_missing", f"{policy.payer}: audio-only needs why video was not used ({given})")
-        )
+        holds.append(audio_only_reason_hold(policy.payer, visit.audio_only_reason, policy.audio_only_reasons))
     return holds
+
+
+def audio_only_reason_hold(payer: str, given: str | None, accepted: Sequence[str]) -> Hold:
+    if given is None:
+        return Hold("audio_only_reason_missing", f"{payer}: audio-only needs why video was not used (none documented)")
+    return Hold(
+        "audio_only_reason_not_qualifying",
+        f"{payer}: '{given}' does not qualify audio-only (the patient must lack or decline video while the "
+        f"practitioner could use it: {', '.join(accepted)}); document the patient's side or bill it otherwise",
+    )
 
 
 def home_site_holds(case: Case) -> list[Hold]:
