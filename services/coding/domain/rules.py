@@ -27,6 +27,10 @@ class Row(BaseModel):
 
     source: str | None = None
     effective: Effective | None = None
+    successor: str | None = Field(
+        None,
+        description="What follows this row after its end date, or 'none: <why>' (tests/unit/test_rule_freshness.py)",
+    )
 
     def in_force(self, on: date) -> bool:
         return self.effective is None or self.effective.covers(on)

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.rules import Sourced, in_force, load_rule_file
+from shared.rules import Effective, Sourced, in_force, load_rule_file
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
@@ -23,6 +23,7 @@ class VerificationPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     source: str
+    effective: Effective
     windows: list[ValidityWindow]
 
     def validity_days(self, plan_type: str, on: date) -> int:
