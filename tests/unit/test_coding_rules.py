@@ -518,6 +518,34 @@ CASES = [
         brief("e_visit", **{"encounter.total_minutes": 15, "encounter.related_em": {"days_before": 8}}),
         codes=["99422"],
     ),
+    Rule(
+        "e-visit whose replies span 9 days from the initiation: held, not guessed "
+        "[AMA CPT 99421-99423 7-day period; brief_services time_windows]",
+        VIDEO,
+        brief(
+            "e_visit",
+            **{
+                "encounter.total_minutes": 15,
+                "encounter.start": "2026-03-02T09:00:00Z",
+                "encounter.end": "2026-03-11T09:00:00Z",
+            },
+        ),
+        "held",
+        holds=["time_window_exceeded"],
+    ),
+    Rule(
+        "e-visit whose replies end on the 7th day: 99422 [AMA CPT 99421-99423; brief_services time_windows]",
+        VIDEO,
+        brief(
+            "e_visit",
+            **{
+                "encounter.total_minutes": 15,
+                "encounter.start": "2026-03-02T09:00:00Z",
+                "encounter.end": "2026-03-09T09:00:00Z",
+            },
+        ),
+        codes=["99422"],
+    ),
     # Remote physiologic monitoring (digest; remote_monitoring.yaml)
     Rule(
         "RPM 2026 first episode: 99453 + 99454 + 99457 [remote_monitoring]",

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.coding.domain.model import Case, CodingResult, Hold, Line
 from services.coding.domain.rules import BriefCode, BundlingWindow
 
 
 def code_brief_service(case: Case) -> CodingResult:
     place = case.policy.non_telehealth_place_of_service
-    holds = established_only_holds(case) + bundling_holds(case)
+    holds = established_only_holds(case) + bundling_holds(case) + time_window_holds(case)
     found = brief_line(case)
     if isinstance(found, Hold):
         holds.append(found)
@@ -23,6 +25,20 @@ def established_only_holds(case: Case) -> list[Hold]:
     if case.visit.new_patient:
         return [Hold("established_patient_only", f"{case.visit.modality} is billable for established patients only")]
     return []
+
+
+def time_window_holds(case: Case) -> list[Hold]:
+    """The minutes of an e-visit add up over the days from the patient's initiation (`start`) to the
+    last reply (`end`): a longer span is not one service, and which days count is a person's call."""
+    window, start, end = case.rules.time_window(case.visit.modality, case.day), case.visit.start, case.visit.end
+    if window is None or start is None or end is None or end - start <= timedelta(days=window.days):
+        return []
+    spanned = (end - start).days
+    message = (
+        f"the {case.visit.modality} spans {spanned} days from the patient's initiation; its minutes must fall "
+        f"within {window.days} days: split it or bill it by hand"
+    )
+    return [Hold("time_window_exceeded", message)]
 
 
 def bundling_holds(case: Case) -> list[Hold]:

@@ -77,9 +77,17 @@ class BundlingWindow(Row):
     hours_after: int | None = Field(None, ge=0)
 
 
+class TimeWindow(Row):
+    """The period a service's cumulative minutes must fall in, counted from the patient's initiation."""
+
+    service: BriefService
+    days: int = Field(ge=1)
+
+
 class BriefTable(Sourced):
     codes: list[BriefCode] = Field(min_length=1)
     bundling: list[BundlingWindow] = Field(default_factory=list)
+    time_windows: list[TimeWindow] = Field(default_factory=list)
 
 
 class OriginatingSite(Sourced):
@@ -190,6 +198,9 @@ class CodingRules:
 
     def bundling(self, service: str, on: date) -> BundlingWindow | None:
         return next((w for w in self.brief.bundling if w.service == service and w.in_force(on)), None)
+
+    def time_window(self, service: str, on: date) -> TimeWindow | None:
+        return next((w for w in self.brief.time_windows if w.service == service and w.in_force(on)), None)
 
     def device_service(self, device: str, on: date) -> DeviceService | None:
         return next((s for s in self.peripherals.services if s.device == device and s.in_force(on)), None)
