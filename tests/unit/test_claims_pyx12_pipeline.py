@@ -32,7 +32,7 @@ def varied(count: int) -> list[EncounterCompleted]:
     for n, item in enumerate(raw):
         if n % 9 == 0:
             item["billing_provider"] = item["billing_provider"] | {"organization_type": "fqhc"}
-        if item["encounter"]["modality"] == "store_and_forward" and n % 2 == 0:  # Alaska demonstration: GQ
+        if item["encounter"]["modality"] == "store_and_forward" and n % 2 == 0:  # Alaska: G2010, still no GQ
             item["encounter"]["patient_location"] = {"setting": "home", "state": "AK"}
             item["coverage"] = MEDICARE | {"member_id": f"M{n:04d}MCRTX"}
     return [EncounterCompleted.model_validate(item) for item in raw]
@@ -68,6 +68,7 @@ def test_every_file_the_claims_service_writes_passes_pyx12() -> None:
         "store_and_forward",
     }
     texts = "".join(world.exchange.outbound.values())
+    assert ":GQ" not in texts  # G2010 is not telehealth: no asynchronous-telehealth modifier
     for wanted in (
         "*10:B:",
         "*02:B:",
@@ -75,7 +76,6 @@ def test_every_file_the_claims_service_writes_passes_pyx12() -> None:
         ":95",
         ":93",
         ":FQ",
-        ":GQ",
         "SBR*P*18*",
         "PAT*19",
         "SBR*P**",

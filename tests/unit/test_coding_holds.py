@@ -148,3 +148,18 @@ def test_remote_monitoring_codes_that_exclude_each_other_are_refused_from_the_ru
     lines = (ManualLine("99445", (), 1, (1,)), ManualLine("99454", (), 1, (1,)), ManualLine("99457", (), 1, (1,)))
     result = resolve(subject, RULES, is_billable, Resolution("coder", "drill", "11", lines))
     assert isinstance(result, list) and "99445 and 99454 cannot be billed together" in result
+
+
+def test_gq_is_refused_on_g2010_and_taken_on_a_telehealth_code_sent_asynchronously_from_alaska() -> None:
+    """GQ: "via asynchronous telecommunications system", for telehealth services in the Alaska/Hawaii
+    demonstration (CMS MLN901705); G2010 is a communication technology-based service, not telehealth."""
+    alaska = {
+        "encounter.modality": "store_and_forward",
+        "encounter.patient_location": {"setting": "home", "state": "AK"},
+    }
+    sent = encounter(VIDEO, alaska)
+    on_g2010 = resolve(sent, RULES, is_billable, resolution(ManualLine("G2010", ("GQ",), 1, (1,)), place="11"))
+    assert isinstance(on_g2010, list) and any("GQ only on a telehealth service" in p for p in on_g2010)
+    on_visit = resolve(sent, RULES, is_billable, resolution(ManualLine("99213", ("GQ",), 1, (1,)), place="02"))
+    refused = on_visit if isinstance(on_visit, list) else []
+    assert not [problem for problem in refused if "GQ" in problem], refused  # its place of service is another matter

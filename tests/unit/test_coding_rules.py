@@ -192,11 +192,12 @@ CASES = [
         pos="11",
     ),
     Rule(
-        "GQ only in the Alaska/Hawaii demonstration [payers/medicare asynchronous_demonstration]",
+        "G2010 in Alaska: no GQ, G2010 is not a telehealth service [CMS MLN901705 CTBS; GQ = asynchronous "
+        "telehealth in the AK/HI demonstration, payers/medicare asynchronous_demonstration]",
         VIDEO,
         brief("store_and_forward", **{"encounter.patient_location": {"setting": "home", "state": "AK"}}),
         codes=["G2010"],
-        modifiers=("GQ",),
+        modifiers=(),
     ),
     Rule(
         "no GQ for a payer without the demonstration [payers/commercial asynchronous_demonstration null]",

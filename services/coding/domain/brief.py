@@ -1,5 +1,7 @@
 """Brief services that are not Medicare telehealth: virtual check-ins (98016/G2252), e-visits
-(99421-99423) and store-and-forward review (G2010). No POS 02/10 and never modifier 95."""
+(99421-99423) and store-and-forward review (G2010). No POS 02/10, never modifier 95, and never GQ:
+GQ marks a telehealth service delivered asynchronously in the Alaska/Hawaii demonstration, and G2010
+is a communication technology-based service, not a telehealth one (CMS MLN901705)."""
 
 from __future__ import annotations
 
@@ -81,7 +83,6 @@ def brief_line(case: Case) -> Line | Hold:
         case.visit.modality.replace("_", "-"),
         code.source or case.rules.brief.source,
         why(case, code, minutes),
-        modifiers=demonstration_modifiers(case),
     )
 
 
@@ -98,11 +99,3 @@ def why(case: Case, code: BriefCode, minutes: int) -> str:
     )
     place = case.policy.non_telehealth_place_of_service
     return f"{facts} for {code.code}; no related E/M inside the bundling window; POS {place}, not telehealth"
-
-
-def demonstration_modifiers(case: Case) -> tuple[str, ...]:
-    """GQ only for asynchronous services in the federal Alaska/Hawaii demonstration."""
-    demo, state = case.policy.asynchronous_demonstration, case.visit.patient_location.state
-    if case.visit.modality == "store_and_forward" and demo and state in demo.patient_states:
-        return (demo.modifier,)
-    return ()

@@ -47,11 +47,19 @@ def modifier_fits(case: Case, line: Line, n: int) -> list[str]:
             found.append(f"line {n}: modifier {modifier} is for synchronous audio-video only, not {modality}")
         elif modifier in audio and modality != "audio_only":
             found.append(f"line {n}: modifier {modifier} is for audio-only visits, not {modality}")
-        elif modifier == demo and not in_demonstration(case):
-            found.append(f"line {n}: {modifier} only for asynchronous services in the payer's demonstration states")
+        elif modifier == demo and (not in_demonstration(case) or is_brief_service(case, line.code)):
+            found.append(
+                f"line {n}: {modifier} only on a telehealth service delivered asynchronously in the payer's "
+                f"demonstration states ({line.code} is not one there)"
+            )
         elif modifier not in audio | {policy.video_modifier, demo}:
             found.append(f"line {n}: modifier {modifier} is not one the {policy.payer} policy uses")
     return found
+
+
+def is_brief_service(case: Case, code: str) -> bool:
+    """A communication technology-based service (G2010, virtual check-ins, e-visits): not telehealth."""
+    return any(brief.code == code for brief in case.rules.brief.codes)
 
 
 def in_demonstration(case: Case) -> bool:
