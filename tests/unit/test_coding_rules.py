@@ -304,6 +304,19 @@ CASES = [
         codes=["99205", "G2212"],
     ),
     Rule("commercial 55 min after 99215: 99417 x1 [prolonged 99417 55]", AUDIO, minutes(55), codes=["99215", "99417"]),
+    Rule(
+        "Medicare Advantage 69 min after 99215: Medicare's G2212, not 99417 "
+        "[payers/medicare_advantage prolonged_code; CMS CY2024 PFS G2212]",
+        AUDIO,
+        minutes(69, **{"coverage.plan_type": "medicare_advantage", "coverage.payer_id": "MA001"}),
+        codes=["99215", "G2212"],
+    ),
+    Rule(
+        "Medicaid 55 min after 99215: 99417 by its own plan-type policy [payers/medicaid prolonged_code; CPT 99417]",
+        AUDIO,
+        minutes(55, **{"coverage.plan_type": "medicaid", "coverage.payer_id": "TXMCD"}),
+        codes=["99215", "99417"],
+    ),
     Rule("commercial 54 min: no 99417 [prolonged 99417 55]", AUDIO, minutes(54), codes=["99215"]),
     Rule(
         "commercial new 105 min: 99417 x3 [prolonged 99417 75 +15]",
