@@ -143,13 +143,17 @@ def encounter(
     start: date | None = None,
 ) -> dict[str, Any]:
     day = day or (start or recent_start()) + timedelta(days=rng.randint(0, 55))
+    event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # draws in the order they always did
+    visited = visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng))
+    if visited["modality"] in ("audio_video", "audio_only") and n % 3 == 0:
+        visited["longitudinal_care"] = True  # from n, not the generator: seeded batches draw as before
     return {
-        "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "event_id": event_id,
         "event_type": "encounter-completed",
         "schema_version": 1,
         "occurred_at": f"{day.isoformat()}T18:00:00Z",
         "source": source,
-        "encounter": visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng)),
+        "encounter": visited,
         "patient": patient(rng, n, prefix),
         "coverage": coverage(rng, n),
         "rendering_provider": RENDERING,

@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from shared.contracts.envelope import encounter_key
 from shared.phi.fields import Phi
 
+# Optional fields this project reads beyond the shared v1 schema. The shared schema ignores keys it
+# does not name inside objects, so a platform may send them without a new version; each is optional.
+V1_EXTENSIONS = ("encounter.longitudinal_care",)
+
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
 Taxonomy = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{9}X$")]
@@ -123,6 +127,11 @@ class Encounter(Inner):
     time_documented: bool | None = None
     mdm_level: Literal["straightforward", "low", "moderate", "high"] | None = None
     consent_recorded: bool | None = None
+    longitudinal_care: bool | None = Field(
+        None,
+        description="An extension of v1 (optional): the practitioner is the continuing focal point for all "
+        "needed services, or gives ongoing care for a single serious or complex condition (G2211).",
+    )
     diagnoses: Annotated[list[IcdCode], Field(min_length=1, max_length=12), Phi("diagnoses")]
     requested_codes: list[ProcedureCode] | None = None
     related_em: RelatedEm | None = None

@@ -76,6 +76,7 @@ def test_every_file_the_claims_service_writes_passes_pyx12() -> None:
         ":95",
         ":93",
         ":FQ",
+        "HC:G2211",  # the visit complexity add-on, with Medicare telehealth E/M
         "SBR*P*18*",
         "PAT*19",
         "SBR*P**",

@@ -281,6 +281,39 @@ CASES = [
         {"encounter.new_patient": True, "encounter.time_documented": False, "encounter.mdm_level": "straightforward"},
         codes=["99202"],
     ),
+    # G2211 visit complexity add-on (em_addons.yaml; CMS CY2024 PFS, MLN MM13473)
+    Rule(
+        "Medicare telehealth E/M with longitudinal care stated: + G2211 with 95 [em_addons G2211; payers/medicare]",
+        VIDEO,
+        {"encounter.longitudinal_care": True},
+        codes=["99213", "G2211"],
+        modifiers=("95",),
+        pos="10",
+    ),
+    Rule(
+        "Medicare E/M without longitudinal care stated: no G2211, never guessed [em_addons requires]",
+        VIDEO,
+        {"encounter.longitudinal_care": None},
+        codes=["99213"],
+    ),
+    Rule(
+        "Medicare Advantage follows Medicare: + G2211 [payers/medicare_advantage em_addons_paid]",
+        AUDIO,
+        {"encounter.longitudinal_care": True, "coverage.plan_type": "medicare_advantage", "coverage.payer_id": "MA001"},
+        codes=["99213", "G2211"],
+    ),
+    Rule(
+        "a commercial payer that does not list G2211 gets none [payers/commercial em_addons_paid []]",
+        AUDIO,
+        {"encounter.longitudinal_care": True},
+        codes=["99213"],
+    ),
+    Rule(
+        "no G2211 with a brief service (not an O/O E/M) [em_addons with_codes]",
+        VIDEO,
+        brief("e_visit", **{"encounter.total_minutes": 15, "encounter.longitudinal_care": True}),
+        codes=["99422"],
+    ),
     # Prolonged time (digest; prolonged.yaml)
     Rule("Medicare 68 min after 99215: no G2212 yet [prolonged G2212 69]", VIDEO, minutes(68), codes=["99215"]),
     Rule(

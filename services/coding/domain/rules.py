@@ -77,6 +77,19 @@ class BundlingWindow(Row):
     hours_after: int | None = Field(None, ge=0)
 
 
+class Addon(Row):
+    """An add-on code reported with certain E/M codes when the encounter says the fact it needs."""
+
+    code: str = Field(pattern=r"^[0-9A-Z]{5}$")
+    with_codes: list[str] = Field(min_length=1)
+    requires: Literal["longitudinal_care"]
+    not_with_modifiers: list[str] = Field(default_factory=list)
+
+
+class AddonTable(Sourced):
+    addons: list[Addon]
+
+
 class TimeWindow(Row):
     """The period a service's cumulative minutes must fall in, counted from the patient's initiation."""
 
@@ -142,6 +155,9 @@ class PayerPolicy(Sourced):
     home_site_windows: list[Effective] | None
     telemedicine_codes: Literal["adopted", "not_paid"]
     prolonged_code: Literal["G2212", "99417"]
+    em_addons_paid: list[str] = Field(
+        default_factory=list, description="E/M add-on codes (em_addons.yaml) this payer pays, e.g. G2211"
+    )
     consent_required_for: list[Modality]
     device_services_paid: list[Device]
     asynchronous_demonstration: Demonstration | None
@@ -163,6 +179,7 @@ class CodingRules:
     originating_site: OriginatingSite
     peripherals: PeripheralTable
     catalogue: CodeCatalogue
+    em_addons: AddonTable
     policies: tuple[PayerPolicy, ...]
     known: dict[str, list[tuple[str, Row | Sourced]]] = field(default_factory=dict)
 
@@ -199,6 +216,9 @@ class CodingRules:
     def bundling(self, service: str, on: date) -> BundlingWindow | None:
         return next((w for w in self.brief.bundling if w.service == service and w.in_force(on)), None)
 
+    def addons_for(self, em_code: str, on: date) -> list[Addon]:
+        return [a for a in self.em_addons.addons if em_code in a.with_codes and a.in_force(on)]
+
     def time_window(self, service: str, on: date) -> TimeWindow | None:
         return next((w for w in self.brief.time_windows if w.service == service and w.in_force(on)), None)
 
@@ -228,6 +248,8 @@ def index_known_codes(rules: CodingRules) -> dict[str, list[tuple[str, Row | Sou
         known[rpm.code].append(("rpm", rpm))
     for device in rules.peripherals.services:
         known[device.code].append(("device", device))
+    for addon in rules.em_addons.addons:
+        known[addon.code].append(("em_addon", addon))
     for extra in rules.catalogue.codes:
         known[extra.code].append((extra.kind, extra))
     known[rules.originating_site.code].append(("originating_site", rules.originating_site))
@@ -266,6 +288,7 @@ def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> C
         originating_site=load_rule_file(rules_dir / "originating_site.yaml", OriginatingSite),
         peripherals=load_rule_file(rules_dir / "peripherals.yaml", PeripheralTable),
         catalogue=load_rule_file(rules_dir / "code_catalogue.yaml", CodeCatalogue),
+        em_addons=load_rule_file(rules_dir / "em_addons.yaml", AddonTable),
         policies=merge_policies(shipped, practice),
     )
 

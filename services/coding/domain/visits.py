@@ -27,6 +27,7 @@ def code_visit(case: Case) -> CodingResult:
         return CodingResult.held(case.diagnoses, main, place=place)
     # RHC/FQHC flat-rate telehealth code: no E/M level of its own, so no prolonged time either.
     visit_lines = [main] if main else [em_line(case, *chosen, place), *prolonged_lines(case, *chosen)]
+    visit_lines += addon_lines(case, visit_lines[0])
     lines = [*visit_lines, *device_lines(case), *originating_site_lines(case)]
     return CodingResult("coded", place, case.diagnoses, lines=tuple(lines))
 
@@ -151,6 +152,20 @@ def requested_em_note(case: Case, billed: EmLevel) -> str:
         elif "em" in case.rules.kinds_in_force(code, case.day) or requested:
             notes.append(f"requested {code} replaced by {billed.code}: the documentation supports {billed.code}")
     return "; ".join(notes)
+
+
+def addon_lines(case: Case, em: Line) -> list[Line]:
+    """G2211 and its kind: for a payer that pays them, with the E/M codes they go with, when the
+    encounter states the fact they need (never guessed from the diagnoses)."""
+    found = []
+    for addon in case.rules.addons_for(em.code, case.day):
+        stated = getattr(case.visit, addon.requires) is True
+        blocked = set(em.modifiers) & set(addon.not_with_modifiers)
+        if addon.code in case.policy.em_addons_paid and stated and not blocked:
+            why = f"{addon.requires.replace('_', ' ')} stated; with {em.code} ({case.policy.payer} pays {addon.code})"
+            source = addon.source or case.rules.em_addons.source
+            found.append(case.line(addon.code, "em-addon", source, why, modifiers=visit_modifiers(case)))
+    return found
 
 
 def prolonged_lines(case: Case, level: EmLevel, rule: str) -> list[Line]:
