@@ -281,6 +281,40 @@ CASES = [
         {"encounter.new_patient": True, "encounter.time_documented": False, "encounter.mdm_level": "straightforward"},
         codes=["99202"],
     ),
+    # Who may bill E/M (provider_types.yaml: NUCC taxonomy; CMS MLN mental health coverage)
+    Rule(
+        "a clinical social worker cannot bill E/M: held, not sent [provider_types 1041C; CMS MLN]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "1041C0700X"},
+        "held",
+        holds=["not_billable_by_provider_type"],
+    ),
+    Rule(
+        "a clinical psychologist's e-visit is not 99421-99423 [provider_types 103T; CMS CY2024 PFS G2061-G2063]",
+        VIDEO,
+        brief("e_visit", **{"encounter.total_minutes": 15, "rendering_provider.taxonomy": "103TC0700X"}),
+        "held",
+        holds=["not_billable_by_provider_type"],
+    ),
+    Rule(
+        "a nurse practitioner bills E/M [provider_types 363L]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "363LF0000X"},
+        codes=["99213"],
+    ),
+    Rule(
+        "a psychiatrist is a physician: E/M [provider_types 20 (2084P0800X)]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "2084P0800X"},
+        codes=["99213"],
+    ),
+    Rule(
+        "a taxonomy no class matches is held, never guessed [provider_types]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "261QR1300X"},
+        "held",
+        holds=["provider_type_unknown"],
+    ),
     # G2211 visit complexity add-on (em_addons.yaml; CMS CY2024 PFS, MLN MM13473)
     Rule(
         "Medicare telehealth E/M with longitudinal care stated: + G2211 with 95 [em_addons G2211; payers/medicare]",

@@ -49,6 +49,7 @@ def code_encounter(encounter: EncounterCompleted, rules: CodingRules, is_billabl
     case = Case(encounter, rules, policy, diagnoses)
     result = CODERS[visit.modality](case)
     holds = diagnosis_holds(diagnoses, is_billable) + consent_holds(case) + list(result.holds)
+    holds += provider_type_holds(case, result.lines)
     if holds:
         return CodingResult.held(diagnoses, *holds, place=result.place_of_service)
     return CodingResult("coded", result.place_of_service, diagnoses, lines=note_unbilled_requests(case, result.lines))
@@ -67,6 +68,33 @@ def consent_holds(case: Case) -> list[Hold]:
     if visit.modality in case.policy.consent_required_for and visit.consent_recorded is False:
         return [Hold("consent_not_recorded", f"{case.policy.payer} requires patient consent for {visit.modality}")]
     return []
+
+
+EM_KINDS = {"em", "telemedicine_em", "e_visit", "virtual_check_in", "prolonged", "em_addon"}
+
+
+def provider_type_holds(case: Case, lines: tuple[Line, ...]) -> list[Hold]:
+    """An E/M service the rendering provider's kind may not bill is held, not sent (the taxonomy
+    decides the kind: provider_types.yaml). No taxonomy on the encounter: nothing to decide from."""
+    taxonomy = case.encounter.rendering_provider.taxonomy
+    em_codes = [line.code for line in lines if EM_KINDS & set(case.rules.kinds_in_force(line.code, case.day))]
+    if taxonomy is None or not em_codes:
+        return []
+    found = case.rules.provider_types.class_of(taxonomy, case.day)
+    if found is None:
+        return [
+            Hold(
+                "provider_type_unknown", f"taxonomy {taxonomy} matches no provider class: add it to provider_types.yaml"
+            )
+        ]
+    if found.bills_em:
+        return []
+    kind = found.provider_class.replace("_", " ")
+    message = (
+        f"a {kind} (taxonomy {taxonomy}) cannot bill E/M ({', '.join(em_codes)}): psychotherapy or diagnostic "
+        "evaluation codes, G2061-G2063 for e-visits or G2250/G2251 for check-ins instead; code it by hand"
+    )
+    return [Hold("not_billable_by_provider_type", message)]
 
 
 def note_unbilled_requests(case: Case, lines: tuple[Line, ...]) -> tuple[Line, ...]:

@@ -90,6 +90,20 @@ class AddonTable(Sourced):
     addons: list[Addon]
 
 
+class ProviderClass(Row):
+    taxonomy_prefix: str = Field(pattern=r"^[0-9A-Z]{2,10}$")
+    provider_class: str = Field(pattern=r"^[a-z_]+$")
+    bills_em: bool
+
+
+class ProviderTypes(Sourced):
+    classes: list[ProviderClass] = Field(min_length=1)
+
+    def class_of(self, taxonomy: str, on: date) -> ProviderClass | None:
+        matching = [c for c in self.classes if taxonomy.startswith(c.taxonomy_prefix) and c.in_force(on)]
+        return max(matching, key=lambda c: len(c.taxonomy_prefix)) if matching else None
+
+
 class TimeWindow(Row):
     """The period a service's cumulative minutes must fall in, counted from the patient's initiation."""
 
@@ -180,6 +194,7 @@ class CodingRules:
     peripherals: PeripheralTable
     catalogue: CodeCatalogue
     em_addons: AddonTable
+    provider_types: ProviderTypes
     policies: tuple[PayerPolicy, ...]
     known: dict[str, list[tuple[str, Row | Sourced]]] = field(default_factory=dict)
 
@@ -289,6 +304,7 @@ def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> C
         peripherals=load_rule_file(rules_dir / "peripherals.yaml", PeripheralTable),
         catalogue=load_rule_file(rules_dir / "code_catalogue.yaml", CodeCatalogue),
         em_addons=load_rule_file(rules_dir / "em_addons.yaml", AddonTable),
+        provider_types=load_rule_file(rules_dir / "provider_types.yaml", ProviderTypes),
         policies=merge_policies(shipped, practice),
     )
 
