@@ -104,6 +104,16 @@ class ProviderTypes(Sourced):
         return max(matching, key=lambda c: len(c.taxonomy_prefix)) if matching else None
 
 
+class MentalHealthVisits(Sourced):
+    """How an RHC/FQHC telehealth visit is known to be a mental-health one (billed as a clinic visit)."""
+
+    first_diagnosis_prefixes: list[str] = Field(min_length=1)
+
+    def covers(self, diagnoses: tuple[str, ...], on: date) -> bool:
+        first = diagnoses[0] if diagnoses else ""
+        return self.effective.covers(on) and first.startswith(tuple(self.first_diagnosis_prefixes))
+
+
 class TimeWindow(Row):
     """The period a service's cumulative minutes must fall in, counted from the patient's initiation."""
 
@@ -195,6 +205,7 @@ class CodingRules:
     catalogue: CodeCatalogue
     em_addons: AddonTable
     provider_types: ProviderTypes
+    mental_health: MentalHealthVisits
     policies: tuple[PayerPolicy, ...]
     known: dict[str, list[tuple[str, Row | Sourced]]] = field(default_factory=dict)
 
@@ -305,6 +316,7 @@ def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> C
         catalogue=load_rule_file(rules_dir / "code_catalogue.yaml", CodeCatalogue),
         em_addons=load_rule_file(rules_dir / "em_addons.yaml", AddonTable),
         provider_types=load_rule_file(rules_dir / "provider_types.yaml", ProviderTypes),
+        mental_health=load_rule_file(rules_dir / "mental_health.yaml", MentalHealthVisits),
         policies=merge_policies(shipped, practice),
     )
 

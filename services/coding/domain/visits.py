@@ -20,9 +20,7 @@ def code_visit(case: Case) -> CodingResult:
     if holds:
         return CodingResult.held(case.diagnoses, *holds, place=place)
     assert not isinstance(chosen, Hold)
-    main = (
-        rural_clinic_line(case, chosen[0]) if case.rural_clinic and case.policy.rural_clinic_telehealth_code else None
-    )
+    main = rural_clinic_line(case, chosen[0]) if bills_rural_clinic_code(case) else None
     if isinstance(main, Hold):
         return CodingResult.held(case.diagnoses, main, place=place)
     # RHC/FQHC flat-rate telehealth code: no E/M level of its own, so no prolonged time either.
@@ -222,6 +220,14 @@ def originating_site_lines(case: Case) -> list[Line]:
         f"the patient sat at facility NPI {location.facility_npi}, which is the billing provider: originating-site fee"
     )
     return [case.line(site.code, "originating-site-fee", site.source, why)]
+
+
+def bills_rural_clinic_code(case: Case) -> bool:
+    """An RHC/FQHC's non-behavioral telehealth goes out as the flat-rate code (G2025); its
+    mental-health visits are clinic visits, billed as the visit itself with 95 or FQ/93."""
+    if not (case.rural_clinic and case.policy.rural_clinic_telehealth_code):
+        return False
+    return not case.rules.mental_health.covers(case.diagnoses, case.day)
 
 
 def rural_clinic_line(case: Case, level: EmLevel) -> Line | Hold:
