@@ -305,9 +305,12 @@ CASES = [
     ),
     # Who may bill E/M (provider_types.yaml: NUCC taxonomy; CMS MLN mental health coverage)
     Rule(
-        "a clinical social worker cannot bill E/M: held, not sent [provider_types 1041C; CMS MLN]",
+        "a clinical social worker's virtual check-in is not 98016: held [provider_types 1041C; CMS G2250/G2251]",
         VIDEO,
-        {"rendering_provider.taxonomy": "1041C0700X"},
+        brief(
+            "virtual_check_in",
+            **{"encounter.medical_discussion_minutes": 8, "rendering_provider.taxonomy": "1041C0700X"},
+        ),
         "held",
         holds=["not_billable_by_provider_type"],
     ),
@@ -336,6 +339,68 @@ CASES = [
         {"rendering_provider.taxonomy": "261QR1300X"},
         "held",
         holds=["provider_type_unknown"],
+    ),
+    # Psychotherapy for practitioners who bill it instead of E/M (psychotherapy.yaml; AMA CPT 2026)
+    Rule(
+        "a clinical social worker's 45-minute video session: 90834 with 95 [psychotherapy 90834 38-52]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "1041C0700X", "encounter.total_minutes": 45},
+        codes=["90834"],
+        modifiers=("95",),
+    ),
+    Rule(
+        "16 min is enough for 90832 [psychotherapy 90832 16-37]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "1041C0700X", "encounter.total_minutes": 16},
+        codes=["90832"],
+    ),
+    Rule(
+        "a counselor's 15-minute session is held [psychotherapy 90832 16 min]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "101YP2500X", "encounter.total_minutes": 15},
+        "held",
+        holds=["psychotherapy_too_short"],
+    ),
+    Rule(
+        "53 min or more: 90837 [psychotherapy 90837 53+]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "106H00000X", "encounter.total_minutes": 60},
+        codes=["90837"],
+    ),
+    Rule(
+        "a psychologist's requested 90791 with interactive complexity: both, the add-on never dropped "
+        "[psychotherapy 90791, 90785]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "103TC0700X", "encounter.requested_codes": ["90791", "90785"]},
+        codes=["90791", "90785"],
+    ),
+    Rule(
+        "crisis psychotherapy 80 min: 90839 + 90840 [psychotherapy crisis 30-74, each 30 more]",
+        VIDEO,
+        {
+            "rendering_provider.taxonomy": "1041C0700X",
+            "encounter.total_minutes": 80,
+            "encounter.requested_codes": ["90839"],
+        },
+        codes=["90839", "90840"],
+    ),
+    Rule(
+        "interactive complexity cannot go with crisis psychotherapy: held, not dropped [AMA CPT 90785]",
+        VIDEO,
+        {
+            "rendering_provider.taxonomy": "1041C0700X",
+            "encounter.total_minutes": 50,
+            "encounter.requested_codes": ["90839", "90785"],
+        },
+        "held",
+        holds=["requested_addon_not_billable"],
+    ),
+    Rule(
+        "a clinical social worker's audio-only session, Medicare: 90834 with 93 [psychotherapy; payers/medicare]",
+        AUDIO,
+        {**MEDICARE, "rendering_provider.taxonomy": "1041C0700X", "encounter.total_minutes": 40},
+        codes=["90834"],
+        modifiers=("93",),
     ),
     # G2211 visit complexity add-on (em_addons.yaml; CMS CY2024 PFS, MLN MM13473)
     Rule(

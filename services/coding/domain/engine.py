@@ -12,14 +12,22 @@ from collections.abc import Callable
 from services.coding.domain.brief import code_brief_service
 from services.coding.domain.model import Case, CodingResult, Hold, Line
 from services.coding.domain.monitoring import code_monitoring
+from services.coding.domain.psychotherapy import code_psychotherapy
 from services.coding.domain.rules import CodingRules
 from services.coding.domain.visits import code_visit
 from shared.contracts.encounter import EncounterCompleted
 
 IsBillableDiagnosis = Callable[[str], bool]
+
+
+def code_synchronous(case: Case) -> CodingResult:
+    """A visit: E/M, or psychotherapy for a practitioner who bills it instead (provider_types.yaml)."""
+    return code_visit(case) if case.bills_em else code_psychotherapy(case)
+
+
 CODERS: dict[str, Callable[[Case], CodingResult]] = {
-    "audio_video": code_visit,
-    "audio_only": code_visit,
+    "audio_video": code_synchronous,
+    "audio_only": code_synchronous,
     "virtual_check_in": code_brief_service,
     "e_visit": code_brief_service,
     "store_and_forward": code_brief_service,

@@ -67,6 +67,14 @@ class Case:
         return self.encounter.encounter.patient_location.setting == "home"
 
     @property
+    def bills_em(self) -> bool:
+        """False for a rendering provider whose kind bills psychotherapy instead (provider_types.yaml);
+        True when the encounter names no taxonomy or one no class matches (held later, by the engine)."""
+        taxonomy = self.encounter.rendering_provider.taxonomy
+        found = self.rules.provider_types.class_of(taxonomy, self.day) if taxonomy else None
+        return found is None or found.bills_em
+
+    @property
     def rural_clinic(self) -> bool:
         return self.encounter.billing_provider.organization_type in {"fqhc", "rural_health_clinic"}
 

@@ -114,6 +114,35 @@ class MentalHealthVisits(Sourced):
         return self.effective.covers(on) and first.startswith(tuple(self.first_diagnosis_prefixes))
 
 
+class TimeCode(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[0-9]{5}$")
+    min_minutes: int = Field(ge=1)
+    max_minutes: int | None = None
+
+
+class Crisis(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first: str = Field(pattern=r"^[0-9]{5}$")
+    first_minutes: int = Field(ge=1)
+    first_covers_to: int = Field(ge=1)
+    each_additional: str = Field(pattern=r"^[0-9]{5}$")
+    additional_minutes: int = Field(ge=1)
+
+
+class PsychotherapyTable(Sourced):
+    time_codes: list[TimeCode] = Field(min_length=1)
+    evaluation: str = Field(pattern=r"^[0-9]{5}$")
+    interactive_complexity: str = Field(pattern=r"^[0-9]{5}$")
+    crisis: Crisis
+
+    def codes(self) -> list[str]:
+        timed = [c.code for c in self.time_codes]
+        return [*timed, self.evaluation, self.interactive_complexity, self.crisis.first, self.crisis.each_additional]
+
+
 class TimeWindow(Row):
     """The period a service's cumulative minutes must fall in, counted from the patient's initiation."""
 
@@ -206,6 +235,7 @@ class CodingRules:
     em_addons: AddonTable
     provider_types: ProviderTypes
     mental_health: MentalHealthVisits
+    psychotherapy: PsychotherapyTable
     policies: tuple[PayerPolicy, ...]
     known: dict[str, list[tuple[str, Row | Sourced]]] = field(default_factory=dict)
 
@@ -276,6 +306,8 @@ def index_known_codes(rules: CodingRules) -> dict[str, list[tuple[str, Row | Sou
         known[device.code].append(("device", device))
     for addon in rules.em_addons.addons:
         known[addon.code].append(("em_addon", addon))
+    for code in rules.psychotherapy.codes():
+        known[code].append(("psychotherapy", rules.psychotherapy))
     for extra in rules.catalogue.codes:
         known[extra.code].append((extra.kind, extra))
     known[rules.originating_site.code].append(("originating_site", rules.originating_site))
@@ -317,6 +349,7 @@ def load_rules(rules_dir: Path = RULES_DIR, policy_dir: Path | None = None) -> C
         em_addons=load_rule_file(rules_dir / "em_addons.yaml", AddonTable),
         provider_types=load_rule_file(rules_dir / "provider_types.yaml", ProviderTypes),
         mental_health=load_rule_file(rules_dir / "mental_health.yaml", MentalHealthVisits),
+        psychotherapy=load_rule_file(rules_dir / "psychotherapy.yaml", PsychotherapyTable),
         policies=merge_policies(shipped, practice),
     )
 
