@@ -402,6 +402,31 @@ CASES = [
         codes=["90834"],
         modifiers=("93",),
     ),
+    Rule(
+        "Medicare mental-health telehealth at home from 2028: held until the in-person visit is confirmed "
+        "[SSA 1834(m)(7); H.R. 7148; payers/medicare mental_health_home_site]",
+        AUDIO,
+        {
+            **MEDICARE,
+            "rendering_provider.taxonomy": "1041C0700X",
+            "encounter.total_minutes": 40,
+            "encounter.date_of_service": "2028-01-05",
+        },
+        "held",
+        holds=["mental_health_in_person_unconfirmed"],
+    ),
+    Rule(
+        "Medicare mental-health telehealth at home in 2027: no in-person visit needed yet, the home allowed "
+        "[payers/medicare mental_health_home_site 2028-01-01]",
+        AUDIO,
+        {
+            **MEDICARE,
+            "rendering_provider.taxonomy": "1041C0700X",
+            "encounter.total_minutes": 40,
+            "encounter.date_of_service": "2027-12-30",
+        },
+        codes=["90834"],
+    ),
     # G2211 visit complexity add-on (em_addons.yaml; CMS CY2024 PFS, MLN MM13473)
     Rule(
         "Medicare telehealth E/M with longitudinal care stated: + G2211 with 95 [em_addons G2211; payers/medicare]",

@@ -11,7 +11,7 @@ from services.coding.domain.visits import audio_only_holds, home_site_holds, pla
 
 def code_psychotherapy(case: Case) -> CodingResult:
     place = place_of_service(case)
-    holds = audio_only_holds(case) + home_site_holds(case)
+    holds = audio_only_holds(case) + mental_health_home_holds(case)
     found = main_lines(case)
     if isinstance(found, Hold):
         holds.append(found)
@@ -23,6 +23,22 @@ def code_psychotherapy(case: Case) -> CodingResult:
         return CodingResult.held(case.diagnoses, *holds, place=place)
     assert not isinstance(found, Hold)
     return CodingResult("coded", place, case.diagnoses, lines=tuple(found))
+
+
+def mental_health_home_holds(case: Case) -> list[Hold]:
+    """Psychotherapy is a mental-health service: for a payer that says so, the home stays an
+    originating site, and from the date the law sets an in-person visit must have come first (not on
+    the encounter: a person confirms it)."""
+    rule = case.policy.mental_health_home_site
+    if rule is None:
+        return home_site_holds(case)
+    if case.at_home and case.day >= rule.in_person_required_from:
+        message = (
+            f"from {rule.in_person_required_from} {case.policy.payer} requires an in-person visit within 6 months "
+            "before mental-health telehealth at home: confirm it, then code it by hand"
+        )
+        return [Hold("mental_health_in_person_unconfirmed", message)]
+    return []
 
 
 def requested(case: Case) -> set[str]:

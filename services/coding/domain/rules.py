@@ -104,6 +104,16 @@ class ProviderTypes(Sourced):
         return max(matching, key=lambda c: len(c.taxonomy_prefix)) if matching else None
 
 
+class MentalHealthHomeSite(BaseModel):
+    """Medicare: the home is a permanent originating site for mental-health telehealth (SSA 1834(m)(7)),
+    with an in-person visit required first from a date the law keeps delaying."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    in_person_required_from: date
+    source: str = Field(min_length=3)
+
+
 class MentalHealthVisits(Sourced):
     """How an RHC/FQHC telehealth visit is known to be a mental-health one (billed as a clinic visit)."""
 
@@ -206,6 +216,11 @@ class PayerPolicy(Sourced):
     audio_only_requires_home: bool
     audio_only_reasons: list[Literal["patient_declined_video", "patient_lacks_video", "technical_failure"]]
     home_site_windows: list[Effective] | None
+    mental_health_home_site: MentalHealthHomeSite | None = Field(
+        None,
+        description="Home as a permanent originating site for mental-health services, and from when an "
+        "in-person visit must come first (null: home_site_windows apply to them too)",
+    )
     telemedicine_codes: Literal["adopted", "not_paid"]
     prolonged_code: Literal["G2212", "99417"]
     em_addons_paid: list[str] = Field(
