@@ -8,7 +8,6 @@ credential's name, never a name in the request body.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections.abc import Iterable
@@ -20,7 +19,7 @@ from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from pydantic import TypeAdapter
 
-from shared.settings import DEV_API_KEYS, ApiKeyEntry, Settings, get_settings
+from shared.settings import DEV_API_KEYS, ApiKeyEntry, Settings, get_settings, key_hash
 
 SCOPES = ("ops:read", "ops:write", "admin")
 IMPLIES = {
@@ -42,10 +41,6 @@ class Operator:
 
 def granted(scopes: Iterable[str]) -> frozenset[str]:
     return frozenset(implied for scope in scopes for implied in IMPLIES.get(scope, ()))
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,11 @@ class ApiKeyEntry(BaseModel):
     scopes: list[Literal["ops:read", "ops:write", "admin"]]
 
 
+def key_hash(key: str) -> str:
+    """What is stored of an API key: its SHA-256 (keys are random, so no slow hash is needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def default_home() -> Path:
     return Path(os.environ.get("TELEBILL_CACHE", Path.home() / ".cache" / "telebill"))
 
@@ -220,7 +225,7 @@ def production_secret_problems(settings: Settings) -> list[str]:
         problems.append("TELEBILL_ELIGIBILITY_GATEWAY_PASSWORD is the development password")
     if not (settings.api_keys or settings.api_keys_file):
         problems.append("neither TELEBILL_API_KEYS nor TELEBILL_API_KEYS_FILE is set (operators' API keys)")
-    dev_hashes = {hashlib.sha256(key.encode()).hexdigest() for key, _ in DEV_API_KEYS.values()}
+    dev_hashes = {key_hash(key) for key, _ in DEV_API_KEYS.values()}
     problems += [
         f"TELEBILL_API_KEYS gives {entry.name!r} a development key"
         for entry in settings.api_keys

@@ -33,7 +33,7 @@ from shared.folders import UnreadableFile
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
 from shared.outbox import InMemoryOutboxStore, OutboxStore, Record
-from shared.phi.fields import sealed_as
+from shared.phi.fields import PLAIN, sealed_as
 from shared.topics import CLAIM_SUBMITTED
 
 SERVICE = "claims"
@@ -105,6 +105,9 @@ class Prepared:
     claim: Claim
     findings: list[Finding] = field(default_factory=list)
     replaces: str | None = None  # the record id of the claim a replacement or void supersedes
+
+
+FILE_PREFIX = "TB"  # an 837 is TB<interchange control number>.837; some 277CAs echo the name as the batch
 
 
 def entry(status: str, at: datetime, note: str) -> dict[str, Any]:
@@ -179,7 +182,7 @@ class SubmitClaims:
         repaired by `redrop_undropped`, so a recorded submission always reaches the clearinghouse."""
         envelope = await self.envelope()
         x12 = render_837p([p.claim for p in batch], envelope, self.submitter.submitter)
-        file_name = f"TB{envelope.interchange_control_number:09d}.837"
+        file_name = f"{FILE_PREFIX}{envelope.interchange_control_number:09d}.837"
         await self.store.save_interchange(
             envelope.interchange_control_number, file_name, x12, [p.claim.claim_id for p in batch]
         )
@@ -483,7 +486,7 @@ class Lifecycle:
 def batch_number(reference: str) -> int | None:
     """The interchange a 277CA's batch reference names: our BHT03 (its control number, 9 digits), or
     the 837 file's name (TB + the same digits), which some clearinghouses echo instead."""
-    digits = reference.removeprefix("TB")
+    digits = reference.removeprefix(FILE_PREFIX)
     return int(digits) if digits.isdigit() else None
 
 
@@ -559,7 +562,8 @@ def corrected_event(event: ClaimCoded, correction: Correction) -> ClaimCoded:
         ]
     if correction.diagnoses is not None:
         changes["diagnoses"] = correction.diagnoses
-    return ClaimCoded.model_validate(event.model_dump(mode="json") | changes) if changes else event
+    # the clear form: sealing the PHI fields only to open them again in the next call is wasted work
+    return ClaimCoded.model_validate(event.model_dump(mode="json", context=PLAIN) | changes) if changes else event
 
 
 STEP_ORDER = RANK | {"acknowledged": RANK["submitted"]}  # at one instant, a 999 follows its submission

@@ -135,9 +135,9 @@ def _checked(element: str, component: str, segment: str, repetition: str | None)
 def _non_blank(raw_segments: list[str]) -> tuple[list[str], int]:
     """The segments without surrounding line breaks and indentation, and how many had trailing blanks."""
     stripped = [raw.strip("\r\n").lstrip() for raw in raw_segments]
-    kept = [raw.rstrip(" ") for raw in stripped if raw.strip()]
-    padded = sum(1 for raw in stripped if raw.strip() and raw != raw.rstrip(" "))
-    return kept, padded
+    segments = [raw for raw in stripped if raw.strip()]
+    kept = [raw.rstrip(" ") for raw in segments]
+    return kept, sum(1 for raw, trimmed in zip(segments, kept, strict=True) if raw != trimmed)
 
 
 def _segment(raw: str, separators: Separators, index: int) -> Segment:
