@@ -39,6 +39,8 @@ BILLING = {
 }
 BRIEF = {"e_visit", "virtual_check_in", "store_and_forward"}
 RENDERING = {"npi": "1987654328", "first_name": "ALAN", "last_name": "GRANT", "taxonomy": "207Q00000X"}
+THERAPIST = {"npi": "1760543212", "first_name": "RUTH", "last_name": "ELLIS", "taxonomy": "1041C0700X"}
+SYNCHRONOUS = {"audio_video", "audio_only"}
 
 
 def pick_modality(rng: random.Random) -> str:
@@ -145,8 +147,9 @@ def encounter(
     day = day or (start or recent_start()) + timedelta(days=rng.randint(0, 55))
     event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # draws in the order they always did
     visited = visit(rng, f"{prefix}{n:06d}", day, pick_modality(rng))
-    if visited["modality"] in ("audio_video", "audio_only") and n % 3 == 0:
-        visited["longitudinal_care"] = True  # from n, not the generator: seeded batches draw as before
+    rendering = behavioral_health(visited, n)  # from n, not the generator: seeded batches draw as before
+    if visited["modality"] in SYNCHRONOUS and n % 3 == 0 and rendering is RENDERING:
+        visited["longitudinal_care"] = True
     return {
         "event_id": event_id,
         "event_type": "encounter-completed",
@@ -156,9 +159,28 @@ def encounter(
         "encounter": visited,
         "patient": patient(rng, n, prefix),
         "coverage": coverage(rng, n),
-        "rendering_provider": RENDERING,
+        "rendering_provider": rendering,
         "billing_provider": BILLING,
     }
+
+
+def behavioral_health(visited: dict[str, Any], n: int) -> dict[str, Any]:
+    """Some visits are a clinical social worker's psychotherapy sessions, some E/M visits carry
+    psychotherapy, and monitoring periods name their last reading day: who renders the visit."""
+    if visited["modality"] == "remote_monitoring":
+        period = visited["remote_monitoring"]
+        period["last_reading_date"] = (date.fromisoformat(period["period_end"]) - timedelta(days=n % 3)).isoformat()
+        if n % 4 == 0:
+            period["interpretation_minutes"], period["management_minutes"] = 35, 0
+    if visited["modality"] not in SYNCHRONOUS:
+        return RENDERING
+    if n % 10 == 4:
+        visited["diagnoses"] = ["F41.1", *[d for d in visited["diagnoses"] if d != "F41.1"]][:4]
+        visited.pop("requested_codes", None)
+        return THERAPIST
+    if n % 10 == 5 and visited["total_minutes"] >= 33:
+        visited["psychotherapy_minutes"] = visited["total_minutes"] // 2
+    return RENDERING
 
 
 def invalid(rng: random.Random, n: int, source: str = "acme-video", prefix: str = "BAD-") -> dict[str, Any]:

@@ -18,7 +18,12 @@ from shared.phi.fields import Phi
 
 # Optional fields this project reads beyond the shared v1 schema. The shared schema ignores keys it
 # does not name inside objects, so a platform may send them without a new version; each is optional.
-V1_EXTENSIONS = ("encounter.longitudinal_care",)
+V1_EXTENSIONS = (
+    "encounter.longitudinal_care",
+    "encounter.psychotherapy_minutes",
+    "encounter.remote_monitoring.interpretation_minutes",
+    "encounter.remote_monitoring.last_reading_date",
+)
 
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Npi = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
@@ -99,11 +104,23 @@ class RemoteMonitoring(Inner):
     first_episode: bool | None = None
     management_minutes: Annotated[int, Field(ge=0)] | None = None
     interactive_communication: bool | None = None
+    interpretation_minutes: Annotated[int, Field(ge=0)] | None = Field(
+        None,
+        description="An extension of v1 (optional): minutes the physician or QHP personally spent collecting and "
+        "interpreting the digitally transmitted data in this period (99091).",
+    )
+    last_reading_date: date | None = Field(
+        None,
+        description="An extension of v1 (optional): the day of the period's last transmitted reading (the date of "
+        "service of the device codes for payers that date them so).",
+    )
 
     @model_validator(mode="after")
     def _period_in_order(self) -> RemoteMonitoring:
         if self.period_end < self.period_start:
             raise ValueError("period_end is before period_start")
+        if self.last_reading_date and not self.period_start <= self.last_reading_date <= self.period_end:
+            raise ValueError("last_reading_date is outside the period")
         return self
 
 
@@ -132,6 +149,11 @@ class Encounter(Inner):
         description="An extension of v1 (optional): the practitioner is the continuing focal point for all "
         "needed services, or gives ongoing care for a single serious or complex condition (G2211).",
     )
+    psychotherapy_minutes: Minutes | None = Field(
+        None,
+        description="An extension of v1 (optional): minutes of psychotherapy in the visit. With an E/M they are "
+        "billed as its add-on and not counted in the E/M's time (CPT); without one they are the session's time.",
+    )
     diagnoses: Annotated[list[IcdCode], Field(min_length=1, max_length=12), Phi("diagnoses")]
     requested_codes: list[ProcedureCode] | None = None
     related_em: RelatedEm | None = None
@@ -146,6 +168,13 @@ class Encounter(Inner):
             raise ValueError("start and end must both carry a UTC offset, or neither")
         if self.end < self.start:
             raise ValueError("end is before start")
+        return self
+
+    @model_validator(mode="after")
+    def _psychotherapy_within_total(self) -> Encounter:
+        total, psychotherapy = self.total_minutes, self.psychotherapy_minutes
+        if total is not None and psychotherapy is not None and psychotherapy > total:
+            raise ValueError("psychotherapy_minutes exceeds total_minutes, which includes it")
         return self
 
 

@@ -37,9 +37,15 @@ from deploy.clearinghouse.x12_out import (
     render_999,
 )
 from deploy.ops.synthetic import recent_start
+from services.claims.bootstrap import CHARGE_MASTER
+from services.claims.domain.assemble import ChargeMaster
 from services.claims.domain.claim import Address, Claim, Envelope
 from services.claims.domain.x837 import render_837p
+from services.coding.domain.rules import load_rules
+from services.remittance.bootstrap import RULES_DIR as REMITTANCE_RULES
 from services.remittance.domain.era import balance, line_problems, parse_835, total_adjustments_cents
+from services.remittance.domain.underpayment import FeeSchedules
+from shared.rules import load_rule_file
 from shared.x12.segments import tokenize
 from tests.conftest import SHARED
 
@@ -79,7 +85,7 @@ def extra_claims() -> list[Claim]:
     acme = replace(make_claim(3), payer_id="TBSIM-ACME", patient_control_number="ACME-3")
     unlisted = make_claim(4)
     unlisted = replace(unlisted, patient_control_number="UNLISTED-4",
-                       lines=(replace(unlisted.lines[0], code="90791"), *unlisted.lines[1:]))  # fmt: skip
+                       lines=(replace(unlisted.lines[0], code="97110"), *unlisted.lines[1:]))  # fmt: skip
     rpm = make_claim(9)
     rpm = replace(rpm, patient_control_number="RPM-9", lines=(replace(rpm.lines[0], code="99458", units=2),))
     lapsed_pcn = next(f"LAPSED-{i}" for i in range(100_000) if _carc(f"LAPSED-{i}") == "27")
@@ -108,6 +114,22 @@ def test_fee_data_covers_the_visits_the_demo_and_e2e_tests_date_relative_to_toda
     assert len(BRIEF_CODES) == 41
     for schedule in RULES.by_plan_type.values():
         assert set(BRIEF_CODES) <= set(schedule.fees_cents)
+
+
+def test_every_code_the_coding_rules_bill_today_has_a_simulated_fee_a_charge_and_a_contract_rate() -> None:
+    """A code the engine emits but the simulated payer does not price comes back CO-96 in every demo."""
+    coding, today = load_rules(), date.today()
+    live = {code for code in coding.known if coding.kinds_in_force(code, today)}
+    charges = {row.code for row in load_rule_file(CHARGE_MASTER, ChargeMaster).charges}
+    schedules = load_rule_file(REMITTANCE_RULES / "fee_schedules.yaml", FeeSchedules)
+    contracts = [c for c in schedules.contracts if c.plan_types]
+    assert live - set(RAW_FEES["base_fees_cents"]) == set()
+    assert live - charges == set()
+    addons = {addon.code for addon in coding.em_addons.addons}
+    for contract in contracts:
+        policy = coding.policy_for(None, contract.plan_types[0], today)
+        billed = live - (addons - set(policy.em_addons_paid)) if policy else live
+        assert billed - set(contract.rates_cents) == set(), contract.name
 
 
 def test_denials_are_a_small_deterministic_fraction() -> None:
@@ -153,7 +175,7 @@ def test_payer_specific_schedule_wins_over_plan_type() -> None:
 
 
 def test_code_not_on_schedule_is_denied_on_its_line_only() -> None:
-    decision = adjudicate_claim(billed(undenied_pcn("UNL"), "MB", [("90791", 30000, 1), ("99212", 5600, 1)]), RULES)
+    decision = adjudicate_claim(billed(undenied_pcn("UNL"), "MB", [("97110", 30000, 1), ("99212", 5600, 1)]), RULES)
     denied, paid = decision.lines
     assert (denied.paid_cents, denied.adjustments, denied.remark_codes) == (
         0,

@@ -4,11 +4,12 @@ exercises. Digest = ../shared/domain/telehealth-billing-rules.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
 
-from tests.unit.coding_cases import ACME, AUDIO, CLINIC, PRACTICE_RULES, RPM, RULES, VIDEO, code, shown
+from tests.unit.coding_cases import ACME, AUDIO, CLINIC, PRACTICE_RULES, RPM, RULES, VIDEO, code, encounter, shown
 
 MEDICARE = {"coverage.plan_type": "medicare", "coverage.payer_id": "MCRTX", "coverage.payer_name": "MEDICARE"}
 COMMERCIAL = {"coverage.plan_type": "commercial", "coverage.payer_id": "87726"}
@@ -305,21 +306,47 @@ CASES = [
     ),
     # Who may bill E/M (provider_types.yaml: NUCC taxonomy; CMS MLN mental health coverage)
     Rule(
-        "a clinical social worker's virtual check-in is not 98016: held [provider_types 1041C; CMS G2250/G2251]",
+        "a clinical social worker's 8-minute check-in is G2251, not 98016 [provider_types 1041C; brief_services "
+        "G2251, CMS CY2021 PFS]",
         VIDEO,
         brief(
             "virtual_check_in",
             **{"encounter.medical_discussion_minutes": 8, "rendering_provider.taxonomy": "1041C0700X"},
         ),
-        "held",
-        holds=["not_billable_by_provider_type"],
+        codes=["G2251"],
+        modifiers=(),
+        pos="11",
+        note="practitioner who cannot bill E/M",
     ),
     Rule(
-        "a clinical psychologist's e-visit is not 99421-99423 [provider_types 103T; CMS CY2024 PFS G2061-G2063]",
+        "no non-E/M check-in code covers 15 min (G2252 is for E/M practitioners): held [brief_services G2251 5-10]",
+        VIDEO,
+        brief(
+            "virtual_check_in",
+            **{"encounter.medical_discussion_minutes": 15, "rendering_provider.taxonomy": "1041C0700X"},
+        ),
+        "held",
+        holds=["minutes_outside_code_ranges"],
+    ),
+    Rule(
+        "a clinical psychologist's 15-minute e-visit is 98971, not 99422 [provider_types 103T; brief_services "
+        "98970-98972, AMA CPT 2021]",
         VIDEO,
         brief("e_visit", **{"encounter.total_minutes": 15, "rendering_provider.taxonomy": "103TC0700X"}),
-        "held",
-        holds=["not_billable_by_provider_type"],
+        codes=["98971"],
+    ),
+    Rule(
+        "a counselor's review of recorded images is G2250, not G2010 [brief_services G2250, CMS CY2021 PFS]",
+        VIDEO,
+        brief("store_and_forward", **{"rendering_provider.taxonomy": "101YP2500X"}),
+        codes=["G2250"],
+        modifiers=(),
+    ),
+    Rule(
+        "a physician's e-visit stays 99422 [brief_services billed_by em]",
+        VIDEO,
+        brief("e_visit", **{"encounter.total_minutes": 15, "rendering_provider.taxonomy": "207Q00000X"}),
+        codes=["99422"],
     ),
     Rule(
         "a nurse practitioner bills E/M [provider_types 363L]",
@@ -426,6 +453,81 @@ CASES = [
             "encounter.date_of_service": "2027-12-30",
         },
         codes=["90834"],
+    ),
+    # Psychotherapy with an E/M, and 90792 (psychotherapy.yaml with_em_addons; AMA CPT 2026)
+    Rule(
+        "a psychiatrist's 40-min visit with 20 min psychotherapy: E/M by the other 20 min (99213) + 90833 "
+        "[psychotherapy 90833 16-37; CPT: psychotherapy time not counted in the E/M]",
+        VIDEO,
+        minutes(40, **{"rendering_provider.taxonomy": "2084P0800X", "encounter.psychotherapy_minutes": 20}),
+        codes=["99213", "90833"],
+        modifiers=("95",),
+        note="20 min of psychotherapy billed as its add-on",
+    ),
+    Rule(
+        "38 min of psychotherapy with the E/M: 90836 [psychotherapy 90836 38-52]",
+        VIDEO,
+        minutes(70, **{"encounter.psychotherapy_minutes": 40}),
+        codes=["99214", "90836"],
+    ),
+    Rule(
+        "53 min or more of psychotherapy with the E/M: 90838, and the E/M by MDM [psychotherapy 90838 53+]",
+        VIDEO,
+        {"encounter.psychotherapy_minutes": 55, "encounter.mdm_level": "moderate", "encounter.total_minutes": 70},
+        codes=["99214", "90838"],
+    ),
+    Rule(
+        "10 min of psychotherapy is no add-on: the minutes stay in the E/M's time [psychotherapy 90833 16 min]",
+        VIDEO,
+        minutes(30, **{"encounter.psychotherapy_minutes": 10}),
+        codes=["99214"],
+        note="too short for its add-on, counted in the E/M time",
+    ),
+    Rule(
+        "interactive complexity with the psychotherapy add-on: 90785 billed [psychotherapy 90785 with 90833]",
+        VIDEO,
+        minutes(45, **{"encounter.psychotherapy_minutes": 20, "encounter.requested_codes": ["90785"]}),
+        codes=["99213", "90833", "90785"],
+    ),
+    Rule(
+        "interactive complexity with an E/M alone: held, never dropped [AMA CPT 90785 with psychotherapy only]",
+        VIDEO,
+        {"encounter.requested_codes": ["90785"]},
+        "held",
+        holds=["requested_addon_not_billable"],
+    ),
+    Rule(
+        "a psychiatrist's requested 90792 replaces the E/M [psychotherapy 90792 with medical services]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "2084P0800X", "encounter.requested_codes": ["90792"]},
+        codes=["90792"],
+        modifiers=("95",),
+    ),
+    Rule(
+        "a clinical social worker cannot bill 90792: held, 90791 named [provider_types 1041C; psychotherapy 90792]",
+        VIDEO,
+        {"rendering_provider.taxonomy": "1041C0700X", "encounter.requested_codes": ["90792"]},
+        "held",
+        holds=["not_billable_by_provider_type"],
+        note="90791",
+    ),
+    Rule(
+        "an RHC's non-behavioral G2025 visit has no psychotherapy add-on: held [mental_health; psychotherapy]",
+        VIDEO,
+        {
+            "billing_provider.organization_type": "rural_health_clinic",
+            **minutes(45, **{"encounter.psychotherapy_minutes": 20}),
+        },
+        "held",
+        holds=["psychotherapy_with_rural_clinic_code"],
+    ),
+    Rule(
+        "a Medicare E/M for a mental-health diagnosis at home in 2028 waits for the in-person visit "
+        "[SSA 1834(m)(7); payers/medicare mental_health_home_site; mental_health F]",
+        VIDEO,
+        {"encounter.date_of_service": "2028-02-01", "encounter.diagnoses": ["F41.1"]},
+        "held",
+        holds=["mental_health_in_person_unconfirmed"],
     ),
     # G2211 visit complexity add-on (em_addons.yaml; CMS CY2024 PFS, MLN MM13473)
     Rule(
@@ -796,6 +898,32 @@ CASES = [
         codes=["99454"],
     ),
     Rule(
+        "RPM 35 min of interpretation without interactive management: 99454 + 99091 [remote_monitoring 99091 30 min]",
+        RPM,
+        rpm(19, 0, **{"encounter.remote_monitoring.interpretation_minutes": 35}),
+        codes=["99454", "99091"],
+    ),
+    Rule(
+        "RPM 25 min of interpretation is below 99091: supply only [remote_monitoring 99091 30 min]",
+        RPM,
+        rpm(19, 0, **{"encounter.remote_monitoring.interpretation_minutes": 25}),
+        codes=["99454"],
+    ),
+    Rule(
+        "RPM 99091 and 99457 for the same period: held for a person to choose [remote_monitoring 99091 excludes]",
+        RPM,
+        rpm(19, 24, **{"encounter.remote_monitoring.interpretation_minutes": 40}),
+        "held",
+        holds=["rpm_codes_exclusive"],
+    ),
+    Rule(
+        "RPM billed by a clinical social worker: held [CMS CY2021 PFS RPM by E/M practitioners; provider_types]",
+        RPM,
+        {"rendering_provider.taxonomy": "1041C0700X"},
+        "held",
+        holds=["not_billable_by_provider_type"],
+    ),
+    Rule(
         "RPM for a new patient holds [digest established patients]",
         RPM,
         {"encounter.new_patient": True},
@@ -904,9 +1032,33 @@ def test_the_table_covers_at_least_sixty_cases_each_citing_a_rule() -> None:
     assert all("[" in case.rule and case.rule.endswith("]") for case in CASES)
 
 
-def test_dates_of_service_of_monitoring_lines_are_the_last_reading_day() -> None:
+def test_a_non_em_practitioner_e_visit_in_2020_was_g2061_g2063_and_98970_98972_since_2021() -> None:
+    """brief_services G2061-G2063 (CMS CY2020 PFS), replaced by 98970-98972 (AMA CPT 2021, CMS CY2021 PFS)."""
+    in_2020 = RULES.brief_codes("e_visit", date(2020, 6, 1), bills_em=False)
+    in_2021 = RULES.brief_codes("e_visit", date(2021, 1, 1), bills_em=False)
+    assert [c.code for c in in_2020] == ["G2061", "G2062", "G2063"]
+    assert [c.code for c in in_2021] == ["98970", "98971", "98972"]
+    assert [c.code for c in RULES.brief_codes("e_visit", date(2021, 1, 1))] == ["99421", "99422", "99423"]
+
+
+def test_monitoring_lines_are_dated_as_the_rule_data_says() -> None:
+    """remote_monitoring.yaml dates_of_service: set-up and supply on the last reading day (NGS RPM article),
+    the time-based codes at the end of the period."""
+    result = code(RPM, {"encounter.remote_monitoring.last_reading_date": "2026-03-28"})
+    dated = {line.code: line.date_of_service.isoformat() for line in result.lines}
+    assert dated == {"99453": "2026-03-28", "99454": "2026-03-28", "99457": "2026-03-31"}
+    assert "date of service = last reading day" in result.lines[1].explanation
+
+
+def test_without_the_last_reading_day_a_device_line_is_dated_at_the_period_end_and_says_so() -> None:
     result = code(RPM, {"encounter.date_of_service": "2026-04-02"})
     assert {line.date_of_service.isoformat() for line in result.lines} == {"2026-03-31"}
+    assert "the last reading day was not sent" in result.lines[1].explanation
+
+
+def test_a_last_reading_day_outside_the_period_is_refused_by_the_contract() -> None:
+    with pytest.raises(ValueError, match="last_reading_date is outside the period"):
+        encounter(RPM, {"encounter.remote_monitoring.last_reading_date": "2026-04-03"})
 
 
 def test_pointers_are_capped_at_four_primary_first_and_diagnoses_deduplicated() -> None:

@@ -1,5 +1,6 @@
 """Brief services that are not Medicare telehealth: virtual check-ins (98016/G2252), e-visits
-(99421-99423) and store-and-forward review (G2010). No POS 02/10, never modifier 95, and never GQ:
+(99421-99423) and store-and-forward review (G2010), or, for a practitioner who cannot bill E/M,
+their counterparts (G2251, 98970-98972, G2250). No POS 02/10, never modifier 95, and never GQ:
 GQ marks a telehealth service delivered asynchronously in the Alaska/Hawaii demonstration, and G2010
 is a communication technology-based service, not a telehealth one (CMS MLN901705)."""
 
@@ -66,9 +67,9 @@ def related_em_inside(window: BundlingWindow, before: int | None, after: int | N
 
 
 def brief_line(case: Case) -> Line | Hold:
-    codes = case.rules.brief_codes(case.visit.modality, case.day)
+    codes = case.rules.brief_codes(case.visit.modality, case.day, case.bills_em)
     if not codes:
-        return Hold("no_code_in_force", f"no {case.visit.modality} code is in force on {case.day}")
+        return Hold("no_code_in_force", f"no {case.visit.modality} code{for_whom(case)} is in force on {case.day}")
     field = codes[0].minutes_from
     minutes = 0 if field == "none" else getattr(case.visit, field)
     if minutes is None:
@@ -86,6 +87,10 @@ def brief_line(case: Case) -> Line | Hold:
     )
 
 
+def for_whom(case: Case) -> str:
+    return "" if case.bills_em else " for a practitioner who cannot bill E/M"
+
+
 def ranges(codes: list[BriefCode]) -> str:
     return ", ".join(f"{c.code} {c.min_minutes}-{c.max_minutes if c.max_minutes is not None else ''}" for c in codes)
 
@@ -98,4 +103,5 @@ def why(case: Case, code: BriefCode, minutes: int) -> str:
         else f"{minutes} min {code.minutes_from.replace('_', ' ')} in {span}"
     )
     place = case.policy.non_telehealth_place_of_service
-    return f"{facts} for {code.code}; no related E/M inside the bundling window; POS {place}, not telehealth"
+    bundling = "no related E/M inside the bundling window"
+    return f"{facts} for {code.code}{for_whom(case)}; {bundling}; POS {place}, not telehealth"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from services.coding.domain.brief import code_brief_service
 from services.coding.domain.model import Case, CodingResult, Hold, Line
 from services.coding.domain.monitoring import code_monitoring
-from services.coding.domain.psychotherapy import code_psychotherapy
+from services.coding.domain.psychotherapy import code_psychotherapy, requested_instead_of_em, with_em_psychotherapy
 from services.coding.domain.rules import CodingRules
 from services.coding.domain.visits import code_visit
 from shared.contracts.encounter import EncounterCompleted
@@ -21,8 +21,12 @@ IsBillableDiagnosis = Callable[[str], bool]
 
 
 def code_synchronous(case: Case) -> CodingResult:
-    """A visit: E/M, or psychotherapy for a practitioner who bills it instead (provider_types.yaml)."""
-    return code_visit(case) if case.bills_em else code_psychotherapy(case)
+    """A visit: E/M with any psychotherapy as its add-on, or the psychiatric service itself for a
+    practitioner who bills it instead of E/M (provider_types.yaml) or when the clinician asked for an
+    evaluation or crisis psychotherapy."""
+    if case.bills_em and not requested_instead_of_em(case):
+        return with_em_psychotherapy(case, code_visit(case))
+    return code_psychotherapy(case)
 
 
 CODERS: dict[str, Callable[[Case], CodingResult]] = {
@@ -78,7 +82,9 @@ def consent_holds(case: Case) -> list[Hold]:
     return []
 
 
-EM_KINDS = {"em", "telemedicine_em", "e_visit", "virtual_check_in", "prolonged", "em_addon"}
+# What only a practitioner who may bill E/M bills: E/M and its add-ons, the E/M-practitioner brief
+# services, and remote monitoring (CMS CY2021 PFS: billed by physicians and NPPs eligible for E/M).
+EM_KINDS = {"em", "telemedicine_em", "e_visit", "virtual_check_in", "store_and_forward", "prolonged", "em_addon", "rpm"}
 
 
 def provider_type_holds(case: Case, lines: tuple[Line, ...]) -> list[Hold]:
@@ -99,8 +105,8 @@ def provider_type_holds(case: Case, lines: tuple[Line, ...]) -> list[Hold]:
         return []
     kind = found.provider_class.replace("_", " ")
     message = (
-        f"a {kind} (taxonomy {taxonomy}) cannot bill E/M ({', '.join(em_codes)}): psychotherapy or diagnostic "
-        "evaluation codes, G2061-G2063 for e-visits or G2250/G2251 for check-ins instead; code it by hand"
+        f"a {kind} (taxonomy {taxonomy}) cannot bill E/M or the services reserved to those who can "
+        f"({', '.join(em_codes)}); code it by hand"
     )
     return [Hold("not_billable_by_provider_type", message)]
 

@@ -65,6 +65,9 @@ class ProlongedTable(Sourced):
 class BriefCode(Row):
     code: str = Field(pattern=r"^[0-9A-Z]{5}$")
     service: BriefService
+    billed_by: Literal["em", "non_em"] = Field(
+        "em", description="non_em: the code for practitioners who cannot bill E/M (provider_types.yaml)"
+    )
     minutes_from: Literal["medical_discussion_minutes", "total_minutes", "none"]
     min_minutes: int = Field(ge=0)
     max_minutes: int | None = None
@@ -144,13 +147,20 @@ class Crisis(BaseModel):
 
 class PsychotherapyTable(Sourced):
     time_codes: list[TimeCode] = Field(min_length=1)
+    with_em_addons: list[TimeCode] = Field(min_length=1)
     evaluation: str = Field(pattern=r"^[0-9]{5}$")
+    medical_evaluation: str = Field(pattern=r"^[0-9]{5}$")
     interactive_complexity: str = Field(pattern=r"^[0-9]{5}$")
     crisis: Crisis
 
     def codes(self) -> list[str]:
-        timed = [c.code for c in self.time_codes]
-        return [*timed, self.evaluation, self.interactive_complexity, self.crisis.first, self.crisis.each_additional]
+        timed = [c.code for c in (*self.time_codes, *self.with_em_addons)]
+        singles = [self.evaluation, self.medical_evaluation, self.interactive_complexity]
+        return [*timed, *singles, self.crisis.first, self.crisis.each_additional]
+
+    def requested_instead_of_em(self) -> set[str]:
+        """Codes a clinician asks for that replace the E/M of the visit rather than add to it."""
+        return {self.evaluation, self.medical_evaluation, self.crisis.first}
 
 
 class TimeWindow(Row):
@@ -281,8 +291,9 @@ class CodingRules:
         rows = self.prolonged.rows
         return next((r for r in rows if r.code == code and r.after == after and r.in_force(on)), None)
 
-    def brief_codes(self, service: str, on: date) -> list[BriefCode]:
-        return [c for c in self.brief.codes if c.service == service and c.in_force(on)]
+    def brief_codes(self, service: str, on: date, bills_em: bool = True) -> list[BriefCode]:
+        billed_by = "em" if bills_em else "non_em"
+        return [c for c in self.brief.codes if c.service == service and c.billed_by == billed_by and c.in_force(on)]
 
     def bundling(self, service: str, on: date) -> BundlingWindow | None:
         return next((w for w in self.brief.bundling if w.service == service and w.in_force(on)), None)
@@ -314,7 +325,7 @@ def index_known_codes(rules: CodingRules) -> dict[str, list[tuple[str, Row | Sou
     for row in rules.prolonged.rows:
         known[row.code].append(("prolonged", row))
     for brief in rules.brief.codes:
-        known[brief.code].append((brief.service, brief))
+        known[brief.code].append((brief.service if brief.billed_by == "em" else f"{brief.service}_non_em", brief))
     for rpm in rules.rpm_table.codes:
         known[rpm.code].append(("rpm", rpm))
     for device in rules.peripherals.services:

@@ -99,7 +99,7 @@ def date_fits(case: Case, line: Line, n: int) -> list[str]:
 def combination_problems(case: Case, lines: Sequence[Line]) -> list[str]:
     codes = [line.code for line in lines]
     rpm = case.rules.rpm_table.codes
-    exclusive = {(c.code, c.excludes) for c in rpm if c.excludes}
+    exclusive = {(c.code, other) for c in rpm for other in c.excludes}
     needs = {c.code: c.requires for c in rpm if c.requires}
     found = [f"{a} and {b} cannot be billed together" for a, b in sorted(exclusive) if a in codes and b in codes]
     found += [

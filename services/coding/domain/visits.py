@@ -13,7 +13,7 @@ TIME_RULE, MDM_RULE = "time", "mdm"
 
 def code_visit(case: Case) -> CodingResult:
     place = place_of_service(case)
-    holds = audio_only_holds(case) + home_site_holds(case) + peripheral_holds(case)
+    holds = audio_only_holds(case) + originating_site_holds(case) + peripheral_holds(case)
     chosen = choose_level(case)
     if isinstance(chosen, Hold):
         holds.append(chosen)
@@ -70,6 +70,29 @@ def home_site_holds(case: Case) -> list[Hold]:
     return []
 
 
+def originating_site_holds(case: Case) -> list[Hold]:
+    """A mental-health visit (by its first-listed diagnosis, or psychotherapy in it) follows the payer's
+    mental-health home-site rule; any other visit the payer's home-site windows."""
+    mental_health = case.rules.mental_health.covers(case.diagnoses, case.day) or bool(case.visit.psychotherapy_minutes)
+    return mental_health_home_holds(case) if mental_health else home_site_holds(case)
+
+
+def mental_health_home_holds(case: Case) -> list[Hold]:
+    """For a payer that says so, the home stays an originating site for mental-health services, and
+    from the date the law sets an in-person visit must have come first (not on the encounter: a person
+    confirms it)."""
+    rule = case.policy.mental_health_home_site
+    if rule is None:
+        return home_site_holds(case)
+    if case.at_home and case.day >= rule.in_person_required_from:
+        message = (
+            f"from {rule.in_person_required_from} {case.policy.payer} requires an in-person visit within 6 months "
+            "before mental-health telehealth at home: confirm it, then code it by hand"
+        )
+        return [Hold("mental_health_in_person_unconfirmed", message)]
+    return []
+
+
 def peripheral_holds(case: Case) -> list[Hold]:
     return [
         Hold("peripheral_undocumented", f"{p.device} used during the visit but its readings are not documented")
@@ -82,12 +105,35 @@ def em_family(case: Case) -> str:
     return "telemedicine" if case.policy.telemedicine_codes == "adopted" else "office"
 
 
+def separate_psychotherapy_minutes(case: Case) -> int:
+    """Psychotherapy minutes billed as the E/M's add-on; fewer than its shortest code are not a separate
+    service and stay in the E/M's time."""
+    minutes = case.visit.psychotherapy_minutes or 0
+    shortest = min(c.min_minutes for c in case.rules.psychotherapy.with_em_addons)
+    return minutes if minutes >= shortest else 0
+
+
+def em_minutes(case: Case) -> int | None:
+    """The E/M's time: the total less the psychotherapy billed as its add-on (CPT counts minutes once)."""
+    total = case.visit.total_minutes
+    return total - separate_psychotherapy_minutes(case) if total is not None else None
+
+
+def em_time_note(case: Case) -> str:
+    minutes, separate = case.visit.psychotherapy_minutes, separate_psychotherapy_minutes(case)
+    if not minutes:
+        return ""
+    if separate:
+        return f"{minutes} min of psychotherapy billed as its add-on, not counted in the E/M time"
+    return f"{minutes} min of psychotherapy, too short for its add-on, counted in the E/M time"
+
+
 def choose_level(case: Case) -> tuple[EmLevel, str] | Hold:
     """The higher level that documented time or MDM supports (CPT lets either select the level)."""
-    visit = case.visit
+    visit, minutes = case.visit, em_minutes(case)
     levels = case.rules.em_levels(em_family(case), visit.modality, visit.new_patient, case.day)
-    timed = visit.time_documented and visit.total_minutes is not None
-    by_time = [lvl for lvl in levels if timed and visit.total_minutes >= lvl.min_minutes][-1:]  # type: ignore[operator]
+    timed = visit.time_documented and minutes is not None
+    by_time = [lvl for lvl in levels if timed and minutes >= lvl.min_minutes][-1:]  # type: ignore[operator]
     by_mdm = [lvl for lvl in levels if lvl.mdm == visit.mdm_level]
     candidates = [(lvl, TIME_RULE) for lvl in by_time] + [(lvl, MDM_RULE) for lvl in by_mdm]
     if not candidates:
@@ -97,13 +143,13 @@ def choose_level(case: Case) -> tuple[EmLevel, str] | Hold:
 
 
 def no_level_hold(case: Case, levels: list[EmLevel]) -> Hold:
-    visit = case.visit
+    visit, minutes = case.visit, em_minutes(case)
     if not levels:
         return Hold("em_level_unsupported", f"no E/M level table in force for {visit.modality} on {case.day}")
-    if not visit.time_documented or visit.total_minutes is None:
+    if not visit.time_documented or minutes is None:
         why = "total time is not documented in the note"
     else:
-        why = f"{visit.total_minutes} min is below the {levels[0].min_minutes} min threshold of {levels[0].code}"
+        why = f"{minutes} min is below the {levels[0].min_minutes} min threshold of {levels[0].code}"
     return Hold("em_level_unsupported", f"{why} and no MDM level is documented: a coder must choose the level")
 
 
@@ -120,7 +166,7 @@ def discussion_hold(case: Case, level: EmLevel) -> Hold | None:
 def em_line(case: Case, level: EmLevel, rule: str, place: str) -> Line:
     visit = case.visit
     why = (
-        f"{visit.total_minutes} min documented >= {level.min_minutes} min threshold for {level.code}"
+        f"{em_minutes(case)} min documented >= {level.min_minutes} min threshold for {level.code}"
         if rule == TIME_RULE
         else f"MDM {visit.mdm_level} supports {level.code}"
     )
@@ -133,7 +179,10 @@ def em_line(case: Case, level: EmLevel, rule: str, place: str) -> Line:
     line = case.line(
         level.code, f"em-{level.family}-{rule}", level.source or table.source, f"{why}; {setting}", modifiers=modifiers
     )
-    return line.noted(requested_em_note(case, level)).noted(supporting_devices_note(case))
+    notes = (em_time_note(case), requested_em_note(case, level), supporting_devices_note(case))
+    for note in notes:
+        line = line.noted(note)
+    return line
 
 
 def requested_em_note(case: Case, billed: EmLevel) -> str:
@@ -167,7 +216,7 @@ def addon_lines(case: Case, em: Line) -> list[Line]:
 
 
 def prolonged_lines(case: Case, level: EmLevel, rule: str) -> list[Line]:
-    minutes = case.visit.total_minutes or 0
+    minutes = em_minutes(case) or 0
     row = case.rules.prolonged_row(case.policy.prolonged_code, level.code, case.day)
     if rule != TIME_RULE or row is None or minutes < row.first_unit_minutes:
         return []
