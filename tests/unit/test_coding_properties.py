@@ -17,7 +17,8 @@ from shared.contracts.encounter import EncounterCompleted
 from tests.unit.coding_cases import PRACTICE_RULES, RPM, VIDEO, changed
 
 DIAGNOSES = ["E11.9", "I10", "F41.1", "J45.40", "Z79.51", "E78.5", "E11", "Z99.99", "R05.9", "M54.50"]
-REQUESTED = ["99213", "99214", "98005", "98013", "99211", "G2010", "99453", "94010"]
+REQUESTED = ["99213", "99214", "98005", "98013", "99211", "G2010", "99453", "94010", "90791", "90792", "90839", "90785"]
+TAXONOMIES = [None, "207Q00000X", "2084P0800X", "363LF0000X", "1041C0700X", "103TC0700X", "106H00000X"]
 COVERAGES = [
     {"plan_type": "medicare", "payer_id": "MCRTX", "member_id": "1EG4TE5MK73"},
     {"plan_type": "commercial", "payer_id": "87726", "member_id": "W1"},
@@ -44,6 +45,8 @@ def monitoring(draw: st.DrawFn, day: date) -> dict[str, Any]:
         "first_episode": draw(st.booleans()),
         "management_minutes": draw(st.integers(0, 120)),
         "interactive_communication": draw(st.booleans()),
+        "interpretation_minutes": draw(st.one_of(st.none(), st.integers(0, 90))),
+        "last_reading_date": draw(st.one_of(st.none(), st.just((day - timedelta(days=3)).isoformat()))),
     }
 
 
@@ -55,6 +58,8 @@ def encounters(draw: st.DrawFn) -> EncounterCompleted:
         )
     )
     day = draw(st.dates(date(2024, 12, 1), date(2028, 3, 1)))
+    total = draw(maybe_minutes)
+    psychotherapy = draw(st.one_of(st.none(), st.integers(0, total if total is not None else 120)))
     changes: dict[str, Any] = {
         "coverage": draw(st.sampled_from(COVERAGES)),
         "billing_provider.organization_type": draw(st.sampled_from(["physician_group", "fqhc", "rural_health_clinic"])),
@@ -62,7 +67,9 @@ def encounters(draw: st.DrawFn) -> EncounterCompleted:
         "encounter.date_of_service": day.isoformat(),
         "encounter.patient_location": draw(st.sampled_from(LOCATIONS)),
         "encounter.new_patient": draw(st.booleans()),
-        "encounter.total_minutes": draw(maybe_minutes),
+        "rendering_provider.taxonomy": draw(st.sampled_from(TAXONOMIES)),
+        "encounter.total_minutes": total,
+        "encounter.psychotherapy_minutes": psychotherapy,
         "encounter.medical_discussion_minutes": draw(maybe_minutes),
         "encounter.time_documented": draw(st.sampled_from([True, False, None])),
         "encounter.mdm_level": draw(st.sampled_from([None, "straightforward", "low", "moderate", "high"])),

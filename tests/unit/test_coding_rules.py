@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from services.coding.domain.model import Case, CodingResult
+from services.coding.domain.rules import CodingRules
+from services.coding.domain.validation import problems
 from tests.unit.coding_cases import ACME, AUDIO, CLINIC, PRACTICE_RULES, RPM, RULES, VIDEO, code, encounter, shown
 
 MEDICARE = {"coverage.plan_type": "medicare", "coverage.payer_id": "MCRTX", "coverage.payer_name": "MEDICARE"}
@@ -410,6 +413,16 @@ CASES = [
             "encounter.requested_codes": ["90839"],
         },
         codes=["90839", "90840"],
+    ),
+    Rule(
+        "crisis psychotherapy 140 min: 90839 + 90840 x3, units allowed [psychotherapy crisis 135-164 min]",
+        VIDEO,
+        {
+            "rendering_provider.taxonomy": "1041C0700X",
+            "encounter.total_minutes": 140,
+            "encounter.requested_codes": ["90839"],
+        },
+        codes=["90839", "90840x3"],
     ),
     Rule(
         "interactive complexity cannot go with crisis psychotherapy: held, not dropped [AMA CPT 90785]",
@@ -1014,7 +1027,8 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.rule for c in CASES])
 def test_rule(case: Rule) -> None:
-    result = code(case.base, case.changes, PRACTICE_RULES if case.practice else RULES)
+    rules = PRACTICE_RULES if case.practice else RULES
+    result = code(case.base, case.changes, rules)
     assert result.status == case.status, result.holds
     assert shown(result) == case.codes
     assert [hold.reason for hold in result.holds] == case.holds
@@ -1025,6 +1039,16 @@ def test_rule(case: Rule) -> None:
     said = " ".join([line.explanation for line in result.lines] + [hold.message for hold in result.holds])
     assert case.note in said
     assert all(line.rule and line.source and line.explanation for line in result.lines)
+    assert passes_the_engines_edits(case, rules, result)
+
+
+def passes_the_engines_edits(case: Rule, rules: CodingRules, result: CodingResult) -> bool:
+    if result.status != "coded":
+        return True
+    visit = encounter(case.base, case.changes)
+    policy = rules.policy_for(visit.coverage.payer_id, visit.coverage.plan_type, visit.encounter.date_of_service)
+    assert policy is not None
+    return problems(Case(visit, rules, policy, result.diagnoses), result.lines, result.place_of_service) == []
 
 
 def test_the_table_covers_at_least_sixty_cases_each_citing_a_rule() -> None:

@@ -310,6 +310,11 @@ class CodingRules:
     def kinds_in_force(self, code: str, on: date) -> list[str]:
         return [kind for kind, row in self.known.get(code, []) if row_in_force(row, on)]
 
+    def billed_in_units(self, code: str, on: date) -> bool:
+        """Prolonged time, RPM add-ons and additional crisis time count units; every other code is billed once."""
+        units_kinds = {"prolonged", "rpm"} & set(self.kinds_in_force(code, on))
+        return bool(units_kinds) or code == self.psychotherapy.crisis.each_additional
+
 
 def row_in_force(row: Row | Sourced, on: date) -> bool:
     return row.in_force(on) if isinstance(row, Row) else row.effective.covers(on)

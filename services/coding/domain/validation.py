@@ -80,10 +80,9 @@ def pointers_fit(case: Case, line: Line, n: int) -> list[str]:
 
 
 def units_fit(case: Case, line: Line, n: int) -> list[str]:
-    kinds = case.rules.kinds_in_force(line.code, line.date_of_service)
     if not 1 <= line.units <= MAX_UNITS:
         return [f"line {n}: units {line.units} outside 1-{MAX_UNITS}"]
-    if line.units != 1 and not {"prolonged", "rpm"} & set(kinds):
+    if line.units != 1 and not case.rules.billed_in_units(line.code, line.date_of_service):
         return [f"line {n}: {line.code} is billed once (units 1), not {line.units}"]
     return []
 
