@@ -11,6 +11,7 @@ import pytest
 
 from services.claims.domain.assemble import assemble
 from services.claims.domain.scrubber import ClaimContext, npi_valid, scrub
+from services.coding.domain.rules import load_rules
 from shared.phi.fields import reveal
 from tests.unit.claims_cases import RULES, ClaimsWorld, coded, line
 
@@ -122,3 +123,10 @@ def test_a_failing_claim_is_on_the_worklist_with_every_finding_and_fix_and_never
 def test_npi_check_digits() -> None:
     assert npi_valid("1234567893") and npi_valid("1245319599")
     assert not npi_valid("1234567890") and not npi_valid("123456789") and not npi_valid("12345678AB")
+
+
+def test_modifier_95_is_refused_on_every_code_the_coding_rules_know_as_not_telehealth() -> None:
+    """The scrubber's list and the coding rules name the same brief-service and RPM codes (CLM-MOD-95)."""
+    coding = load_rules()
+    not_telehealth = {c.code for c in coding.brief.codes} | {c.code for c in coding.rpm_table.codes}
+    assert not_telehealth <= set(RULES.edits.edit("CLM-MOD-95").params["asynchronous_codes"])
