@@ -94,7 +94,7 @@ def provider_type_holds(case: Case, lines: tuple[Line, ...]) -> list[Hold]:
     em_codes = [line.code for line in lines if EM_KINDS & set(case.rules.kinds_in_force(line.code, case.day))]
     if taxonomy is None or not em_codes:
         return []
-    found = case.rules.provider_types.class_of(taxonomy, case.day)
+    found = case.provider_class
     if found is None:
         return [
             Hold(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
-from services.coding.domain.rules import CodingRules, PayerPolicy
+from services.coding.domain.rules import CodingRules, PayerPolicy, ProviderClass
 from shared.contracts.encounter import Encounter, EncounterCompleted
 
 MAX_POINTERS = 4
@@ -66,13 +67,17 @@ class Case:
     def at_home(self) -> bool:
         return self.encounter.encounter.patient_location.setting == "home"
 
+    @cached_property
+    def provider_class(self) -> ProviderClass | None:
+        """The rendering provider's kind by its taxonomy (provider_types.yaml); None without a match."""
+        taxonomy = self.encounter.rendering_provider.taxonomy
+        return self.rules.provider_types.class_of(taxonomy, self.day) if taxonomy else None
+
     @property
     def bills_em(self) -> bool:
         """False for a rendering provider whose kind bills psychotherapy instead (provider_types.yaml);
         True when the encounter names no taxonomy or one no class matches (held later, by the engine)."""
-        taxonomy = self.encounter.rendering_provider.taxonomy
-        found = self.rules.provider_types.class_of(taxonomy, self.day) if taxonomy else None
-        return found is None or found.bills_em
+        return self.provider_class is None or self.provider_class.bills_em
 
     @property
     def rural_clinic(self) -> bool:

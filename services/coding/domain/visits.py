@@ -108,7 +108,9 @@ def em_family(case: Case) -> str:
 def separate_psychotherapy_minutes(case: Case) -> int:
     """Psychotherapy minutes billed as the E/M's add-on; fewer than its shortest code are not a separate
     service and stay in the E/M's time."""
-    minutes = case.visit.psychotherapy_minutes or 0
+    minutes = case.visit.psychotherapy_minutes
+    if not minutes:
+        return 0
     shortest = min(c.min_minutes for c in case.rules.psychotherapy.with_em_addons)
     return minutes if minutes >= shortest else 0
 
