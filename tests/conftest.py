@@ -17,8 +17,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "shared" / "contracts" / "published" / "examples"  # the project's own worked examples
+# The team's reference material beside a checkout: public X12 corpora from other projects and the
+# upstream contract. CI has it; a clone of the repository alone does not, and the tests that read it
+# skip with this reason.
 SHARED = REPO.parent / "shared"
-EXAMPLES = SHARED / "contracts" / "examples"
+X12_SAMPLES = SHARED / "x12-samples"
+ABSENT = f"reads the public X12 corpora beside the checkout, and {X12_SAMPLES} is absent (a clone alone has none)"
+needs_x12_corpus = pytest.mark.skipif(not X12_SAMPLES.is_dir(), reason=ABSENT)
+
+
+def corpus_files(folder: Path, pattern: str) -> list[Path]:
+    """The files of a public corpus folder, or none when the corpora are not beside the checkout."""
+    return sorted(folder.glob(pattern)) if folder.is_dir() else []
 
 
 def docker_answers() -> bool:

@@ -1,6 +1,8 @@
 """`encounter-completed` v1: the pipeline's only input contract.
 
-Mirrors ../shared/contracts/encounter-completed.schema.json field for field; a contract test
+Published as shared/contracts/published/encounter-completed.v1.schema.json (generated from this
+model, with worked examples beside it). It mirrors the upstream contract the platforms are given
+(../shared/contracts/encounter-completed.schema.json in a team checkout) field for field; a contract test
 compares the exported JSON Schema with it. Unknown top-level keys are rejected, unknown keys
 inside objects are ignored, exactly as the shared schema says.
 """

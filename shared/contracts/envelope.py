@@ -1,4 +1,4 @@
-"""The envelope every pipeline event carries (see ../shared/contracts/README.md)."""
+"""The envelope every pipeline event carries (documented in shared/contracts/published/asyncapi.yaml)."""
 
 from __future__ import annotations
 

@@ -47,11 +47,11 @@ from services.remittance.domain.era import balance, line_problems, parse_835, to
 from services.remittance.domain.underpayment import FeeSchedules
 from shared.rules import load_rule_file
 from shared.x12.segments import tokenize
-from tests.conftest import SHARED
+from tests.conftest import X12_SAMPLES, needs_x12_corpus
 
 RAW_FEES = json.loads(PAYER_FEES_PATH.read_text(encoding="utf-8"))
 RULES = fee_rules_from_dict(RAW_FEES)
-SAMPLE_837 = SHARED / "x12-samples" / "linuxforhealth" / "837_005010X222A2" / "demo.example1.837"
+SAMPLE_837 = X12_SAMPLES / "linuxforhealth" / "837_005010X222A2" / "demo.example1.837"
 BRIEF_CODES = (
     "99202 99203 99204 99205 99212 99213 99214 99215 G2212 99417 "
     + " ".join(str(c) for c in range(98000, 98017))
@@ -215,6 +215,7 @@ def test_cas_segments_group_by_code_and_split_after_six_triplets() -> None:
 # --- 837 parsing -----------------------------------------------------------------------------------
 
 
+@needs_x12_corpus
 def test_parse_837_reads_a_public_sample() -> None:
     [claim] = parse_837_claims(SAMPLE_837.read_text(encoding="ascii"))
     assert (claim.patient_control_number, claim.total_charge_cents, claim.filing_indicator) == (

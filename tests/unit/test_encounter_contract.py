@@ -1,4 +1,6 @@
-"""The encounter-completed model is the shared contract: same examples verdicts, same schema."""
+"""The encounter-completed model is the contract: the project's worked examples get their verdicts, and
+where the upstream contract is beside the checkout (../shared/contracts), the model's schema and the
+project's examples are checked against it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,11 @@ from pydantic import ValidationError
 
 from shared.contracts.encounter import V1_EXTENSIONS, EncounterCompleted
 from tests.conftest import EXAMPLES, SHARED
+
+UPSTREAM = SHARED / "contracts"
+needs_upstream = pytest.mark.skipif(
+    not UPSTREAM.is_dir(), reason=f"compares with the upstream contract, and {UPSTREAM} is absent (clone alone)"
+)
 
 VALID = sorted(p for p in EXAMPLES.glob("*.json") if int(p.name[:2]) < 90)
 INVALID = sorted(p for p in EXAMPLES.glob("*.json") if int(p.name[:2]) >= 90)
@@ -91,6 +98,15 @@ def without_extensions(shaped: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
+@needs_upstream
+def test_the_project_keeps_the_upstream_examples_unchanged() -> None:
+    upstream = sorted((UPSTREAM / "examples").glob("*.json"))
+    assert upstream
+    for path in upstream:
+        assert json.loads((EXAMPLES / path.name).read_text()) == json.loads(path.read_text()), path.name
+
+
+@needs_upstream
 def test_exported_schema_matches_the_shared_contract_but_for_its_optional_extensions() -> None:
     shared = json.loads((SHARED / "contracts" / "encounter-completed.schema.json").read_text())
     ours = EncounterCompleted.model_json_schema()

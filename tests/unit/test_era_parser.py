@@ -23,10 +23,10 @@ from services.remittance.domain.era import (
 )
 from shared.x12.segments import Separators as Seps
 from shared.x12.segments import X12SyntaxError, join_segments, tokenize
-from tests.conftest import SHARED
+from tests.conftest import X12_SAMPLES, corpus_files, needs_x12_corpus
 
-SAMPLES = SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1"
-SAMPLE_FILES = sorted(SAMPLES.glob("*.835"))
+SAMPLES = X12_SAMPLES / "linuxforhealth" / "835_005010X221A1"
+SAMPLE_FILES = corpus_files(SAMPLES, "*.835")
 
 
 def sample(name: str) -> str:
@@ -51,10 +51,12 @@ EXPECTED = {
 }
 
 
+@needs_x12_corpus
 def test_all_835_samples_are_covered() -> None:
     assert {p.name for p in SAMPLE_FILES} == set(EXPECTED)
 
 
+@needs_x12_corpus
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
 def test_every_sample_parses_and_balances(path: Path) -> None:
     trace, payment, paid, plb, claim_count = EXPECTED[path.name]
@@ -67,6 +69,7 @@ def test_every_sample_parses_and_balances(path: Path) -> None:
     assert balance(rem) == []  # all five samples balance at payment and claim level
 
 
+@needs_x12_corpus
 def test_managed_care_claims_and_adjustments() -> None:
     rem = only("managed-care.835")
     assert (rem.payer_name, rem.payer_id, rem.payee_name, rem.payee_id) == (
@@ -88,6 +91,7 @@ def test_managed_care_claims_and_adjustments() -> None:
     assert total_adjustments_cents(second) == 5500 + 60000 + 5000
 
 
+@needs_x12_corpus
 def test_medicare_part_a_plb_and_remarks() -> None:
     rem = only("medicare-part-a.835")
     assert rem.provider_adjustments == (ProviderAdjustment("6543210903", "CV", "CP", -127),)
@@ -98,6 +102,7 @@ def test_medicare_part_a_plb_and_remarks() -> None:
     assert rem.payment_date == date(2002, 9, 13)
 
 
+@needs_x12_corpus
 def test_secondary_payment_svc_uses_its_own_component_separator() -> None:
     rem = only("secondary-payment.835")
     lines = rem.claims[1].lines
@@ -112,6 +117,7 @@ def test_secondary_payment_svc_uses_its_own_component_separator() -> None:
     assert line_problems(rem) == []
 
 
+@needs_x12_corpus
 def test_cob_sample_negative_adjustment_and_misplaced_check_date() -> None:
     rem = only("cob-contractural-adjustment.835")
     assert rem.claims[0].lines[0].adjustments == (Adjustment("OA", "23", 51600), Adjustment("OA", "94", -900))
@@ -119,6 +125,7 @@ def test_cob_sample_negative_adjustment_and_misplaced_check_date() -> None:
     assert rem.payment_date is None  # the date sits in BPR15, BPR16 is empty (sample quirk)
 
 
+@needs_x12_corpus
 def test_tertiary_sample_svc_has_no_procedure_code_and_its_line_does_not_balance() -> None:
     # SVC*HC*24599.00*1766.50*187.50**1 : the code was written as its own element, so every
     # amount shifts one place. The claim still balances; the line does not, by exactly:
@@ -266,6 +273,7 @@ def mutate(data: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
     return data
 
 
+@needs_x12_corpus
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(range(len(SAMPLE_BYTES))), st.lists(mutation, min_size=1, max_size=6))
 def test_mutated_samples_only_ever_raise_era_parse_error(which: int, edits: list[tuple[str, int, bytes]]) -> None:
@@ -291,17 +299,19 @@ def test_arbitrary_text_only_ever_raises_era_parse_error(text: str) -> None:
 CORPORA = SAMPLES.parents[1]
 ALL_SAMPLES = sorted(
     p
-    for p in CORPORA.rglob("*")
+    for p in corpus_files(CORPORA, "**/*")
     if p.is_file() and p.name not in ("README.md", "LICENSE") and "extended" not in p.relative_to(CORPORA).parts
 )
 ISA_SAMPLES = [p for p in ALL_SAMPLES if p.read_bytes().lstrip().startswith(b"ISA")]
 
 
+@needs_x12_corpus
 def test_sample_inventory() -> None:
     assert len(ALL_SAMPLES) == 76 and len(ISA_SAMPLES) == 75
     assert [p.name for p in ALL_SAMPLES if p not in ISA_SAMPLES] == ["x12_no_isa_line.txt"]
 
 
+@needs_x12_corpus
 @pytest.mark.parametrize("path", ISA_SAMPLES, ids=lambda p: p.name)
 def test_every_isa_sample_tokenizes(path: Path) -> None:
     text = path.read_text(encoding="latin-1")
@@ -316,6 +326,7 @@ def test_every_isa_sample_tokenizes(path: Path) -> None:
         assert (text[103], text[104], text[105]) == (seps.element, seps.component, seps.segment)
 
 
+@needs_x12_corpus
 @pytest.mark.parametrize(
     "name,expected",
     [
@@ -331,6 +342,7 @@ def test_separators_are_detected(name: str, expected: Seps) -> None:
     assert tokenize(path.read_text(encoding="latin-1"))[1] == expected
 
 
+@needs_x12_corpus
 def test_different_separators_sample_equals_the_default_one() -> None:
     folder = SAMPLES.parents[1] / "imsweb" / "837_5010"
     plain, _ = tokenize((folder / "x12_valid.txt").read_text())
@@ -339,12 +351,14 @@ def test_different_separators_sample_equals_the_default_one() -> None:
     assert as_default == [s.elements for s in plain[1:]]
 
 
+@needs_x12_corpus
 def test_crlf_and_leading_whitespace_are_tolerated() -> None:
     text = sample("managed-care.835")
     noisy = "\r\n  \t" + text.replace("~", "~\r\n")
     assert tokenize(noisy) == tokenize(text)
 
 
+@needs_x12_corpus
 def test_bad_segment_identifiers_are_left_to_the_transaction_parser() -> None:
     path = SAMPLES.parents[1] / "imsweb" / "837_5010" / "x12_bad_segment_identifier.txt"
     tags = [s.tag for s in tokenize(path.read_text())[0]]
@@ -378,6 +392,7 @@ def test_join_segments_round_trips_and_trims_trailing_empties() -> None:
     assert join_segments([["NM1", "QC", "1"]], Seps("|", "^", "\n", None)) == "NM1|QC|1\n"
 
 
+@needs_x12_corpus
 def test_an_adjustment_group_outside_the_x12_code_list_is_named_with_its_segment() -> None:
     text = (SAMPLES / "managed-care.835").read_text(encoding="ascii").replace("CAS*PR*1*300.00", "CAS*XX*1*300.00")
     with pytest.raises(EraParseError) as raised:

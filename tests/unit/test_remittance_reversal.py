@@ -15,6 +15,7 @@ from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.bootstrap import bootstrap
 from shared.contracts.events import PaymentPosted
 from shared.messaging import RecordingPublisher
+from tests.conftest import X12_SAMPLES, needs_x12_corpus
 from tests.unit.test_remittance_posting import submitted
 
 PCN, DAY = "TBREVERSAL000001", date(2026, 3, 2)
@@ -89,11 +90,11 @@ def test_a_reversal_under_another_clp01_is_matched_by_the_payers_claim_number() 
     assert store.unmatched == {}
 
 
+@needs_x12_corpus
 def test_a_crossover_to_another_payer_is_recorded() -> None:
     from services.remittance.domain.era import parse_835
-    from tests.conftest import SHARED
 
-    sample = SHARED / "x12-samples" / "linuxforhealth" / "835_005010X221A1" / "cob-contractural-adjustment.835"
+    sample = X12_SAMPLES / "linuxforhealth" / "835_005010X221A1" / "cob-contractural-adjustment.835"
     clp = "CLP*0001000055*2*541.00*34.00**12*50650619501~"
     forwarded = sample.read_text().replace(clp, clp.replace("*2*", "*19*") + "NM1*TT*2*STATE MEDICAID*****PI*77027~")
     [claim] = [c for r in parse_835(forwarded) for c in r.claims]

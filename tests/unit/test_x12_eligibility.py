@@ -17,16 +17,17 @@ from services.eligibility.domain.policy import load_eligibility_rules
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271
 from shared.contracts.encounter import EncounterCompleted
 from shared.x12.segments import tokenize
-from tests.conftest import SHARED, example
+from tests.conftest import X12_SAMPLES, corpus_files, example, needs_x12_corpus
 
-SAMPLES = SHARED / "x12-samples"
+SAMPLES = X12_SAMPLES
 LFH = SAMPLES / "linuxforhealth"
 RULES = load_eligibility_rules()
-ALL_271 = sorted([*(LFH / "271_005010X279A1").glob("*.271"), SAMPLES / "imsweb" / "x270_271" / "x271.txt"])
-ALL_270 = sorted([*(LFH / "270_005010X279A1").glob("*.270"), SAMPLES / "imsweb" / "x270_271" / "x270.txt"])
+ALL_271 = [*corpus_files(LFH / "271_005010X279A1", "*.271"), *corpus_files(SAMPLES / "imsweb" / "x270_271", "x271.txt")]
+ALL_270 = [*corpus_files(LFH / "270_005010X279A1", "*.270"), *corpus_files(SAMPLES / "imsweb" / "x270_271", "x270.txt")]
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 
 
+@needs_x12_corpus
 def test_every_shared_271_parses() -> None:
     assert len(ALL_271) == 4
     for path in ALL_271:
@@ -34,6 +35,7 @@ def test_every_shared_271_parses() -> None:
         assert response.payer_id.startswith("84") and response.interchange_control_number
 
 
+@needs_x12_corpus
 def test_the_subscriber_271_reads_as_active_with_in_and_out_of_network_copays() -> None:
     response = parse_271((LFH / "271_005010X279A1" / "subscriber-health-benefit-check.271").read_text())
     assert response.trace_numbers == ["93175-012547"]
@@ -49,12 +51,14 @@ def test_the_subscriber_271_reads_as_active_with_in_and_out_of_network_copays() 
     )
 
 
+@needs_x12_corpus
 def test_the_dependent_271_answers_for_the_dependent() -> None:
     response = parse_271((LFH / "271_005010X279A1" / "dependent-health-benefit-check.271").read_text())
     assert [m.role for m in response.members] == ["subscriber", "dependent"]
     assert response.patient is not None and (response.patient.first_name, len(response.patient.benefits)) == ("MARY", 5)
 
 
+@needs_x12_corpus
 def test_the_error_271_names_the_rejection_and_needs_a_person() -> None:
     said = read_response(
         parse_271((LFH / "271_005010X279A1" / "subscriber-health-benefit-check-error.271").read_text()), RULES
@@ -67,6 +71,7 @@ def test_the_error_271_names_the_rejection_and_needs_a_person() -> None:
     assert decision.outcome == "needs_manual" and "AAA 50" in decision.reason
 
 
+@needs_x12_corpus
 def test_the_mixed_version_imsweb_271_is_read_and_its_versions_recorded() -> None:
     response = parse_271((SAMPLES / "imsweb" / "x270_271" / "x271.txt").read_text())
     assert (response.interchange_version, response.transaction_version) == ("00401", "005010X279A1")
@@ -86,6 +91,7 @@ def ours(**coverage: object) -> str:
     )
 
 
+@needs_x12_corpus
 def test_our_270_has_the_layout_of_the_shared_samples() -> None:
     assert tags(ours()) == tags((LFH / "270_005010X279A1" / "subscriber-health-benefit-check.270").read_text())
     parent = {"first_name": "PAT", "last_name": "PARENT", "birth_date": "1975-05-05", "sex": "F"}
@@ -102,6 +108,7 @@ def test_our_270_envelope_and_counts() -> None:
     assert segments[1].element(8) == "005010X279A1" and segments[0].element(13) == segments[-1].element(2)
 
 
+@needs_x12_corpus
 def test_the_simulator_answers_every_shared_270_with_a_readable_271() -> None:
     for path in ALL_270:
         asked = read_270(path.read_text())
@@ -171,6 +178,7 @@ def mutated(draw: st.DrawFn) -> str:
     return text
 
 
+@needs_x12_corpus
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_the_parser_never_crashes_on_mutated_files(text: str) -> None:

@@ -12,9 +12,9 @@ import pytest
 from services.claims.domain.acks import AckParseError, parse_277ca, parse_999
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271_responses
 from services.remittance.domain.era import EraParseError, parse_835
-from tests.conftest import SHARED
+from tests.conftest import X12_SAMPLES
 
-EXTENDED = SHARED / "x12-samples" / "extended"
+EXTENDED = X12_SAMPLES / "extended"
 pytestmark = pytest.mark.skipif(
     not EXTENDED.is_dir(), reason=f"the public X12 corpus is not beside the project ({EXTENDED} is absent)"
 )
