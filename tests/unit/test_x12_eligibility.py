@@ -136,6 +136,7 @@ def with_segment(old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
+@needs_x12_corpus
 @pytest.mark.parametrize(
     ("old", "new", "said"),
     [
@@ -152,6 +153,7 @@ def test_bad_segments_are_named_with_their_position(old: str, new: str, said: st
         parse_271(with_segment(old, new))
 
 
+@needs_x12_corpus
 def test_an_eb_before_any_subscriber_is_refused() -> None:
     text = with_segment("HL*3*2*22*0", "EB*1**30~HL*3*2*22*0")
     with pytest.raises(Eligibility271ParseError, match="EB outside"):
