@@ -7,18 +7,42 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from deploy.ops import dlq as dead_letters
 from deploy.ops import processes
+from shared.errors import is_transient
 from shared.kafka import ensure_topics
 from shared.settings import get_settings
 
 app = typer.Typer(help="Telehealth billing pipeline: local operations.", no_args_is_help=True)
 console = Console()
 INFRA = processes.REPO / "deploy" / "local" / "infra.sh"
+
+
+def cannot_reach(error: Exception) -> bool:
+    """An API, supervisord, Kafka or the database is not there (or not answering for now)."""
+    return isinstance(error, httpx.TransportError | processes.SupervisorUnreachable) or is_transient(error)
+
+
+def main() -> None:
+    """The `telebill` console script. Exit codes: 0 done, 1 something failed or is down or cannot be
+    reached (said in one line, never a traceback), 2 bad arguments."""
+    try:
+        app()
+    except httpx.HTTPStatusError as error:
+        answer = error.response
+        said = f"{answer.request.method} {answer.request.url.path} answered {answer.status_code}"
+        console.print(f"[red]{said}: {answer.text[:200]}[/red]")
+        sys.exit(1)
+    except Exception as error:
+        if not cannot_reach(error):
+            raise
+        console.print(f"[red]cannot reach the stack: {type(error).__name__}: {error}[/red] (is it up? telebill status)")
+        sys.exit(1)
 
 
 def infra(command: str) -> None:
@@ -69,7 +93,8 @@ def status() -> None:
 
 @app.command()
 def send(files: list[Path], url: str = typer.Option("", help="Ingest API base URL")) -> None:
-    """POST encounter-completed JSON files to the ingest API, signed for their source."""
+    """POST encounter-completed JSON files to the ingest API, signed for their source; exit 1 unless
+    every file was accepted (202)."""
     from deploy.ops.client import post_file
 
     failed = 0
@@ -145,10 +170,9 @@ def era_import(
     pattern: Annotated[str, typer.Option(help="Which files to read.")] = "*.835",
 ) -> None:
     """Post a backlog of 835 files (all or nothing per file; a file seen before posts nothing)."""
-    from deploy.ops.era_import import import_directory
+    from deploy.ops.era_import import exit_code, import_directory
 
-    counts = import_directory(directory, pattern, get_settings(), console)
-    raise typer.Exit(1 if counts.get("unreadable") or counts.get("unbalanced") else 0)
+    raise typer.Exit(exit_code(import_directory(directory, pattern, get_settings(), console)))
 
 
 dlq = typer.Typer(
@@ -333,4 +357,4 @@ def demo(count: int = typer.Option(300, help="How many synthetic encounters to s
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -12,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from services.remittance.bootstrap import build_desk
+from services.remittance.domain.files import FileOutcome
 from shared.kafka import ProducerPublisher, make_producer
 from shared.settings import Settings
 
@@ -45,6 +46,11 @@ async def post_all(
             progress.advance(task)
         await desk.posting.rematch_parked()
     return counts, problems
+
+
+def exit_code(counts: Counter[str]) -> int:
+    """1 when any file needs a person (unreadable, unbalanced or failed), else 0."""
+    return 1 if any(FileOutcome(outcome).needs_a_person for outcome in counts) else 0
 
 
 def summary(counts: Counter[str], total: int) -> Table:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.claims.domain.ack_files import AckFileOutcome
 from services.claims.domain.acks import (
     Ack277,
     AckCodes,
@@ -393,14 +394,14 @@ class Lifecycle:
             try:
                 outcome, reasons = await self.read_ack_explained(path.name, await inbox.read(path))
             except UnreadableFile as error:
-                outcome, reasons = "unreadable", [str(error)]
+                outcome, reasons = AckFileOutcome.UNREADABLE, [str(error)]
             inbox.archive_file(path, outcome, reasons)
 
-    async def read_ack(self, name: str, text: str) -> str:
+    async def read_ack(self, name: str, text: str) -> AckFileOutcome:
         return (await self.read_ack_explained(name, text))[0]
 
-    async def read_ack_explained(self, name: str, text: str) -> tuple[str, list[str]]:
-        """processed | unmatched | unreadable | failed, with why: the file is archived under that outcome."""
+    async def read_ack_explained(self, name: str, text: str) -> tuple[AckFileOutcome, list[str]]:
+        """The file's outcome (domain/ack_files.py), with why: the file is archived under that outcome."""
         try:
             matched = await (self.apply_999(text) if name.endswith(".999") else self.apply_277ca(text))
         except Exception as error:
@@ -408,11 +409,11 @@ class Lifecycle:
                 raise  # the database is away for now: the file stays in the folder and is read again
             if isinstance(error, ValueError):  # AckParseError and X12SyntaxError: it waits in `unreadable/`
                 HOLDS.labels(SERVICE, "ack_unreadable").inc()
-                return "unreadable", [str(error)]
+                return AckFileOutcome.UNREADABLE, [str(error)]
             log.exception("reading acknowledgement %s failed", name)  # one must not stop the ones behind it
             HOLDS.labels(SERVICE, "ack_failed").inc()
-            return "failed", [f"{type(error).__name__}: {error}"]
-        return ("processed" if matched else "unmatched"), []
+            return AckFileOutcome.FAILED, [f"{type(error).__name__}: {error}"]
+        return (AckFileOutcome.PROCESSED if matched else AckFileOutcome.UNMATCHED), []
 
     async def apply_999(self, text: str) -> int:
         """A 999 answers for a whole interchange: an accepted one is noted once, on the interchange

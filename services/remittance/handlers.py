@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from services.remittance.domain.denials import AdjustmentCodes, DenialRules, denials
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
+from services.remittance.domain.files import FileOutcome
 from services.remittance.domain.matching import match_lines
 from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
 from services.remittance.domain.underpayment import FeeSchedules, underpaid_lines
@@ -49,6 +50,7 @@ class RemittanceStore(Protocol):
 
     async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
         """`denials`, `underpayments`, or `files` (835s that did not post, with their problems), oldest first."""
+
     async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None: ...
     async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]: ...
     async def posting(self, key: str) -> dict[str, Any] | None: ...
@@ -98,43 +100,43 @@ class RemittancePosting:
             try:
                 outcome, problems = await self.post_file_explained(path.name, await inbox.read(path))
             except UnreadableFile as error:
-                outcome, problems = "unreadable", [str(error)]
+                outcome, problems = FileOutcome.UNREADABLE, [str(error)]
             inbox.archive_file(path, outcome, problems)
         await self.rematch_parked()
 
-    async def post_file(self, file_name: str, text: str) -> str:
+    async def post_file(self, file_name: str, text: str) -> FileOutcome:
         return (await self.post_file_explained(file_name, text))[0]
 
-    async def post_file_explained(self, file_name: str, text: str) -> tuple[str, list[str]]:
-        """posted | duplicate | unreadable | unbalanced | failed, with every problem found. Anything
+    async def post_file_explained(self, file_name: str, text: str) -> tuple[FileOutcome, list[str]]:
+        """The file's outcome (domain/files.py), with every problem found. Anything
         but posted is kept on the files worklist; only a posted file counts as seen."""
         digest = hashlib.sha256(text.encode()).hexdigest()
         if await self.store.era_seen(digest):
-            return "duplicate", []
+            return FileOutcome.DUPLICATE, []
         try:
             outcome, problems = await self.post_new_file(text)
         except Exception as error:
             if is_transient(error):
                 raise  # the database is away for now: the file stays in the folder and is tried again
             log.exception("posting %s failed", file_name)  # it must not stop the files behind it
-            outcome, problems = "failed", [f"{type(error).__name__}: {error}"]
-        if outcome != "posted":
+            outcome, problems = FileOutcome.FAILED, [f"{type(error).__name__}: {error}"]
+        if outcome != FileOutcome.POSTED:
             HOLDS.labels(SERVICE, f"era_{outcome}").inc()
         await self.store.record_era(digest, file_name, outcome, problems, self.clock())
         return outcome, problems
 
-    async def post_new_file(self, text: str) -> tuple[str, list[str]]:
+    async def post_new_file(self, text: str) -> tuple[FileOutcome, list[str]]:
         """All or nothing: a file that cannot be read or does not balance posts no claim."""
         try:
             remittances = parse_835(text)
         except EraParseError as error:
-            return "unreadable", [str(error)]
+            return FileOutcome.UNREADABLE, [str(error)]
         problems = [problem for remittance in remittances for problem in balance(remittance)]
         if problems:
-            return "unbalanced", problems
+            return FileOutcome.UNBALANCED, problems
         for remittance in remittances:
             await self.post(remittance.trace_number, list(remittance.claims))
-        return "posted", []
+        return FileOutcome.POSTED, []
 
     async def post(self, trace: str, claims: list[ClaimPayment]) -> None:
         claims, expected = await self.by_payer_claim_number(claims)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel
@@ -36,7 +36,7 @@ def schema_file(topic: Topic) -> Path:
 
 def schema_of(model: type[BaseModel], schema_id: str) -> dict[str, Any]:
     # The input contract is what the pipeline accepts; every other topic is what it writes.
-    mode = "validation" if model is EncounterCompleted else "serialization"
+    mode: Literal["validation", "serialization"] = "validation" if model is EncounterCompleted else "serialization"
     return {"$schema": SCHEMA_DIALECT, "$id": schema_id, **model.model_json_schema(mode=mode)}
 
 

@@ -11,13 +11,20 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_desk
+from services.remittance.domain.files import FileOutcome
 from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
 from shared.api import ops_app, use_cases
 from shared.phi.fields import reveal
 from shared.reconcile import MAX_KEYS, ReconcileIn
 
-UPLOAD_STATUS = {"posted": 201, "duplicate": 200, "unbalanced": 422, "unreadable": 422, "failed": 500}
+UPLOAD_STATUS = {
+    FileOutcome.POSTED: 201,
+    FileOutcome.DUPLICATE: 200,
+    FileOutcome.UNBALANCED: 422,
+    FileOutcome.UNREADABLE: 422,
+    FileOutcome.FAILED: 500,
+}
 MAX_ERA_BYTES = 20 * 1024 * 1024
 
 
