@@ -4,19 +4,24 @@ producer in a real process, or from `make` (fakes) in unit tests."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pymongo
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
+from pymongo.errors import PyMongoError
 from starlette.routing import Mount
 
 from shared.audit.http import audit_log_for, audit_requests
 from shared.errors import is_transient
+from shared.kafka import broker_reachable
 from shared.messaging import Publisher
+from shared.mongo import sync_database
 from shared.settings import Settings, get_settings
 
 Build = Callable[[Settings, Publisher], Any]
@@ -38,10 +43,44 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+Probe = Callable[[], Awaitable[dict[str, bool]]]
+PROBE_SECONDS = 2.0
+
+
 @health.get("/readyz")
-def readyz(request: Request) -> JSONResponse:
-    ready = getattr(request.app.state, "use_cases", None) is not None
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready})
+async def readyz(request: Request) -> JSONResponse:
+    """Ready once the use cases are built and while the broker and the service's database answer; the
+    body names the one that does not. (An API built from fakes has no probe: built is ready.)"""
+    built = getattr(request.app.state, "use_cases", None) is not None
+    probe: Probe | None = getattr(request.app.state, "probe", None)
+    reachable = await probe() if built and probe else {}
+    ready = built and all(reachable.values())
+    content = {"ready": ready} | {name: "ok" if ok else "unreachable" for name, ok in reachable.items()}
+    return JSONResponse(status_code=200 if ready else 503, content=content)
+
+
+def dependencies_probe(settings: Settings, service: str) -> Probe:
+    """Whether the broker and this service's database answer now, each within PROBE_SECONDS."""
+
+    async def probe() -> dict[str, bool]:
+        broker, database = await asyncio.gather(
+            broker_reachable(settings.kafka_bootstrap, PROBE_SECONDS), database_answers(settings, service)
+        )
+        return {"broker": broker, "database": database}
+
+    return probe
+
+
+async def database_answers(settings: Settings, service: str) -> bool:
+    def ping() -> bool:
+        try:
+            with pymongo.timeout(PROBE_SECONDS):
+                sync_database(settings, service).command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    return await asyncio.to_thread(ping)
 
 
 async def outage_answer(request: Request, error: Exception) -> JSONResponse:
@@ -74,6 +113,7 @@ def ops_app(
 
         producer = make_producer(get_settings())
         app.state.use_cases = build(get_settings(), ProducerPublisher(producer))
+        app.state.probe = dependencies_probe(get_settings(), service)
         try:
             yield
         finally:

@@ -35,7 +35,7 @@ from services.ops.entrypoints.schemas import (
 )
 from services.ops.handlers import OpsQueries
 from shared.access import READERS
-from shared.api import answer_outages, count_requests, health, use_cases
+from shared.api import answer_outages, count_requests, dependencies_probe, health, use_cases
 from shared.audit.http import audit_log_for, audit_requests
 from shared.settings import Settings, get_settings
 
@@ -191,6 +191,7 @@ def create_app(make: Callable[[], OpsQueries] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.use_cases = make() if make else await build_queries(get_settings())
+        app.state.probe = None if make else dependencies_probe(get_settings(), "ops")
         app.state.audit = audit_log_for("ops", faked=make is not None)
         refresher = asyncio.create_task(gauges.refresh_forever(app.state.use_cases)) if make is None else None
         try:
