@@ -167,10 +167,13 @@ def dependency_of(error: BaseException) -> str:
     return "broker" if is_kafka_error(error) else "database"
 
 
+FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS = 0.5, 30.0
+
+
 async def until_available(work: Callable[[], Awaitable[T]], what: str) -> T:
     """Outages are waited out, never dead-lettered: retried with doubling backoff (capped), with the
     process reported not ready meanwhile. Any other error is the caller's to judge."""
-    delay, failing = 0.5, ""
+    delay, failing = FIRST_RETRY_SECONDS, ""
     while True:
         try:
             result = await work()
@@ -181,7 +184,7 @@ async def until_available(work: Callable[[], Awaitable[T]], what: str) -> T:
             READINESS.fail(failing, f"{what}: {type(error).__name__}")
             log.warning("%s failed transiently (%s); retrying in %.1fs", what, type(error).__name__, delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, LONGEST_RETRY_SECONDS)
             continue
         if failing:
             READINESS.clear(failing)

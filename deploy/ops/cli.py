@@ -45,11 +45,16 @@ def main() -> None:
         sys.exit(1)
 
 
+def infra_exit_code(command: str) -> int:
+    """deploy/local/infra.sh's answer: 0 done (for `status`: Kafka and FerretDB both running)."""
+    return subprocess.run(["bash", str(INFRA), command], check=False).returncode
+
+
 def infra(command: str) -> None:
-    result = subprocess.run(["bash", str(INFRA), command], check=False)
-    if result.returncode != 0:
-        console.print(f"[red]infra {command} failed (exit {result.returncode})[/red]")
-        raise typer.Exit(result.returncode)
+    returncode = infra_exit_code(command)
+    if returncode != 0:
+        console.print(f"[red]infra {command} failed (exit {returncode})[/red]")
+        raise typer.Exit(returncode)
 
 
 @app.command()
@@ -78,7 +83,7 @@ def status() -> None:
     exit-to-ready time and its log. Exits 1 if anything is not running or supervisord does not answer."""
     from deploy.ops.process_status import problem, status_table
 
-    infrastructure_up = subprocess.run(["bash", str(INFRA), "status"], check=False).returncode == 0
+    infrastructure_up = infra_exit_code("status") == 0
     try:
         listed = processes.status(get_settings())
     except processes.SupervisorUnreachable as unreachable:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
-import pytest
 import yaml
 
 from deploy.ops.processes import pipeline_processes
@@ -29,15 +25,3 @@ def test_every_pipeline_process_has_a_compose_service() -> None:
 def test_prometheus_scrapes_every_process_with_metrics() -> None:
     scraped = (REPO / "deploy" / "prometheus" / "prometheus.yml").read_text()
     assert all(f"{name}:" in scraped for name in SERVICE_PORT_OFFSET)
-
-
-def compose_client() -> bool:
-    if not shutil.which("docker"):
-        return False
-    return subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
-
-
-@pytest.mark.skipif(not compose_client(), reason="no docker compose client on this machine")
-def test_docker_compose_config_is_valid() -> None:
-    result = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr

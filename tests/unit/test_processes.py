@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -228,16 +225,15 @@ def test_the_problem_line_names_every_process_not_running() -> None:
 
 
 @pytest.fixture
-def status_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """`telebill status` against a state dir of this test; the infra.sh it yields can be rewritten."""
-    infra = tmp_path / "infra.sh"
-    infra.write_text("exit 0\n")
-    monkeypatch.setattr(cli, "INFRA", infra)
+def status_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """`telebill status` against a state dir of this test; infra.sh answers what the yielded map says."""
+    answers = {"status": 0}
+    monkeypatch.setattr(cli, "infra_exit_code", lambda command: answers[command])
     monkeypatch.setattr(cli, "get_settings", lambda: settings_in(tmp_path / "state"))
-    yield infra
+    yield answers
 
 
-def test_status_exits_1_with_one_line_when_supervisord_does_not_answer(status_command: Path) -> None:
+def test_status_exits_1_with_one_line_when_supervisord_does_not_answer(status_command: dict[str, int]) -> None:
     result = CliRunner().invoke(cli.app, ["status"])
 
     assert result.exit_code == 1
@@ -257,14 +253,14 @@ def statuses(*states: str) -> list[processes.ProcessStatus]:
     ],
 )
 def test_status_exit_code(
-    status_command: Path,
+    status_command: dict[str, int],
     monkeypatch: pytest.MonkeyPatch,
     states: tuple[str, ...],
     infra_rc: int,
     exit_code: int,
     says: str | None,
 ) -> None:
-    status_command.write_text(f"exit {infra_rc}\n")
+    status_command["status"] = infra_rc
     monkeypatch.setattr(processes, "status", lambda settings: statuses(*states))
 
     result = CliRunner().invoke(cli.app, ["status"], terminal_width=200)
@@ -317,37 +313,3 @@ def test_every_compose_service_restarts_and_each_pipeline_one_probes_its_readine
     for process in processes.pipeline_processes(settings):
         probe = " ".join(services[process.name]["healthcheck"]["test"])
         assert f"http://127.0.0.1:{readiness_port(process, settings)}/readyz" in probe, process.name
-
-
-class Answering(BaseHTTPRequestHandler):
-    code = 200
-
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-        self.send_response(self.code)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return
-
-
-def probe_exit_code(answer: int | None) -> int:
-    """The coding service's compose probe, run against a local server answering `answer` (None: nothing)."""
-    command = compose_services()["coding"]["healthcheck"]["test"]
-    server = HTTPServer(("127.0.0.1", 0), type("Answer", (Answering,), {"code": answer or 200}))
-    port = server.server_address[1]
-    if answer is None:
-        server.server_close()
-    else:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    argv = [sys.executable if part == "python" else part.replace(":9402/", f":{port}/") for part in command[1:]]
-    try:
-        return subprocess.run(argv, capture_output=True, timeout=20).returncode
-    finally:
-        if answer is not None:
-            server.shutdown()
-            server.server_close()
-
-
-@pytest.mark.parametrize(("answer", "healthy"), [(200, True), (503, False), (None, False)])
-def test_the_compose_probe_is_healthy_on_200_only(answer: int | None, healthy: bool) -> None:
-    assert (probe_exit_code(answer) == 0) is healthy

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from pymongo.errors import AutoReconnect
 
+from shared import streaming
 from shared.contracts.encounter import EncounterCompleted
 from shared.health import READINESS
 from shared.messaging import RecordingPublisher
@@ -29,6 +30,12 @@ from shared.streaming import (
     until_available,
 )
 from tests.conftest import example
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outage backoff's shape is under test here, not its half-second first wait."""
+    monkeypatch.setattr(streaming, "FIRST_RETRY_SECONDS", 0.01)
 
 
 def event(value: bytes, offset: int = 7) -> SimpleNamespace:

@@ -1,12 +1,15 @@
 """Every 837P file the claims service writes passes pyx12 (map 837.5010.X222.A1): 700 synthetic
 encounters coded by the real engine, assembled, scrubbed and batched by the real use case,
-plus replacement (7) and void (8) claims — covering modalities, POS, modifiers, payers, dependents."""
+plus replacement (7) and void (8) claims — covering modalities, POS, modifiers, payers, dependents.
+An integration test for its weight (pyx12 over some 700 claims takes seconds), though it needs no broker."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 from datetime import UTC, date, datetime
+
+import pytest
 
 from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import Payer, parse_837_claims, render_277ca
@@ -22,6 +25,7 @@ from shared.icd10 import is_billable
 from tests.unit.claims_cases import VERIFIED, ClaimsWorld
 from tests.unit.test_x837_pyx12 import pyx12_errors
 
+pytestmark = pytest.mark.integration
 MEDICARE = {"plan_type": "medicare", "payer_id": "MCRTX", "payer_name": "MEDICARE PART B TEXAS"}
 CODING_RULES = load_rules()
 PAYER = Payer("PAYER", "P", "991234567", Address("1 PAYER PLAZA", "HARTFORD", "CT", "06101"), "EDI", "8005550199")
