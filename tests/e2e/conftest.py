@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from deploy.ops import processes
 from shared.access import presented_key
 from shared.settings import Settings
+from tests.eventually import eventually
 
 
 @pytest.fixture(scope="session")
@@ -82,13 +83,16 @@ def read_model_settled(api: httpx.Client, timeout: float = 180.0) -> dict:  # ty
     """Wait until the ops read model has read every topic and two readings of it agree; its flow."""
     from shared.kafka import consumer_group
 
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
+    readings: list[tuple[Any, Any]] = []
+
+    def reading() -> dict:  # type: ignore[type-arg]
         flow = api.get("/v1/pipeline").json()
         behind = sum(row["lag"] for row in flow["lag"] if row["group"] == consumer_group("ops"))
-        now = (flow["states"], api.get("/v1/worklist", params={"limit": 1}).json()["depths"])
-        if behind == 0 and now == last:
-            return dict(flow)
-        last = now
-        time.sleep(11)  # longer than the API reuses a reading of the summaries (5 s) or of the lag (10 s)
-    raise AssertionError("the ops read model did not settle")
+        readings.append((flow["states"], api.get("/v1/worklist", params={"limit": 1}).json()["depths"]))
+        return {"flow": flow, "caught_up": behind == 0}
+
+    def settled(now: dict) -> bool:  # type: ignore[type-arg]
+        return bool(now["caught_up"]) and len(readings) > 1 and readings[-1] == readings[-2]
+
+    # Read no oftener than the API refreshes its summaries (5 s) or the lag (10 s): two equal readings mean settled.
+    return dict(eventually(reading, settled, timeout=timeout, every=11, what="the ops read model settling")["flow"])

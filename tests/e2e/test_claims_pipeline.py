@@ -4,7 +4,6 @@ stopped and shown on the claims worklist; a replacement claim is filed through t
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ from deploy.ops.client import post_events
 from shared.mongo import sync_database
 from tests.conftest import example
 from tests.e2e.conftest import ops_api, renamed
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 FINAL = {"paid", "partially_paid", "denied"}
@@ -25,13 +25,12 @@ def api(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
 
 def wait_for(settings, key: str, statuses: set[str], timeout: float = 90) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     claims = sync_database(settings, "claims")["claims"]
-    deadline, doc = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        doc = claims.find_one({"_id": key}, {"outbox": 0, "claim_coded": 0})
-        if doc and doc["status"] in statuses:
-            return doc
-        time.sleep(0.5)
-    raise AssertionError(f"{key} never reached {statuses}: {doc and doc['status']}")
+    return eventually(
+        lambda: claims.find_one({"_id": key}, {"outbox": 0, "claim_coded": 0}),
+        lambda doc: doc is not None and doc["status"] in statuses,
+        timeout=timeout,
+        what=f"{key} reaching {sorted(statuses)}",
+    )
 
 
 def key_of(event: dict) -> str:  # type: ignore[type-arg]

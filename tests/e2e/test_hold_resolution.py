@@ -3,14 +3,13 @@ codes are wrong, resolved into `claim-coded`, and paid like any other claim."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from deploy.ops.client import post_events
 from tests.conftest import example
 from tests.e2e.conftest import ops_api, renamed
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -20,14 +19,11 @@ def ops(settings) -> httpx.Client:  # type: ignore[no-untyped-def]
 
 
 def wait_for_hold(client: httpx.Client, key: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        listed = client.get("/v1/holds", params={"limit": 50, "order": "newest"}).json()["holds"]
-        found = [h for h in listed if h["key"] == key]
-        if found:
-            return found[0]
-        time.sleep(0.5)
-    raise AssertionError(f"{key} never listed as held")
+    def listed() -> dict | None:  # type: ignore[type-arg]
+        holds = client.get("/v1/holds", params={"limit": 50, "order": "newest"}).json()["holds"]
+        return next((h for h in holds if h["key"] == key), None)
+
+    return eventually(listed, timeout=timeout, what=f"{key} listed as held")  # type: ignore[return-value]
 
 
 def test_a_held_encounter_is_listed_resolved_by_an_operator_and_paid(pipeline, watch_factory, unique) -> None:  # type: ignore[no-untyped-def]

@@ -13,9 +13,13 @@ from deploy.ops import processes, scrape
 from deploy.ops.client import post_events
 from deploy.ops.synthetic import batch
 from deploy.ops.tracking import Tracker, stage_counts
+from services.claims.domain.lifecycle import ADJUDICATED
+from shared.mongo import sync_database
 from shared.settings import Settings
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
+AFTER_PAYMENT = {*ADJUDICATED, "reversed"}
 Shape = tuple[str, str, str]  # collection, command, shape
 QUERIES = {"find", "update", "delete", "findAndModify", "count", "aggregate", "distinct"}
 LOOKUP = "{_id=str}"
@@ -61,7 +65,14 @@ def test_every_query_of_the_pipeline_is_an_id_lookup_or_reads_only_open_work(pip
     status, body = post_events(events, settings=pipeline)
     assert status == 202, body
     found = tracker.wait([item["key"] for item in body["accepted"]], timeout=180, late_payments=False)
-    time.sleep(3)  # the claims lifecycle follows the payments a moment behind
+    posted = [key for key, outcome in found.items() if outcome.stage == "posted"]
+    claims = sync_database(pipeline, "claims")["claims"]
+    eventually(  # the claims lifecycle follows the payments a moment behind
+        lambda: {d["status"] for d in claims.find({"_id": {"$in": posted}}, {"status": 1})},
+        lambda statuses: bool(statuses) and statuses <= AFTER_PAYMENT,
+        timeout=60,
+        what="the claims of the posted encounters following their payments",
+    )
     used = shape_counts(pipeline) - before
 
     assert stage_counts(found)["posted"] > 0 and "in_flight" not in stage_counts(found)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import string
-import time
 
 import httpx
 import pytest
@@ -16,6 +15,7 @@ from deploy.ops import processes
 from deploy.ops.client import post_events
 from tests.conftest import example
 from tests.e2e.conftest import ops_api, renamed
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 ROSTER = Roster.load()
@@ -34,14 +34,13 @@ def fresh_member(rng: random.Random) -> str:
 
 
 def waiting_keys(client: httpx.Client, keys: set[str], timeout: float = 60) -> set[str]:
-    deadline = time.monotonic() + timeout
-    found: set[str] = set()
-    while time.monotonic() < deadline and found != keys:
-        found = {
-            w["_id"] for w in client.get("/v1/waiting", params={"kind": "payer", "limit": 1000}).json()["waiting"]
-        } & keys
-        time.sleep(0.5)
-    return found
+    def waiting() -> set[str]:
+        listed = client.get("/v1/waiting", params={"kind": "payer", "limit": 1000}).json()["waiting"]
+        return {w["_id"] for w in listed} & keys
+
+    return eventually(
+        waiting, lambda found: found == keys, timeout=timeout, what="every encounter waiting for the payer"
+    )
 
 
 def test_encounters_wait_out_an_outage_and_none_is_lost(pipeline, watch_factory, unique) -> None:  # type: ignore[no-untyped-def]

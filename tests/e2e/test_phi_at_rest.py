@@ -10,7 +10,6 @@ import json
 import random
 import re
 import string
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,6 +27,7 @@ from shared.mongo import sync_client
 from shared.phi.ring import process_ring
 from shared.settings import Settings
 from shared.topics import ENCOUNTER_COMPLETED, pipeline_topic_names
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 COUNT = 40
@@ -137,12 +137,9 @@ def dead_letter_of(settings: Settings, position: tuple[str, int, int]) -> DeadLe
 
 
 def letter_within(settings: Settings, position: tuple[str, int, int], seconds: float) -> DeadLetter:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        letter = dead_letter_of(settings, position)
-        if letter is not None:
-            return letter
-    raise AssertionError(f"no dead letter for {position} within {seconds:.0f}s")
+    return eventually(  # type: ignore[return-value]
+        lambda: dead_letter_of(settings, position), timeout=seconds, every=0, what=f"a dead letter for {position}"
+    )
 
 
 def test_no_seeded_patient_data_is_stored_published_or_logged_in_clear(pipeline: Settings, unique: str) -> None:

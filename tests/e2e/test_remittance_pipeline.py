@@ -6,9 +6,9 @@ side of the journal and the claim is paid again."""
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Callable
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from deploy.ops.client import post_events
 from services.claims.domain.assemble import patient_control_number
 from tests.conftest import example
 from tests.e2e.conftest import ops_api, renamed
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 FEES = load_fee_rules()
@@ -78,13 +79,11 @@ def test_a_denial_gets_its_category_and_an_appeal_packet_and_a_second_835_posts_
 
 def find_posted_835(settings, pcn: str):  # type: ignore[no-untyped-def]
     archive = settings.exchange_dir / "inbound" / "archive" / "posted"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for path in sorted(archive.glob("*.835"), reverse=True):
-            if f"CLP*{pcn}*" in path.read_text():
-                return path
-        time.sleep(0.5)
-    raise AssertionError(f"no posted 835 carries {pcn}")
+
+    def carrying() -> Path | None:
+        return next((p for p in sorted(archive.glob("*.835"), reverse=True) if f"CLP*{pcn}*" in p.read_text()), None)
+
+    return eventually(carrying, timeout=30, what=f"a posted 835 carrying {pcn}")
 
 
 def test_a_payer_reversal_reverses_every_side_and_the_claim_is_paid_again(pipeline, watch_factory, unique) -> None:  # type: ignore[no-untyped-def]
@@ -125,10 +124,9 @@ def net_by_account(payment: dict[str, Any]) -> dict[str, int]:
 
 
 def wait_for_claim(client: httpx.Client, key: str, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    deadline, doc = time.monotonic() + 30, {}
-    while time.monotonic() < deadline:
-        doc = client.get(f"/v1/claims/{key}").json()
-        if "history" in doc and done(doc):
-            return doc
-        time.sleep(0.5)
-    raise AssertionError(f"{key}: the claims service never followed: {doc.get('status')}")
+    return eventually(
+        lambda: client.get(f"/v1/claims/{key}").json(),
+        lambda doc: "history" in doc and done(doc),
+        timeout=30,
+        what=f"the claims service following {key}",
+    )

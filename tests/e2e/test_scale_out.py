@@ -45,9 +45,7 @@ def assignments(settings: Settings, worker: str) -> list[set[tuple[str, int]]]:
     held = []
     for member in group["members"]:
         topics = (member.get("member_assignment") or {}).get("assigned_partitions", [])
-        held.append(
-            {(t["topic"], p) for t in topics if t["topic"] in input_topics(worker) for p in t["partitions"]}
-        )
+        held.append({(t["topic"], p) for t in topics if t["topic"] in input_topics(worker) for p in t["partitions"]})
     return held
 
 

@@ -46,5 +46,6 @@ async def crash_when_asked() -> None:
     if CRASH.exists():
         raise RuntimeError("probe crash")
 
+
 if __name__ == "__main__":
     app.main()

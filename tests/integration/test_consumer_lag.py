@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import CoordinatorNotAvailableError
 from kafka.structs import OffsetAndMetadata
 
 from shared.kafka import group_lag
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.integration
 
 
 def lag_once_the_broker_answers(bootstrap: str, group: str, topic: str) -> dict[str, int]:
-    """A broker just started has no group coordinator for a few seconds."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return group_lag(bootstrap, group, [topic])
-        except CoordinatorNotAvailableError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
+    """A broker just started has no group coordinator for a few seconds (CoordinatorNotAvailableError)."""
+    return eventually(
+        lambda: group_lag(bootstrap, group, [topic]), lambda _: True, timeout=60, every=1, what="the group's lag"
+    )
 
 
 def test_lag_is_what_the_group_has_not_committed(settings, unique) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ import pytest
 from deploy.ops import processes, supervision
 from deploy.ops.pids import alive, supervised_by
 from shared.settings import Settings
+from tests.eventually import eventually
 
 T = TypeVar("T")
 READY_AFTER = 0.3
@@ -37,15 +38,6 @@ def crashing(spawns: Path) -> processes.Process:
     """Notes the time of every spawn and exits at once: a crash loop."""
     code = f"import sys, time; open({str(spawns)!r}, 'a').write(f'{{time.time()}}\\n'); sys.exit(3)"
     return processes.Process("crashing", (sys.executable, "-c", code), "never", start_seconds=1, start_retries=2)
-
-
-def eventually(read: Callable[[], T], accept: Callable[[T], bool], timeout: float = 20.0) -> T:
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not accept(value) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = read()
-    return value
 
 
 def state(settings: Settings, name: str) -> str:
