@@ -1,5 +1,6 @@
-"""The outbox store on the real MongoDB-wire server: written once, published once, re-sent only
-while no marker says the broker acknowledged it."""
+"""The outbox store on the real MongoDB-wire server, beyond the port's contract suite
+(test_store_contracts.py): a replaced record's events go out again, and a large redelivered batch
+completes on FerretDB."""
 
 from __future__ import annotations
 
@@ -28,44 +29,6 @@ async def with_store(settings, unique, scenario):  # type: ignore[no-untyped-def
         return await scenario(OutboxStore(db["records"]))
     finally:
         await db.client.drop_database(db.name)
-
-
-def test_records_are_written_once_and_a_redelivery_of_published_ones_re_sends_nothing(settings, unique) -> None:  # type: ignore[no-untyped-def]
-    async def scenario(store: OutboxStore) -> tuple:
-        first, again = RecordingPublisher(), RecordingPublisher()
-        new = await store.save_and_publish(records(unique, 3), first)
-        redelivered = await store.save_and_publish(records(unique, 3, status="changed"), again)
-        return new, redelivered, first.sent, again.sent, await store.get(f"{unique}-0")
-
-    new, redelivered, first, again, doc = asyncio.run(with_store(settings, unique, scenario))
-    assert len(new) == 3 and redelivered == set()
-    assert sorted(m.key for m in first) == [f"{unique}-{n}" for n in range(3)] and again == []
-    assert doc["status"] == "new"
-
-
-def test_events_left_pending_by_a_crash_are_sent_exactly_once_on_redelivery(settings, unique) -> None:  # type: ignore[no-untyped-def]
-    async def scenario(store: OutboxStore) -> tuple:
-        await store.save(records(unique, 2))  # the worker died before publishing
-        publisher = RecordingPublisher()
-        await store.save_and_publish(records(unique, 2), publisher)
-        await store.save_and_publish(records(unique, 2), publisher)
-        return sorted(m.key for m in publisher.sent)
-
-    assert asyncio.run(with_store(settings, unique, scenario)) == [f"{unique}-0", f"{unique}-1"]
-
-
-def test_a_batch_of_published_pending_and_new_records_sends_the_pending_and_the_new(settings, unique) -> None:  # type: ignore[no-untyped-def]
-    async def scenario(store: OutboxStore) -> tuple:
-        await store.save_and_publish(records(f"{unique}-done", 2), RecordingPublisher())
-        await store.save(records(f"{unique}-pending", 2))
-        publisher = RecordingPublisher()
-        batch = records(f"{unique}-done", 2) + records(f"{unique}-pending", 2) + records(f"{unique}-new", 1)
-        await store.save_and_publish(batch, publisher)
-        markers = await store.published.count_documents({})
-        return sorted(m.key for m in publisher.sent), markers
-
-    sent, markers = asyncio.run(with_store(settings, unique, scenario))
-    assert sent == [f"{unique}-new-0", f"{unique}-pending-0", f"{unique}-pending-1"] and markers == 5
 
 
 def test_a_record_replaced_by_a_later_event_has_its_new_events_pending(settings, unique) -> None:  # type: ignore[no-untyped-def]

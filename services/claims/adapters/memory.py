@@ -23,10 +23,8 @@ class InMemoryClaimStore:
         return self.counter
 
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:
-        self.interchanges.setdefault(
-            control_number,
-            {"_id": control_number, "file_name": file_name, "x12": x12, "claim_ids": claim_ids, "dropped": False},
-        )
+        saved = self.interchanges.setdefault(control_number, {"_id": control_number})
+        saved |= {"file_name": file_name, "x12": x12, "claim_ids": claim_ids, "dropped": False}
 
     async def undropped_interchanges(self) -> list[dict[str, Any]]:
         return [doc for doc in self.interchanges.values() if not doc["dropped"]]
