@@ -6,10 +6,11 @@ import faust
 from services.claims.adapters.exchange import ack_inbox
 from services.claims.bootstrap import build_worker
 from services.claims.handlers import SERVICE
-from shared.contracts.events import ClaimCoded, PaymentPosted
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, add_agent, guarded, run_worker, worker_app
-from shared.topics import CLAIM_CODED, PAYMENT_POSTED
+from shared.topics import CLAIM_CODED, CLAIM_SUBMITTED, PAYMENT_POSTED
+
+CONSUMES, PRODUCES = (CLAIM_CODED, PAYMENT_POSTED), (CLAIM_SUBMITTED,)  # and what it cannot read to <topic>.dlq
 
 
 async def submit(app: faust.App, settings: Settings) -> BatchHandler:
@@ -22,8 +23,8 @@ async def record_payments(app: faust.App, settings: Settings) -> BatchHandler:
 
 settings = get_settings()
 interchanges = (settings.claims_interchange_max_claims, settings.claims_interchange_max_age_seconds)
-app = worker_app(SERVICE, CLAIM_CODED.name, ClaimCoded, submit, settings, batch=interchanges)
-add_agent(app, SERVICE, PAYMENT_POSTED.name, PaymentPosted, record_payments, settings)
+app = worker_app(SERVICE, CLAIM_CODED.name, CLAIM_CODED.model, submit, settings, batch=interchanges)
+add_agent(app, SERVICE, PAYMENT_POSTED.name, PAYMENT_POSTED.model, record_payments, settings)
 inbox = ack_inbox(settings.exchange_dir)
 
 

@@ -2,13 +2,13 @@
 
 from services.eligibility.bootstrap import build_worker, build_worker_handler
 from services.eligibility.handlers import SERVICE
-from shared.contracts.encounter import EncounterCompleted
 from shared.settings import get_settings
 from shared.streaming import guarded, run_worker, worker_app
-from shared.topics import ENCOUNTER_COMPLETED
+from shared.topics import COVERAGE_VERIFIED, ENCOUNTER_COMPLETED
 
+CONSUMES, PRODUCES = (ENCOUNTER_COMPLETED,), (COVERAGE_VERIFIED,)  # and what it cannot read to <topic>.dlq
 settings = get_settings()
-app = worker_app(SERVICE, ENCOUNTER_COMPLETED.name, EncounterCompleted, build_worker_handler, settings)
+app = worker_app(SERVICE, ENCOUNTER_COMPLETED.name, ENCOUNTER_COMPLETED.model, build_worker_handler, settings)
 
 
 async def redrive_waiting() -> None:

@@ -28,6 +28,7 @@ from shared.topics import (
     PIPELINE,
 )
 
+CONSUMES, PRODUCES = PIPELINE, ()  # every topic and its dead letters; what it cannot read goes to ops.dlq
 Reader = Callable[[Any], facts.Keyed]
 READERS: dict[str, Reader] = {
     ENCOUNTER_COMPLETED.name: facts.received,

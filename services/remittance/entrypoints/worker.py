@@ -5,11 +5,12 @@ import faust
 from services.remittance.adapters.inbox import era_inbox
 from services.remittance.bootstrap import build_posting
 from services.remittance.handlers import SERVICE, RemittancePosting
-from shared.contracts.events import ClaimSubmitted
 from shared.once import Once
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, guarded, run_worker, worker_app
-from shared.topics import CLAIM_SUBMITTED
+from shared.topics import CLAIM_SUBMITTED, PAYMENT_POSTED
+
+CONSUMES, PRODUCES = (CLAIM_SUBMITTED,), (PAYMENT_POSTED,)  # and 835 files; dead letters to <topic>.dlq
 
 posting: Once[RemittancePosting] = Once()
 
@@ -24,7 +25,7 @@ async def record_submissions(app: faust.App, settings: Settings) -> BatchHandler
 
 
 settings = get_settings()
-app = worker_app(SERVICE, CLAIM_SUBMITTED.name, ClaimSubmitted, record_submissions, settings)
+app = worker_app(SERVICE, CLAIM_SUBMITTED.name, CLAIM_SUBMITTED.model, record_submissions, settings)
 inbox = era_inbox(settings.exchange_dir)
 
 
