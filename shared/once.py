@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from shared.settings import Settings
 
 T = TypeVar("T")
+WorkerBuild = Callable[[Any, Settings], Awaitable[T]]  # (the faust app, settings) -> the use cases
 
 
 class Once(Generic[T]):
@@ -32,3 +35,14 @@ class Once(Generic[T]):
     def built(self) -> T | None:
         """The value if it was built already (never builds it)."""
         return self._value
+
+
+def once_per_process(build: WorkerBuild[T]) -> WorkerBuild[T]:
+    """How every worker's bootstrap builds its use cases: on the first ask of any agent or timer,
+    then the same object for all of them."""
+    built: Once[T] = Once()
+
+    async def get(app: Any, settings: Settings) -> T:
+        return await built.get(lambda: build(app, settings))
+
+    return get

@@ -31,7 +31,7 @@ from shared.contracts.envelope import utc_now
 from shared.icd10 import is_billable
 from shared.messaging import Publisher
 from shared.mongo import async_database
-from shared.once import Once
+from shared.once import once_per_process
 from shared.rules import RuleFileError, load_rule_file
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
@@ -99,16 +99,10 @@ def build_api(settings: Settings, publisher: Publisher) -> Claims:
     return real_claims(settings, publisher)[0]
 
 
-_worker: Once[Claims] = Once()
-
-
+@once_per_process
 async def build_worker(app: faust.App, settings: Settings) -> Claims:
-    """One set of use cases per worker process, shared by both agents and the inbox timer: one
-    lifecycle, so one lock per claim."""
-
-    async def build() -> Claims:
-        claims, store = real_claims(settings, FaustPublisher(app))
-        await store.ensure_indexes()
-        return claims
-
-    return await _worker.get(build)
+    """The worker's use cases, shared by both agents and the inbox timer: one lifecycle, so one lock
+    per claim."""
+    claims, store = real_claims(settings, FaustPublisher(app))
+    await store.ensure_indexes()
+    return claims

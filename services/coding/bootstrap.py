@@ -13,6 +13,7 @@ from services.coding.domain.rules import CodingRules, load_rules
 from services.coding.handlers import SERVICE, CodeEncounters, CodingStore, HoldStore, ListHolds, ResolveHold
 from shared.messaging import Publisher
 from shared.mongo import async_database
+from shared.once import once_per_process
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
 
@@ -48,7 +49,9 @@ def hold_desk(
     return HoldDesk(ListHolds(store), ResolveHold(store, publisher, rules or rules_for(), is_billable_dx))
 
 
-async def build_worker_handler(app: faust.App, settings: Settings) -> CodeEncounters:
+@once_per_process
+async def build_worker(app: faust.App, settings: Settings) -> CodeEncounters:
+    """The worker's use case (coding reads its rule files once, here)."""
     store = CodingRecords(async_database(settings, SERVICE)[RECORDS])
     await store.collection.create_index("status")
     return bootstrap(store, FaustPublisher(app), rules=rules_for(settings))

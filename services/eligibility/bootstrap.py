@@ -27,7 +27,7 @@ from services.eligibility.handlers import (
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
-from shared.once import Once
+from shared.once import once_per_process
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
 
@@ -83,22 +83,12 @@ def real_adapters(settings: Settings) -> tuple[MongoEligibilityRepository, HttpE
     return MongoEligibilityRepository(async_database(settings, SERVICE)), gateway
 
 
-_worker: Once[Eligibility] = Once()
-
-
+@once_per_process
 async def build_worker(app: faust.App, settings: Settings) -> Eligibility:
-    """One set of use cases per worker process, shared by the agent and the re-drive timer."""
-
-    async def build() -> Eligibility:
-        repo, gateway = real_adapters(settings)
-        await repo.ensure_indexes()
-        return bootstrap(repo, FaustPublisher(app), gateway, asking_from(settings))
-
-    return await _worker.get(build)
-
-
-async def build_worker_handler(app: faust.App, settings: Settings) -> VerifyCoverage:
-    return (await build_worker(app, settings)).verify
+    """The worker's use cases, shared by the agent and the re-drive timer."""
+    repo, gateway = real_adapters(settings)
+    await repo.ensure_indexes()
+    return bootstrap(repo, FaustPublisher(app), gateway, asking_from(settings))
 
 
 def build_api(settings: Settings, publisher: Publisher) -> Eligibility:

@@ -26,6 +26,7 @@ from shared.access import presented_key
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database
+from shared.once import once_per_process
 from shared.rules import load_rule_file
 from shared.settings import Settings
 from shared.streaming import FaustPublisher
@@ -48,7 +49,9 @@ def bootstrap(
     return RemittancePosting(store, publisher, load_remittance_rules(), clock)
 
 
-async def build_posting(app: faust.App, settings: Settings) -> RemittancePosting:
+@once_per_process
+async def build_worker(app: faust.App, settings: Settings) -> RemittancePosting:
+    """The worker's use cases, shared by the agent and the 835 inbox timer (one database client)."""
     return bootstrap(MongoRemittanceStore(async_database(settings, SERVICE)), FaustPublisher(app))
 
 

@@ -3,25 +3,17 @@
 import faust
 
 from services.remittance.adapters.inbox import era_inbox
-from services.remittance.bootstrap import build_posting
-from services.remittance.handlers import SERVICE, RemittancePosting
-from shared.once import Once
+from services.remittance.bootstrap import build_worker
+from services.remittance.handlers import SERVICE
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, guarded, run_worker, worker_app
 from shared.topics import CLAIM_SUBMITTED, PAYMENT_POSTED
 
 CONSUMES, PRODUCES = (CLAIM_SUBMITTED,), (PAYMENT_POSTED,)  # and 835 files; dead letters to <topic>.dlq
 
-posting: Once[RemittancePosting] = Once()
-
-
-async def shared_posting(app: faust.App, settings: Settings) -> RemittancePosting:
-    """One posting service, and so one database client, for the agent and the timer."""
-    return await posting.get(lambda: build_posting(app, settings))
-
 
 async def record_submissions(app: faust.App, settings: Settings) -> BatchHandler:
-    return (await shared_posting(app, settings)).record_submissions
+    return (await build_worker(app, settings)).record_submissions
 
 
 settings = get_settings()
@@ -30,7 +22,7 @@ inbox = era_inbox(settings.exchange_dir)
 
 
 async def post_waiting_remittances() -> None:
-    await (await shared_posting(app, settings)).post_inbox(inbox)
+    await (await build_worker(app, settings)).post_inbox(inbox)
 
 
 app.timer(interval=settings.poll_seconds, on_leader=True)(guarded("remittance-835-inbox", post_waiting_remittances))
