@@ -24,7 +24,7 @@ from services.claims.domain.acks import (
 )
 from services.claims.domain.assemble import ChargeMaster, Version, assemble, missing_charges
 from services.claims.domain.claim import Claim, Envelope, ServiceLine
-from services.claims.domain.lifecycle import CORRECTABLE, RANK, moves_to
+from services.claims.domain.lifecycle import CORRECTABLE, RANK, WORKLIST, ClaimStatus, moves_to
 from services.claims.domain.scrubber import ClaimContext, Finding, ScrubEdits, duplicate_key, scrub
 from services.claims.domain.x837 import Submitter, render_837p
 from shared.concurrency import gather_at_most
@@ -237,19 +237,16 @@ def rejected_record(p: Prepared, at: datetime) -> Record:
         "encounter_key": p.event.correlation_id,
         "claim_id": p.claim.claim_id,
         "frequency_code": p.claim.frequency_code,
-        "status": "scrub_rejected",
+        "status": ClaimStatus.SCRUB_REJECTED,
         "findings": sealed,
         "problems": [sealed_as("problems", f"{f['edit']}: {f['message']}") for f in findings],
         "history": [
-            entry("created", at, "assembled"),
-            entry("scrub_rejected", at, "; ".join(f["edit"] for f in findings)),
+            entry(ClaimStatus.CREATED, at, "assembled"),
+            entry(ClaimStatus.SCRUB_REJECTED, at, "; ".join(f["edit"] for f in findings)),
         ],
         "replaces": p.replaces,
     }
     return doc, []
-
-
-WORKLIST = ("scrub_rejected", "rejected")
 
 
 def worklist_entry(doc: dict[str, Any], note: str = "") -> dict[str, Any]:
@@ -276,15 +273,15 @@ def submitted_record(p: Prepared, envelope: Envelope, file_name: str, at: dateti
         "frequency_code": claim.frequency_code,
         "original_payer_claim_number": claim.original_payer_claim_number,
         "replaces": p.replaces,
-        "status": "submitted",
+        "status": ClaimStatus.SUBMITTED,
         "payer_id": claim.payer_id,
         "total_charge_cents": claim.total_charge_cents,
         "interchange_control_number": envelope.interchange_control_number,
         "file_name": file_name,
         "history": [
-            entry("created", at, "assembled"),
-            entry("scrubbed", at, "no edits failed"),
-            entry("submitted", at, file_name),
+            entry(ClaimStatus.CREATED, at, "assembled"),
+            entry(ClaimStatus.SCRUBBED, at, "no edits failed"),
+            entry(ClaimStatus.SUBMITTED, at, file_name),
         ],
     }
     return doc, [
@@ -431,7 +428,7 @@ class Lifecycle:
                     continue
                 records = await self.store.records_for_pcns(interchange["claim_ids"])
                 note = f"999 rejected: {describe_999(transaction, self.codes)}"
-                await self.move_all([Move(record_id, "rejected", note) for record_id in records.values()])
+                await self.move_all([Move(record_id, ClaimStatus.REJECTED, note) for record_id in records.values()])
         return matched
 
     async def apply_277ca(self, text: str) -> int:
@@ -451,8 +448,8 @@ class Lifecycle:
         its own status says."""
         if ack.above is not None:
             outcome, note = claim_outcome(ack.above, self.codes)
-            if outcome == "rejected":
-                return Move(record_id, "rejected", f"{note} (a rejection above the claim level)")
+            if outcome == ClaimStatus.REJECTED:
+                return Move(record_id, ClaimStatus.REJECTED, f"{note} (a rejection above the claim level)")
         outcome, note = claim_outcome(ack, self.codes)
         extra = {"payer_claim_number": ack.payer_claim_number} if ack.payer_claim_number else {}
         return Move(record_id, outcome, note, extra)
@@ -465,11 +462,11 @@ class Lifecycle:
             outcome, note = claim_outcome(level.status, self.codes)
             listed = any(claim.above is level.status for claim in found.claims)
             number = batch_number(level.batch_reference)
-            if outcome != "rejected" or listed or number is None:
+            if outcome != ClaimStatus.REJECTED or listed or number is None:
                 continue
             interchange = await self.store.interchange(number)
             records = await self.store.records_for_pcns(interchange["claim_ids"]) if interchange else {}
-            moves += [Move(record, "rejected", f"{note} (the whole batch)") for record in records.values()]
+            moves += [Move(record, ClaimStatus.REJECTED, f"{note} (the whole batch)") for record in records.values()]
         return moves
 
     async def record_payments(self, events: list[PaymentPosted]) -> None:
@@ -532,12 +529,14 @@ class CorrectClaim:
             [Prepared(record_id, event, assemble(event, self.submit.rules.charges, version), replaces=current_id)]
         )
         if done.findings:
-            return CorrectionResult("scrub_rejected", record_id, tuple(f"{f.edit}: {f.message}" for f in done.findings))
-        new_status = "corrected" if frequency == "7" else "voided"
+            return CorrectionResult(
+                ClaimStatus.SCRUB_REJECTED, record_id, tuple(f"{f.edit}: {f.message}" for f in done.findings)
+            )
+        new_status = ClaimStatus.CORRECTED if frequency == "7" else ClaimStatus.VOIDED
         note = f"{correction.kind} {record_id} by {correction.operator}: {correction.reason}"
         await self.lifecycle.move(current_id, new_status, sealed_as("note", note))  # the reason is free text
         await store.add_version(key, record_id)
-        return CorrectionResult("submitted", record_id)
+        return CorrectionResult(ClaimStatus.SUBMITTED, record_id)
 
 
 def correction_refusal(current: dict[str, Any]) -> str:
@@ -567,7 +566,7 @@ def corrected_event(event: ClaimCoded, correction: Correction) -> ClaimCoded:
     return ClaimCoded.model_validate(event.model_dump(mode="json", context=PLAIN) | changes) if changes else event
 
 
-STEP_ORDER = RANK | {"acknowledged": RANK["submitted"]}  # at one instant, a 999 follows its submission
+STEP_ORDER = RANK | {"acknowledged": RANK[ClaimStatus.SUBMITTED]}  # at one instant, a 999 follows its submission
 
 
 class ClaimHistory:
@@ -597,5 +596,5 @@ class Worklist:
     def __init__(self, store: ClaimStore) -> None:
         self.store = store
 
-    async def __call__(self, status: str = "scrub_rejected", limit: int = 100) -> list[dict[str, Any]]:
+    async def __call__(self, status: str = ClaimStatus.SCRUB_REJECTED, limit: int = 100) -> list[dict[str, Any]]:
         return await self.store.worklist(status, limit)

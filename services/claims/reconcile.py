@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from services.claims.bootstrap import Claims
-from services.claims.handlers import WORKLIST
+from services.claims.domain.lifecycle import WORKLIST
 from shared.messaging import Publisher
 from shared.outbox import Outbox
 from shared.reconcile import KeyState, Reconciled
