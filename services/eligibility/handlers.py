@@ -25,6 +25,7 @@ from services.eligibility.domain.model import (
 )
 from services.eligibility.domain.policy import EligibilityRules
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271
+from services.eligibility.domain.status import WAITING, EncounterStatus, after_deciding
 from shared.concurrency import gather_at_most
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import Benefits, CoverageVerified, Evidence, Verification
@@ -35,8 +36,6 @@ from shared.phi.fields import opened_under, sealed_as
 from shared.topics import COVERAGE_VERIFIED
 
 SERVICE = "eligibility"
-WAITING_PAYER, WAITING_MANUAL, VERIFIED = "waiting_payer", "waiting_manual", "verified"
-WAITING = (WAITING_PAYER, WAITING_MANUAL)
 REDRIVE_CAP = timedelta(minutes=5)
 
 
@@ -147,7 +146,7 @@ def outcome_from(encounter: EncounterCompleted, answer: Answer, rules: Eligibili
         return Outcome(
             encounter,
             unreachable(encounter, answer.attempts, answer.error, now),
-            WAITING_PAYER,
+            EncounterStatus.WAITING_PAYER,
             attempts=answer.attempts,
         )
     try:
@@ -155,14 +154,16 @@ def outcome_from(encounter: EncounterCompleted, answer: Answer, rules: Eligibili
     except Eligibility271ParseError as error:
         reason = f"unreadable 271 from {answer.inquiry.payer_id}: {error}"
         return Outcome(
-            encounter, verification(encounter, now, Decision("needs_manual", reason), "x12_270_271"), WAITING_MANUAL
+            encounter,
+            verification(encounter, now, Decision("needs_manual", reason), "x12_270_271"),
+            EncounterStatus.WAITING_MANUAL,
         )
     found = from_payer(encounter, said, answer.inquiry, rules, now)
     if said.retry:
         return Outcome(
             encounter,
             unreachable(encounter, answer.attempts, found.reason or "payer busy", now),
-            WAITING_PAYER,
+            EncounterStatus.WAITING_PAYER,
             attempts=answer.attempts,
         )
     coverage = coverage_of(encounter)
@@ -171,7 +172,7 @@ def outcome_from(encounter: EncounterCompleted, answer: Answer, rules: Eligibili
         if coverage and found.benefits
         else None
     )
-    return Outcome(encounter, found, WAITING_MANUAL if found.outcome == "needs_manual" else VERIFIED, saved)
+    return Outcome(encounter, found, after_deciding(found.outcome), saved)
 
 
 class VerifyCoverage:
@@ -206,16 +207,18 @@ class VerifyCoverage:
             coverage = coverages[encounter.key]
             if local is not None or coverage is None:
                 assert local is not None
-                decided.append(
-                    Outcome(encounter, local, WAITING_MANUAL if local.outcome == "needs_manual" else VERIFIED)
-                )
+                decided.append(Outcome(encounter, local, after_deciding(local.outcome)))
             elif reusable(
                 latest.get(coverage.key),
                 encounter.encounter.date_of_service,
                 self.rules.reuse,
                 encounter.coverage.plan_type,
             ):
-                decided.append(Outcome(encounter, reused_for(encounter, latest[coverage.key], self.rules), VERIFIED))
+                decided.append(
+                    Outcome(
+                        encounter, reused_for(encounter, latest[coverage.key], self.rules), EncounterStatus.VERIFIED
+                    )
+                )
             else:
                 to_ask.setdefault(coverage.key, []).append(encounter)
         return decided + await self.ask_payers(to_ask, now)
@@ -262,7 +265,7 @@ def coverage_verified(encounter: EncounterCompleted, found: Verification) -> Out
 def waiting_doc(outcome: Outcome, now: datetime) -> dict[str, Any]:
     return {
         "_id": outcome.encounter.key,
-        "kind": "payer" if outcome.status == WAITING_PAYER else "manual",
+        "kind": "payer" if outcome.status == EncounterStatus.WAITING_PAYER else "manual",
         "payer_id": outcome.encounter.coverage.payer_id,
         "since": now,
         "attempts": outcome.attempts,
@@ -297,7 +300,7 @@ class RedriveWaiting:
         still = [
             EncounterCompleted.model_validate(rec["encounter"])
             for rec in records.values()
-            if rec["status"] == WAITING_PAYER
+            if rec["status"] == EncounterStatus.WAITING_PAYER
         ]
         groups: dict[str, list[EncounterCompleted]] = {}
         for encounter in still:
@@ -315,9 +318,11 @@ class RedriveWaiting:
 
     async def apply(self, outcomes: list[Outcome], waiting: dict[str, dict[str, Any]], now: datetime) -> int:
         """Resolve what the payer answered; back off exponentially (capped) for the rest."""
-        unanswered = [o for o in outcomes if o.status == WAITING_PAYER]
+        unanswered = [o for o in outcomes if o.status == EncounterStatus.WAITING_PAYER]
         await gather_at_most(self.reschedule(o, waiting.get(o.encounter.key, {}), now) for o in unanswered)
-        resolved = await resolve_records(self.repo, self.publisher, [o for o in outcomes if o.status != WAITING_PAYER])
+        resolved = await resolve_records(
+            self.repo, self.publisher, [o for o in outcomes if o.status != EncounterStatus.WAITING_PAYER]
+        )
         await self.repo.save_verifications([o.saved for o in outcomes if o.saved])
         return resolved
 
@@ -407,7 +412,7 @@ class RecordPhoneVerification:
             )
         found = from_phone(encounter, call.benefits(), call.evidence(), self.rules, self.clock())
         await self.repo.save_verifications([SavedVerification(coverage, found)])
-        status = WAITING_MANUAL if found.outcome == "needs_manual" else VERIFIED
+        status = after_deciding(found.outcome)
         if record["status"] in WAITING and await resolve_records(
             self.repo, self.publisher, [Outcome(encounter, found, status)]
         ):

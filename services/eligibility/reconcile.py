@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 from services.eligibility.bootstrap import Eligibility
-from services.eligibility.handlers import WAITING
+from services.eligibility.domain.status import WAITING
 from shared.messaging import Outgoing, Publisher
 from shared.outbox import Outbox
 from shared.reconcile import KeyState, Reconciled

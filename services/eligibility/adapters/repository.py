@@ -16,7 +16,8 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.eligibility.handlers import WAITING, SavedVerification
+from services.eligibility.domain.status import WAITING
+from services.eligibility.handlers import SavedVerification
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new
