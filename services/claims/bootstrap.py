@@ -15,18 +15,12 @@ from services.claims.domain.acks import AckCodes
 from services.claims.domain.assemble import ChargeMaster
 from services.claims.domain.scrubber import ScrubEdits, unknown_edits
 from services.claims.domain.x837 import Submitter
-from services.claims.handlers import (
-    SERVICE,
-    ClaimHistory,
-    ClaimRules,
-    ClaimStore,
-    CorrectClaim,
-    Exchange,
-    Lifecycle,
-    SubmissionSettings,
-    SubmitClaims,
-    Worklist,
-)
+from services.claims.handlers.claim_history import ClaimHistory
+from services.claims.handlers.claim_lifecycle import Lifecycle
+from services.claims.handlers.correct_claim import CorrectClaim
+from services.claims.handlers.ports import SERVICE, ClaimRules, ClaimStore, Exchange, SubmissionSettings
+from services.claims.handlers.submit_claims import SubmitClaims
+from services.claims.handlers.worklist import Worklist
 from shared.contracts.envelope import utc_now
 from shared.icd10 import is_billable
 from shared.messaging import Publisher

@@ -14,7 +14,7 @@ from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_
 from services.claims.adapters.exchange import ack_inbox
 from services.claims.adapters.repository import MongoClaimStore
 from services.claims.domain.claim import Address, Envelope
-from services.claims.handlers import Correction
+from services.claims.handlers.correct_claim import Correction
 from shared.mongo import async_database
 from tests.unit.claims_cases import claims_over_folders, coded, line
 

@@ -15,7 +15,7 @@ from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import Payer, parse_837_claims, render_277ca
 from deploy.ops.synthetic import batch
 from services.claims.domain.claim import Address, Envelope
-from services.claims.handlers import Correction
+from services.claims.handlers.correct_claim import Correction
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.rules import load_rules
 from services.coding.handlers import claim_coded as announce

@@ -14,7 +14,7 @@ import pytest
 
 from services.claims.adapters.repository import MongoClaimStore
 from services.claims.bootstrap import load_claim_rules
-from services.claims.handlers import Lifecycle, Move
+from services.claims.handlers.claim_lifecycle import Lifecycle, Move
 from shared.mongo import async_database
 
 pytestmark = pytest.mark.integration

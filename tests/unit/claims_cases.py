@@ -26,6 +26,8 @@ FILED_ON = datetime(2026, 3, 10, tzinfo=UTC)
 def claims_over_folders(store: Any, root: Path) -> Claims:
     """The claims use cases on a given store, dropping to and reading from real folders under `root`."""
     return bootstrap(store, DirectoryExchange(root), RecordingPublisher(), SUBMISSION, lambda: FILED_ON, RULES)
+
+
 VERIFIED = Verification(
     verification_id="v1",
     outcome="covered",

@@ -214,7 +214,7 @@ def test_a_void_goes_out_with_frequency_8_and_marks_the_claim_voided() -> None:
 
 
 def correction(kind: str, **more: object):  # type: ignore[no-untyped-def]
-    from services.claims.handlers import Correction
+    from services.claims.handlers.correct_claim import Correction
 
     return Correction(kind, "billing.lee", "wrong level billed", **more)  # type: ignore[arg-type]
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.claims.bootstrap import Claims, build_api
-from services.claims.handlers import Correction
+from services.claims.handlers.correct_claim import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.access import ADMINS, READERS, Writer
 from shared.api import ops_app, use_cases

@@ -5,7 +5,7 @@ import faust
 
 from services.claims.adapters.exchange import ack_inbox
 from services.claims.bootstrap import build_worker
-from services.claims.handlers import SERVICE
+from services.claims.handlers.ports import SERVICE
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, add_agent, guarded, run_worker, worker_app
 from shared.topics import CLAIM_CODED, CLAIM_SUBMITTED, PAYMENT_POSTED

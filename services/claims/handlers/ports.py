@@ -1,0 +1,78 @@
+"""The claims service's ports and settings: what its use cases need from the world."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.claims.domain.acks import (
+    AckCodes,
+)
+from services.claims.domain.assemble import ChargeMaster
+from services.claims.domain.scrubber import ScrubEdits
+from services.claims.domain.x837 import Submitter
+from shared.outbox import InMemoryOutboxStore, OutboxStore
+
+SERVICE = "claims"
+
+
+class ClaimStore(Protocol):
+    @property  # read-only, so each store may hold the narrower kind of outbox store
+    def claims(self) -> OutboxStore | InMemoryOutboxStore: ...
+
+    async def next_control_number(self) -> int: ...
+    async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None: ...
+    async def undropped_interchanges(self) -> list[dict[str, Any]]: ...
+    async def mark_dropped(self, control_number: int) -> None: ...
+    async def interchange(self, control_number: int) -> dict[str, Any] | None: ...
+    async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None: ...
+    async def billed(self, keys: Sequence[str]) -> dict[str, str]: ...
+    async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None: ...
+    async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
+    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
+        """Keep each claim's `claim-coded` event (what a correction starts from), by claim record id."""
+
+    async def source(self, record_id: str) -> dict[str, Any] | None: ...
+    async def transition(
+        self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+    ) -> bool:
+        """Apply the step only while the claim's status is still `expected` (None: unconditionally)."""
+
+    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]: ...
+    async def enlist(self, entries: list[dict[str, Any]]) -> None: ...
+    async def delist(self, record_ids: Sequence[str]) -> None: ...
+    async def add_version(self, key: str, record_id: str) -> None: ...
+
+
+class Exchange(Protocol):
+    async def drop_outbound(self, file_name: str, content: str) -> None: ...
+
+
+class Inbox(Protocol):
+    def waiting(self) -> list[Any]: ...
+    async def read(self, path: Any) -> str: ...
+    def archive_file(self, path: Any, outcome: str, reasons: Sequence[str] = ()) -> None: ...
+
+
+@dataclass(frozen=True)
+class SubmissionSettings:
+    sender_id: str
+    receiver_id: str
+    usage_indicator: str
+    max_claims: int
+    submitter: Submitter
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    charges: ChargeMaster
+    edits: ScrubEdits
+    acks: AckCodes
+    is_billable: Callable[[str], bool]
+
+
+def entry(status: str, at: datetime, note: str) -> dict[str, Any]:
+    return {"status": status, "at": at.isoformat(), "note": note}
