@@ -12,18 +12,13 @@ import faust
 from services.eligibility.adapters.clearinghouse import HttpEligibilityGateway
 from services.eligibility.adapters.repository import MongoEligibilityRepository
 from services.eligibility.domain.policy import EligibilityRules, load_eligibility_rules
-from services.eligibility.handlers import (
-    SERVICE,
-    Asking,
-    EligibilityGateway,
-    EligibilityRepository,
-    PayerAsker,
-    RecordPhoneVerification,
-    RedriveWaiting,
-    VerificationTrail,
-    VerifyCoverage,
-    WaitingList,
-)
+from services.eligibility.handlers.asking_payers import PayerAsker
+from services.eligibility.handlers.ports import SERVICE, Asking, EligibilityGateway, EligibilityRepository
+from services.eligibility.handlers.record_phone_verification import RecordPhoneVerification
+from services.eligibility.handlers.redrive_waiting import RedriveWaiting
+from services.eligibility.handlers.verification_trail import VerificationTrail
+from services.eligibility.handlers.verify_coverage import VerifyCoverage
+from services.eligibility.handlers.waiting_list import WaitingList
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher
 from shared.mongo import async_database

@@ -12,7 +12,7 @@ from deploy.ops import processes
 from services.eligibility.adapters.clearinghouse import HttpEligibilityGateway
 from services.eligibility.domain.inquiry import inquiry_for, render_270
 from services.eligibility.domain.response import parse_271
-from services.eligibility.handlers import PayerUnavailable
+from services.eligibility.handlers.ports import PayerUnavailable
 from shared.contracts.encounter import EncounterCompleted
 from tests.conftest import example
 

@@ -13,7 +13,7 @@ from services.claims.adapters.repository import MongoClaimStore
 from services.eligibility.adapters.memory import CallableGateway
 from services.eligibility.adapters.repository import MongoEligibilityRepository
 from services.eligibility.bootstrap import bootstrap
-from services.eligibility.handlers import Asking
+from services.eligibility.handlers.ports import Asking
 from shared.contracts.encounter import EncounterCompleted
 from shared.messaging import RecordingPublisher
 from shared.mongo import async_database

@@ -11,7 +11,8 @@ from typing import Any
 from deploy.clearinghouse.eligibility import Roster, answer_270
 from services.eligibility.adapters.memory import CallableGateway, InMemoryEligibilityRepository
 from services.eligibility.bootstrap import Eligibility, bootstrap
-from services.eligibility.handlers import Asking, PhoneCall
+from services.eligibility.handlers.ports import Asking
+from services.eligibility.handlers.record_phone_verification import PhoneCall
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified
 from shared.messaging import RecordingPublisher

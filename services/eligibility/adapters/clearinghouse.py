@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.eligibility.handlers import PayerUnavailable
+from services.eligibility.handlers.ports import PayerUnavailable
 
 
 class HttpEligibilityGateway:

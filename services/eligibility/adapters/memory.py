@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.eligibility.domain.status import WAITING
-from services.eligibility.handlers import PayerUnavailable, SavedVerification
+from services.eligibility.handlers.ports import PayerUnavailable, SavedVerification
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
 from shared.outbox import InMemoryOutboxStore, Record

@@ -17,7 +17,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.eligibility.domain.status import WAITING
-from services.eligibility.handlers import SavedVerification
+from services.eligibility.handlers.ports import SavedVerification
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new

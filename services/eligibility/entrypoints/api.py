@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.eligibility.bootstrap import Eligibility, build_api
-from services.eligibility.handlers import PhoneCall
+from services.eligibility.handlers.record_phone_verification import PhoneCall
 from services.eligibility.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import ops_app, use_cases

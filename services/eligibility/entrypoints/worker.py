@@ -3,7 +3,7 @@
 import faust
 
 from services.eligibility.bootstrap import build_worker
-from services.eligibility.handlers import SERVICE
+from services.eligibility.handlers.ports import SERVICE
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, guarded, run_worker, worker_app
 from shared.topics import COVERAGE_VERIFIED, ENCOUNTER_COMPLETED

@@ -1,0 +1,1 @@
+"""The eligibility service's use cases, one module each; their ports in `ports.py`."""

@@ -1,0 +1,15 @@
+"""The encounters waiting for a payer or a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.eligibility.handlers.ports import EligibilityRepository
+
+
+class WaitingList:
+    def __init__(self, repo: EligibilityRepository) -> None:
+        self.repo = repo
+
+    async def __call__(self, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return await self.repo.waiting(kind, limit)
