@@ -10,7 +10,10 @@ from services.coding.adapters.icd10 import is_billable
 from services.coding.adapters.repository import RECORDS, CodingRecords, MongoHoldStore
 from services.coding.domain.engine import IsBillableDiagnosis
 from services.coding.domain.rules import CodingRules, load_rules
-from services.coding.handlers import SERVICE, CodeEncounters, CodingStore, HoldStore, ListHolds, ResolveHold
+from services.coding.handlers.code_encounters import CodeEncounters
+from services.coding.handlers.list_holds import ListHolds
+from services.coding.handlers.ports import SERVICE, CodingStore, HoldStore
+from services.coding.handlers.resolve_hold import ResolveHold
 from shared.messaging import Publisher
 from shared.mongo import async_database
 from shared.once import once_per_process

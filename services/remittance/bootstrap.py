@@ -14,14 +14,9 @@ from services.remittance.adapters.repository import MongoRemittanceStore
 from services.remittance.domain.denials import AdjustmentCodes, DenialRules
 from services.remittance.domain.posting import load_posting_rules
 from services.remittance.domain.underpayment import FeeSchedules
-from services.remittance.handlers import (
-    SERVICE,
-    AppealPacket,
-    EvidenceSource,
-    RemittancePosting,
-    RemittanceRules,
-    RemittanceStore,
-)
+from services.remittance.handlers.appeal_packet import AppealPacket
+from services.remittance.handlers.ports import SERVICE, EvidenceSource, RemittanceRules, RemittanceStore
+from services.remittance.handlers.post_remittances import RemittancePosting
 from shared.access import presented_key
 from shared.contracts.envelope import utc_now
 from shared.messaging import Publisher

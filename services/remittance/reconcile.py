@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.remittance.handlers import RemittanceStore
+from services.remittance.handlers.ports import RemittanceStore
 from shared.reconcile import KeyState, Reconciled
 
 WAITING_FOR_PAYER = "awaiting_payment"

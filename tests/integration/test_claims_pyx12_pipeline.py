@@ -18,7 +18,7 @@ from services.claims.domain.claim import Address, Envelope
 from services.claims.handlers.correct_claim import Correction
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.rules import load_rules
-from services.coding.handlers import claim_coded as announce
+from services.coding.handlers.records import claim_coded as announce
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import ClaimCoded, CoverageVerified
 from shared.icd10 import is_billable

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.coding.adapters.repository import ResolutionsOnOutboxes
-from services.coding.handlers import hold_summary, worklist_view
+from services.coding.handlers.list_holds import hold_summary, worklist_view
 from shared.outbox import InMemoryOutboxStore, Record
 
 

@@ -17,7 +17,7 @@ from services.coding.adapters.icd10 import is_billable
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.model import CodingResult
 from services.coding.domain.rules import RuleFileError, load_rules
-from services.coding.handlers import line_dict
+from services.coding.handlers.records import line_dict
 from shared.contracts.encounter import EncounterCompleted
 
 CONTRACT_BROKEN, POLICY_BROKEN = 2, 3

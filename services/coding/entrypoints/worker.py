@@ -3,7 +3,7 @@
 import faust
 
 from services.coding.bootstrap import build_worker
-from services.coding.handlers import SERVICE
+from services.coding.handlers.ports import SERVICE
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, run_worker, worker_app
 from shared.topics import CLAIM_CODED, COVERAGE_VERIFIED

@@ -4,7 +4,7 @@ import faust
 
 from services.remittance.adapters.inbox import era_inbox
 from services.remittance.bootstrap import build_worker
-from services.remittance.handlers import SERVICE
+from services.remittance.handlers.ports import SERVICE
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, guarded, run_worker, worker_app
 from shared.topics import CLAIM_SUBMITTED, PAYMENT_POSTED

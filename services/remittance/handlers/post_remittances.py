@@ -1,77 +1,31 @@
-"""Remittance use cases: remember submitted claims, post 835 remittances against them and
-announce `payment-posted` with balanced journal lines. Nothing unmatched or unbalanced is dropped."""
+"""`claim-submitted` → the payment to expect; each 835 file, all or nothing → balanced postings
+→ `payment-posted`, with denials and underpaid lines for follow-up."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from services.remittance.domain.denials import AdjustmentCodes, DenialRules, denials
+from services.remittance.domain.denials import denials
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
 from services.remittance.domain.files import FileOutcome
 from services.remittance.domain.matching import match_lines
-from services.remittance.domain.posting import PostingRules, adjustments, claim_status, journal, posting_key
-from services.remittance.domain.underpayment import FeeSchedules, underpaid_lines
+from services.remittance.domain.posting import adjustments, claim_status, journal, posting_key
+from services.remittance.domain.underpayment import underpaid_lines
+from services.remittance.handlers.ports import SERVICE, Inbox, RemittanceRules, RemittanceStore
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
 from shared.errors import is_transient
 from shared.folders import UnreadableFile
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
-from shared.outbox import InMemoryOutboxStore, OutboxStore
 from shared.topics import PAYMENT_POSTED
 
-SERVICE = "remittance"
 log = logging.getLogger(SERVICE)
 FORWARDED_STATUS = {"19", "20", "21"}  # CLP02: processed and forwarded to another payer (crossover)
-
-
-class RemittanceStore(Protocol):
-    @property  # read-only, so each store may hold the narrower kind of outbox store
-    def payments(self) -> OutboxStore | InMemoryOutboxStore: ...
-
-    async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None: ...
-    async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]: ...
-    async def era_seen(self, digest: str) -> bool: ...
-    async def record_era(
-        self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime
-    ) -> None: ...
-    async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None: ...
-    async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
-        """Parked entries: `_id`, `trace`, `patient_control_number` and the `claim` as a ClaimPayment."""
-
-    async def clear_unmatched(self, ids: Sequence[str]) -> None: ...
-    async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
-        """Keep denials and underpayments on their worklists (small collections of their own)."""
-
-    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
-        """`denials`, `underpayments`, or `files` (835s that did not post, with their problems), oldest first."""
-
-    async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None: ...
-    async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]: ...
-    async def posting(self, key: str) -> dict[str, Any] | None: ...
-
-
-class EvidenceSource(Protocol):
-    async def trail(self, encounter_key: str) -> dict[str, Any]: ...
-
-
-class Inbox(Protocol):
-    def waiting(self) -> list[Path]: ...
-    async def read(self, path: Path) -> str: ...
-    def archive_file(self, path: Path, outcome: str, reasons: Sequence[str] = ()) -> None: ...
-
-
-@dataclass(frozen=True)
-class RemittanceRules:
-    posting: PostingRules
-    codes: AdjustmentCodes
-    denials: DenialRules
-    fees: FeeSchedules
 
 
 class RemittancePosting:
@@ -238,34 +192,3 @@ def follow_up_entry(doc: dict[str, Any], what: str) -> dict[str, Any]:
         "posted_at": doc["posted_at"],
         what: payment[what],
     }
-
-
-class AppealPacket:
-    """What an appeal of a denial needs: the remittance facts, each denial with its category and
-    next action, and the eligibility service's verification evidence for the encounter."""
-
-    def __init__(self, store: RemittanceStore, evidence: EvidenceSource) -> None:
-        self.store, self.evidence = store, evidence
-
-    async def __call__(self, posting_key: str) -> dict[str, Any] | None:
-        doc = await self.store.posting(posting_key)
-        if doc is None or not doc["payment"]["denials"]:
-            return None
-        payment = doc["payment"]
-        trail = await self.evidence.trail(doc["correlation_id"])
-        return {
-            "posting_key": posting_key,
-            "encounter_key": doc["correlation_id"],
-            "claim_id": doc["claim_id"],
-            "payer_claim_number": payment["payer_claim_number"],
-            "era_trace_number": payment["era_trace_number"],
-            "claim_status": payment["claim_status"],
-            "charge_cents": payment["charge_cents"],
-            "paid_cents": payment["paid_cents"],
-            "denials": payment["denials"],
-            "eligibility_evidence": trail,
-            "call_references": [c["evidence"]["call_reference"] for c in trail.get("phone_calls", [])],
-            "payer_traces": [
-                e["evidence"]["trace_number"] for e in trail.get("payer_exchanges", []) if e.get("evidence")
-            ],
-        }
