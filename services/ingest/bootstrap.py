@@ -12,15 +12,9 @@ from services.ingest.adapters.signatures import InMemorySeenSignatures, MongoSee
 from services.ingest.domain.intake import Limits
 from services.ingest.domain.items import Policy
 from services.ingest.domain.plausibility import DateWindow
-from services.ingest.handlers import (
-    SERVICE,
-    AcceptedStore,
-    AcceptEncounters,
-    EncounterLog,
-    Readiness,
-    SeenSignatures,
-    Signing,
-)
+from services.ingest.handlers.accept_encounters import AcceptEncounters
+from services.ingest.handlers.ports import SERVICE, AcceptedStore, EncounterLog, SeenSignatures, Signing
+from services.ingest.handlers.readiness import Readiness
 from shared.mongo import async_database
 from shared.settings import Settings
 from shared.topics import ENCOUNTER_COMPLETED

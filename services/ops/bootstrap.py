@@ -8,7 +8,9 @@ from services.ops.adapters.broker import KafkaWatch
 from services.ops.adapters.desks import OwnerDesks
 from services.ops.adapters.remembered import RememberedTrails
 from services.ops.adapters.repository import MongoTrailStore
-from services.ops.handlers import SERVICE, OpsQueries, ProjectFacts, TrailStore
+from services.ops.handlers.answer_queries import OpsQueries
+from services.ops.handlers.ports import SERVICE, TrailStore
+from services.ops.handlers.project_facts import ProjectFacts
 from shared.access import presented_key
 from shared.mongo import async_database
 from shared.settings import Settings

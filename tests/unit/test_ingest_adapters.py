@@ -11,7 +11,7 @@ import pytest
 from kafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
 
 from services.ingest.adapters.producer import KafkaEncounterPublisher
-from services.ingest.handlers import Unavailable
+from services.ingest.handlers.ports import Unavailable
 from shared.kafka import bootstrap_servers, tcp_reachable
 from shared.messaging import Outgoing
 

@@ -23,7 +23,7 @@ from services.ingest.adapters.producer import InMemoryEncounterLog
 from services.ingest.bootstrap import bootstrap
 from services.ingest.domain.idempotency import Accepted
 from services.ingest.entrypoints.api import create_app
-from services.ingest.handlers import Unavailable
+from services.ingest.handlers.ports import Unavailable
 from shared.messaging import Outgoing
 from shared.settings import DEV_INGEST_SECRET, Settings
 from tests.clock import Clock

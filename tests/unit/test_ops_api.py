@@ -13,7 +13,8 @@ from services.ops.adapters.memory import FixedBroker, FixedDesks, InMemoryTrailS
 from services.ops.domain.trail import STAGES
 from services.ops.domain.worklist import KINDS, Item
 from services.ops.entrypoints.api import create_app
-from services.ops.handlers import OpsQueries, ProjectFacts
+from services.ops.handlers.answer_queries import OpsQueries
+from services.ops.handlers.project_facts import ProjectFacts
 from shared.access import presented_key
 from shared.settings import get_settings
 from tests.unit.test_ops_projection import SCENARIO, T0

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from services.ingest.domain.idempotency import Accepted
-from services.ingest.handlers import Unavailable
+from services.ingest.handlers.ports import Unavailable
 from shared.mongo import Document, find_by_ids, insert_new
 
 COLLECTION = "accepted"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from services.ingest.handlers import Unavailable
+from services.ingest.handlers.ports import Unavailable
 from shared.kafka import broker_reachable, connection
 from shared.messaging import Outgoing
 

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime
 
 from services.ingest.bootstrap import Ingest, build
 from services.ingest.domain.intake import Kind, Limits, Outcome, Signed, body_too_large
-from services.ingest.handlers import SERVICE
+from services.ingest.handlers.ports import SERVICE
 from services.ingest.reconcile import accepted_before_for
 from shared.access import ADMINS
 from shared.api import answer_outages, count_requests

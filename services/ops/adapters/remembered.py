@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from services.ops.domain.trail import Trail
-from services.ops.handlers import TrailStore
+from services.ops.handlers.ports import TrailStore
 
 
 class KeyedTrailStore(TrailStore, Protocol):

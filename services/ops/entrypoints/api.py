@@ -33,7 +33,7 @@ from services.ops.entrypoints.schemas import (
     TrailOut,
     WorklistOut,
 )
-from services.ops.handlers import OpsQueries
+from services.ops.handlers.answer_queries import OpsQueries
 from shared.access import READERS
 from shared.api import answer_outages, count_requests, dependencies_probe, health, use_cases
 from shared.audit.http import audit_log_for, audit_requests

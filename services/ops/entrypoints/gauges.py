@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Gauge
 
 from services.ops.domain.money import MONEY_FIELDS, per_payer
-from services.ops.handlers import OpsQueries
+from services.ops.handlers.answer_queries import OpsQueries
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 60.0  # each refresh reads the read model: often enough for Prometheus, no more

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from services.ops.adapters.remembered import RememberedTrails
 from services.ops.bootstrap import build_projection
 from services.ops.domain import facts
-from services.ops.handlers import SERVICE, ProjectFacts
+from services.ops.handlers.ports import SERVICE
+from services.ops.handlers.project_facts import ProjectFacts
 from shared.contracts.events import DeadLetter
 from shared.once import Once
 from shared.settings import Settings, get_settings

@@ -1,20 +1,13 @@
-"""Ingest use cases: accept a platform's encounters, and say whether the service can do so now.
-
-Accepting is all-or-nothing. Every item is checked and sized before anything is sent; the keys
-already accepted are read at once; the new encounters go to the broker in one send and one flush;
-only once the broker has every one of them are their digests recorded. A crash between the two
-leaves an encounter unrecorded, which only means a resend publishes it again (consumers are
-idempotent by key); recording first could remember an encounter the broker never got.
-"""
+"""A platform's signed POST → every problem named, or the new encounters on `encounter-completed`,
+each key once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from services.ingest.domain.body import read_batch
 from services.ingest.domain.idempotency import Accepted, Candidate, conflicts_with, first_of_each_key, item_status
@@ -29,50 +22,11 @@ from services.ingest.domain.intake import (
     unsigned,
 )
 from services.ingest.domain.items import Policy, checked_items
-from shared.messaging import Outgoing, Publisher
+from services.ingest.handlers.ports import AcceptedStore, EncounterLog, Signing, Unavailable
+from shared.messaging import Outgoing
 from shared.topics import ENCOUNTER_COMPLETED
 
 log = logging.getLogger(__name__)
-SERVICE = "ingest"
-
-
-class Unavailable(Exception):
-    """The broker or the database cannot be reached now; the request may be retried as it is."""
-
-    def __init__(self, dependency: str, reason: str) -> None:
-        super().__init__(f"{dependency} unavailable: {reason}")
-        self.dependency, self.reason = dependency, reason
-
-
-class Dependency(Protocol):
-    async def reachable(self) -> bool: ...
-    async def close(self) -> None: ...
-
-
-class EncounterLog(Publisher, Dependency, Protocol):
-    """Where accepted encounters go: `publish` returns once the broker has every message."""
-
-
-class AcceptedStore(Dependency, Protocol):
-    async def find(self, keys: Sequence[str]) -> dict[str, Accepted]: ...
-    async def record(self, accepted: Sequence[Accepted]) -> set[str]:
-        """Insert the ones whose key is new (first write wins); return those keys."""
-        ...
-
-
-class SeenSignatures(Protocol):
-    async def first_time(self, digest: str, at: datetime) -> bool:
-        """Remember a signature; False when it was seen before (a replay)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Signing:
-    """Who may sign (a source's current secrets) and how fresh a signature must be."""
-
-    secrets_for: Callable[[str], list[str]]
-    window_seconds: int
-    seen: SeenSignatures
 
 
 class AcceptEncounters:
@@ -147,14 +101,3 @@ class AcceptEncounters:
         differing = sorted(c.key for c in raced if c.key in stored and stored[c.key].digest != c.digest)
         if differing:
             log.warning("keys accepted concurrently with other content, both published: %s", ", ".join(differing))
-
-
-class Readiness:
-    """Ready while the broker and the database answer."""
-
-    def __init__(self, dependencies: Mapping[str, Dependency]) -> None:
-        self.dependencies = dependencies
-
-    async def __call__(self) -> dict[str, bool]:
-        answers = await asyncio.gather(*(d.reachable() for d in self.dependencies.values()))
-        return dict(zip(self.dependencies, answers, strict=True))

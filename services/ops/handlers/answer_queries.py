@@ -1,100 +1,17 @@
-"""Use cases of the ops read model: project a consumed batch of facts onto the encounters' trails;
-answer the ops API (search, trail, worklist, money, aging, KPIs, pipeline flow)."""
+"""What the ops API and dashboard ask: encounters, worklists, flow, money, KPIs."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from services.ops.domain.facts import Keyed
 from services.ops.domain.kpis import Kpis, kpis
 from services.ops.domain.money import aging, money_by
 from services.ops.domain.summary import Search, Summary, summarize
-from services.ops.domain.trail import STAGES, Trail, project
+from services.ops.domain.trail import STAGES, Trail
 from services.ops.domain.worklist import Item, denials_by_category, depths, oldest_first, read_model_items
-
-SERVICE = "ops"
-
-
-class TrailStore(Protocol):
-    async def trails(self, correlation_ids: Sequence[str]) -> dict[str, Trail]:
-        """The stored trails of these encounters (the ones that have any)."""
-
-    async def save(self, trails: Sequence[Trail]) -> None:
-        """Store each trail whole, by its correlation id."""
-
-    async def create(self, trails: Sequence[Trail]) -> None:
-        """Store trails the store did not have when read (cheaper than `save` where that matters)."""
-
-
-class ProjectFacts:
-    """One read and one write per flush. Every topic's agent shares the one instance of a process, and
-    flushes run one at a time, so no two agents read and rewrite a trail at once. The batches that
-    arrive while a flush runs are projected together by the next one (a group commit): an encounter's
-    events on several topics mostly arrive together, and then cost one rewrite of its trail, not one
-    per topic. A combined flush that fails is retried batch by batch, so one agent's bad record never
-    fails another agent's batch."""
-
-    def __init__(self, store: TrailStore) -> None:
-        self.store = store
-        self.lock = asyncio.Lock()
-        self.pending: list[tuple[Sequence[Keyed], asyncio.Future[None]]] = []
-
-    async def __call__(self, keyed: Sequence[Keyed]) -> None:
-        if not keyed:
-            return
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.pending.append((keyed, done))
-        async with self.lock:
-            if self.pending:
-                waiting, self.pending = self.pending, []
-                await self.flush(waiting)
-        await done
-
-    async def flush(self, waiting: list[tuple[Sequence[Keyed], asyncio.Future[None]]]) -> None:
-        try:
-            await self.project([item for keyed, _ in waiting for item in keyed])
-        except Exception as error:  # noqa: BLE001 - told to each waiting batch below
-            if len(waiting) == 1:
-                waiting[0][1].set_exception(error)
-                return
-            for keyed, done in waiting:
-                await self.flush([(keyed, done)])
-            return
-        for _, done in waiting:
-            done.set_result(None)
-
-    async def project(self, keyed: Sequence[Keyed]) -> None:
-        stored = await self.store.trails(list(dict.fromkeys(key for key, _, _ in keyed)))
-        updated = project(stored, keyed)
-        await self.store.create([trail for key, trail in updated.items() if key not in stored])
-        await self.store.save([trail for key, trail in updated.items() if key in stored and trail != stored[key]])
-
-
-class ReadModel(Protocol):
-    async def trail(self, key: str) -> Trail | None: ...
-    async def search(self, search: Search, skip: int, limit: int) -> tuple[list[Summary], int]: ...
-    async def summaries(self, search: Search) -> list[Summary]: ...
-    async def outstanding(self) -> list[Summary]: ...
-    async def needing_attention(self) -> list[Summary]: ...
-    async def changed_since(self, moment: datetime) -> list[Summary]: ...
-    async def state_counts(self) -> dict[str, int]: ...
-
-
-class Desks(Protocol):
-    async def items(self) -> tuple[list[Item], dict[str, str]]:
-        """Every owner's worklist items, and the kinds whose owner did not answer (with why)."""
-
-
-class Broker(Protocol):
-    async def lag(self) -> dict[tuple[str, str], int]:
-        """Records each consumer group has not committed yet, by (group, topic)."""
-
-    async def dead_letters(self) -> dict[str, int]:
-        """Records ever written to each dead-letter topic."""
+from services.ops.handlers.ports import Broker, Desks, ReadModel
 
 
 @dataclass(frozen=True)

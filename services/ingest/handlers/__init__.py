@@ -1,0 +1,1 @@
+"""The ingest service's use cases, one module each; their ports in `ports.py`."""
