@@ -12,6 +12,7 @@ from typing import Any
 
 import pymongo
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
 from pymongo.errors import PyMongoError
@@ -29,6 +30,52 @@ HTTP_REQUESTS = Counter(
     "telebill_http_requests_total", "Requests each API answered", ["api", "method", "route", "status"]
 )
 HTTP_SECONDS = Histogram("telebill_http_request_seconds", "Time to answer a request", ["api", "method", "route"])
+
+
+MEANINGS = {
+    200: "Done (or a repeat of a request already done, answered the same way)",
+    201: "Created",
+    202: "Accepted: on the broker, processed asynchronously",
+    401: "No API key or signature, or one this service does not know (Authorization: Bearer <key>)",
+    403: "The key's scope does not allow this route",
+    404: "No such record",
+    409: "The record's state does not allow this (said in the body)",
+    413: "The body is larger than this route takes",
+    422: "The request has problems, each named in the body",
+    500: "An unexpected error, said without its details (the file or record is kept with the reason)",
+    503: "The database or the broker does not answer now: retry after Retry-After seconds",
+}
+
+
+def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """A route's OpenAPI `responses` for the status codes it returns besides its usual one."""
+    return {code: {"description": MEANINGS[code]} for code in sorted(set(codes))}
+
+
+def raw_body(media_type: str, description: str) -> dict[str, Any]:
+    """`openapi_extra` for a route that reads its body as bytes (a signature or an X12 file)."""
+    body = {"description": description, "required": True, "content": {media_type: {"schema": {"type": "string"}}}}
+    return {"requestBody": body}
+
+
+def document_answers(app: FastAPI) -> None:
+    """Every operation's OpenAPI also names what any route may answer: 401 and 403 where a key is
+    needed, 503 while the database or the broker is away (answer_outages)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes, description=app.description)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                common = (401, 403, 503) if operation.get("security") else (503,)
+                for code, meaning in answers(*common).items():
+                    responses.setdefault(str(code), meaning)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def use_cases(request: Request) -> Any:
@@ -122,6 +169,7 @@ def ops_app(
     app = FastAPI(title=title, version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
+    document_answers(app)
     audit_requests(app, service)
     app.include_router(router)
     app.include_router(health)

@@ -13,7 +13,7 @@ from services.claims.bootstrap import Claims, build_api
 from services.claims.handlers.correct_claim import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.access import ADMINS, READERS, Writer
-from shared.api import ops_app, use_cases
+from shared.api import answers, ops_app, use_cases
 from shared.phi.fields import reveal
 from shared.reconcile import ReconcileIn
 
@@ -63,7 +63,7 @@ async def worklist(
     return {"count": len(found), "claims": reveal(found)}
 
 
-@router.get("/{key}", dependencies=READERS)
+@router.get("/{key}", dependencies=READERS, responses=answers(404))
 async def claim(key: str, service: ClaimsDep) -> dict[str, Any]:
     found = await service.history(key)
     if found is None:
@@ -77,14 +77,14 @@ async def corrected(service: Claims, key: str, correction: Correction) -> JSONRe
     return JSONResponse(status_code=CORRECTION_STATUS[result.status], content=content)
 
 
-@router.post("/{key}/replacement")
+@router.post("/{key}/replacement", responses=answers(*CORRECTION_STATUS.values()))
 async def replace(key: str, body: ReplacementIn, service: ClaimsDep, operator: Writer) -> JSONResponse:
     lines = [line.model_dump() for line in body.lines] if body.lines else None
     correction = Correction("replacement", operator.name, body.reason, lines, body.diagnoses, body.prior_authorization)
     return await corrected(service, key, correction)
 
 
-@router.post("/{key}/void")
+@router.post("/{key}/void", responses=answers(*CORRECTION_STATUS.values()))
 async def void(key: str, body: VoidIn, service: ClaimsDep, operator: Writer) -> JSONResponse:
     return await corrected(service, key, Correction("void", operator.name, body.reason))
 

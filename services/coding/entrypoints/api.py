@@ -14,7 +14,7 @@ from services.coding.bootstrap import HoldDesk, build_hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution
 from services.coding.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
-from shared.api import ops_app, use_cases
+from shared.api import answers, ops_app, use_cases
 from shared.phi.fields import reveal
 from shared.reconcile import ReconcileIn
 
@@ -66,7 +66,7 @@ async def list_holds(
     return {"count": len(holds), "holds": reveal(holds)}
 
 
-@router.get("/{key}", dependencies=READERS)
+@router.get("/{key}", dependencies=READERS, responses=answers(404))
 async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     hold = await hold_desk.list_holds.one(key)
     if hold is None:
@@ -74,7 +74,7 @@ async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     return dict(reveal(hold))
 
 
-@router.post("/{key}/resolution")
+@router.post("/{key}/resolution", responses=answers(*STATUS_CODES.values()))
 async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep, operator: Writer) -> JSONResponse:
     """Who resolved it is the caller's credential (kept as evidence)."""
     outcome = await hold_desk.resolve(key, body.to_domain(operator), datetime.now(UTC))

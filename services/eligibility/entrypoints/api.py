@@ -14,7 +14,7 @@ from services.eligibility.bootstrap import Eligibility, build_api
 from services.eligibility.handlers.record_phone_verification import PhoneCall
 from services.eligibility.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
-from shared.api import ops_app, use_cases
+from shared.api import answers, ops_app, use_cases
 from shared.phi.fields import PLAIN, reveal
 from shared.reconcile import ReconcileIn
 
@@ -47,7 +47,7 @@ EligibilityDep = Annotated[Eligibility, Depends(use_cases)]
 router = APIRouter(prefix="/v1")
 
 
-@router.post("/encounters/{key}/phone-verifications")
+@router.post("/encounters/{key}/phone-verifications", responses=answers(*PHONE_STATUS.values()))
 async def record_phone_verification(
     key: str, body: PhoneVerificationIn, service: EligibilityDep, operator: Writer
 ) -> JSONResponse:
@@ -57,7 +57,7 @@ async def record_phone_verification(
     return JSONResponse(status_code=PHONE_STATUS[result.status], content=content)
 
 
-@router.get("/encounters/{key}/verification-trail", dependencies=READERS)
+@router.get("/encounters/{key}/verification-trail", dependencies=READERS, responses=answers(404))
 async def verification_trail(key: str, service: EligibilityDep) -> dict[str, Any]:
     trail = await service.trail(key)
     if trail is None:

@@ -21,7 +21,7 @@ from services.ingest.domain.intake import Kind, Limits, Outcome, Signed, body_to
 from services.ingest.handlers.ports import SERVICE
 from services.ingest.reconcile import accepted_before_for
 from shared.access import ADMINS
-from shared.api import answer_outages, count_requests
+from shared.api import answer_outages, answers, count_requests, document_answers, raw_body
 from shared.audit.http import audit_log_for, audit_requests
 from shared.settings import get_settings
 
@@ -48,7 +48,12 @@ def ingest(request: Request) -> Ingest:
 IngestDep = Annotated[Ingest, Depends(ingest)]
 
 
-@router.post("/v1/encounters", status_code=202)
+@router.post(
+    "/v1/encounters",
+    status_code=202,
+    responses=answers(*STATUS_CODES.values()),
+    openapi_extra=raw_body("application/json", "One encounter-completed event, or a list of them (signed bytes)"),
+)
 async def post_encounters(
     request: Request,
     use_cases: IngestDep,
@@ -136,6 +141,7 @@ def create_app(make: Callable[[], Ingest] | None = None) -> FastAPI:
     app = FastAPI(title="telebill ingest", version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
+    document_answers(app)
     audit_requests(app, SERVICE)
     app.include_router(router)
     app.mount("/metrics", make_asgi_app())

@@ -35,7 +35,7 @@ from services.ops.entrypoints.schemas import (
 )
 from services.ops.handlers.answer_queries import OpsQueries
 from shared.access import READERS
-from shared.api import answer_outages, count_requests, dependencies_probe, health, use_cases
+from shared.api import answer_outages, answers, count_requests, dependencies_probe, document_answers, health, use_cases
 from shared.audit.http import audit_log_for, audit_requests
 from shared.settings import Settings, get_settings
 
@@ -86,7 +86,7 @@ async def search_encounters(
     return EncounterPage(total=total, page=page, page_size=page_size, encounters=[EncounterOut.of(s) for s in found])
 
 
-@encounters.get("/{key}/trail")
+@encounters.get("/{key}/trail", responses=answers(404))
 async def encounter_trail(key: str, queries: QueriesDep) -> TrailOut:
     found = await queries.trail(key)
     if found is None:
@@ -205,6 +205,7 @@ def create_app(make: Callable[[], OpsQueries] | None = None) -> FastAPI:
     app = FastAPI(title="telebill ops", version="1", lifespan=lifespan)
     count_requests(app)
     answer_outages(app)
+    document_answers(app)
     audit_requests(app, "ops")
     for router in ROUTERS:
         app.include_router(router)

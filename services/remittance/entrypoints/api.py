@@ -14,7 +14,7 @@ from services.remittance.bootstrap import RemittanceDesk, build_desk
 from services.remittance.domain.files import FileOutcome
 from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
-from shared.api import ops_app, use_cases
+from shared.api import answers, ops_app, raw_body, use_cases
 from shared.phi.fields import reveal
 from shared.reconcile import MAX_KEYS, ReconcileIn
 
@@ -32,7 +32,12 @@ DeskDep = Annotated[RemittanceDesk, Depends(use_cases)]
 router = APIRouter(prefix="/v1")
 
 
-@router.post("/eras", dependencies=WRITERS)
+@router.post(
+    "/eras",
+    dependencies=WRITERS,
+    responses=answers(413, *UPLOAD_STATUS.values()),
+    openapi_extra=raw_body("application/edi-x12", "An 835 (X12 5010 X221A1) file, as sent by the payer"),
+)
 async def upload(
     request: Request, service: DeskDep, x_file_name: Annotated[str, Header()] = "upload.835"
 ) -> JSONResponse:
@@ -62,7 +67,7 @@ async def worklist(
     return {"count": len(entries), name: reveal(entries)}
 
 
-@router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS)
+@router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS, responses=answers(404))
 async def appeal_packet(posting_key: str, service: DeskDep) -> dict[str, Any]:
     packet = await service.appeal(posting_key)
     if packet is None:
