@@ -3,6 +3,7 @@ and 403 where a key is needed, 503 while a dependency is away, and a request bod
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ DECLARED = {  # (api, method, path): the codes the route's own code returns
 }
 
 
+@cache
 def documents() -> dict[str, dict[str, Any]]:
     return {name: create(NoUseCases).openapi() for name, create in APPS.items()}
 
