@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from services.remittance.bootstrap import build_desk
+from services.remittance.bootstrap import build_api
 from services.remittance.domain.files import FileOutcome
 from shared.kafka import ProducerPublisher, make_producer
 from shared.settings import Settings
@@ -33,7 +33,7 @@ def import_directory(directory: Path, pattern: str, settings: Settings, console:
 async def post_all(
     files: list[Path], settings: Settings, publisher: ProducerPublisher
 ) -> tuple[Counter[str], list[tuple[str, list[str]]]]:
-    desk = build_desk(settings, publisher)
+    desk = build_api(settings, publisher)
     counts: Counter[str] = Counter()
     problems: list[tuple[str, list[str]]] = []
     with Progress() as progress:

@@ -60,5 +60,5 @@ async def build_worker(app: faust.App, settings: Settings) -> CodeEncounters:
     return bootstrap(store, FaustPublisher(app), rules=rules_for(settings))
 
 
-def build_hold_desk(settings: Settings, publisher: Publisher) -> HoldDesk:
+def build_api(settings: Settings, publisher: Publisher) -> HoldDesk:
     return hold_desk(MongoHoldStore(async_database(settings, SERVICE)), publisher, rules=rules_for(settings))

@@ -65,7 +65,7 @@ def desk(
     return RemittanceDesk(bootstrap(store, publisher, clock), store, AppealPacket(store, evidence))
 
 
-def build_desk(settings: Settings, publisher: Publisher) -> RemittanceDesk:
+def build_api(settings: Settings, publisher: Publisher) -> RemittanceDesk:
     evidence = HttpEligibilityEvidence(
         f"http://{settings.ingest_host}:{settings.eligibility_api_port}", presented_key(settings)
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.coding.bootstrap import HoldDesk, build_hold_desk
+from services.coding.bootstrap import HoldDesk, build_api
 from services.coding.domain.resolution import ManualLine, Resolution
 from services.coding.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
@@ -97,6 +97,6 @@ async def reconcile(body: ReconcileIn, hold_desk: DeskDep) -> dict[str, Any]:
 
 
 def create_app(make: Callable[[], HoldDesk] | None = None) -> FastAPI:
-    app = ops_app("coding", "telebill coding ops", router, build_hold_desk, make)
+    app = ops_app("coding", "telebill coding ops", router, build_api, make)
     app.include_router(reconcile_router)
     return app

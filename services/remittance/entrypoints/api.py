@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, R
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from services.remittance.bootstrap import RemittanceDesk, build_desk
+from services.remittance.bootstrap import RemittanceDesk, build_api
 from services.remittance.domain.files import FileOutcome
 from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
@@ -94,4 +94,4 @@ async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] =
 
 
 def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
-    return ops_app("remittance", "telebill remittance", router, build_desk, make)
+    return ops_app("remittance", "telebill remittance", router, build_api, make)
