@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 
@@ -19,6 +19,7 @@ from services.coding.adapters.memory import InMemoryCodingRecords
 from services.coding.adapters.repository import CodingRecords
 from services.eligibility.adapters.memory import InMemoryEligibilityRepository
 from services.eligibility.adapters.repository import MongoEligibilityRepository
+from services.eligibility.domain.status import Waiting
 from services.ingest.adapters.accepted import InMemoryAcceptedStore, MongoAcceptedStore
 from services.ingest.adapters.signatures import InMemorySeenSignatures, MongoSeenSignatures
 from services.ingest.domain.idempotency import Accepted
@@ -218,31 +219,27 @@ def test_claims_worklist_lists_by_status_oldest_first_and_forgets_what_was_delis
 # --- eligibility (services/eligibility/handlers.py EligibilityRepository) ----------------------------
 
 
-def waiting_doc(key: str, minutes: int, kind: str = "payer") -> dict[str, Any]:
-    return {
-        "_id": key,
-        "kind": kind,
-        "since": AT + timedelta(minutes=minutes),
-        "next_at": AT + timedelta(minutes=minutes),
-        "rounds": 0,
-        "attempts": 0,
-    }
+def waiting_entry(key: str, minutes: int, kind: Literal["payer", "manual"] = "payer") -> Waiting:
+    at = AT + timedelta(minutes=minutes)
+    return Waiting(key=key, kind=kind, payer_id="MCRTX", since=at, attempts=0, rounds=1, next_at=at)
 
 
 def test_eligibility_waiting_encounters_come_due_in_order_and_are_rescheduled_or_cleared(stores: Stores) -> None:
     async def scenario(store: Any) -> tuple[Any, ...]:
-        await store.save_waiting([waiting_doc("w2", 2), waiting_doc("w1", 1), waiting_doc("p1", 0, kind="person")])
-        await store.save_waiting([waiting_doc("w1", 50)])  # already waiting: unchanged
-        due = [d["_id"] for d in await store.waiting_due(AT + timedelta(minutes=5), 10)]
-        await store.reschedule("w1", 1, 3, AT + timedelta(hours=1), "timeout")
-        later = [d["_id"] for d in await store.waiting_due(AT + timedelta(minutes=5), 10)]
+        await store.save_waiting(
+            [waiting_entry("w2", 2), waiting_entry("w1", 1), waiting_entry("p1", 0, kind="manual")]
+        )
+        await store.save_waiting([waiting_entry("w1", 50)])  # already waiting: unchanged
+        due = [w.key for w in await store.waiting_due(AT + timedelta(minutes=5), 10)]
+        await store.reschedule("w1", 2, 3, AT + timedelta(hours=1), "timeout")
+        later = [w.key for w in await store.waiting_due(AT + timedelta(minutes=5), 10)]
         await store.clear_waiting(["w2"])
-        listed = [(d["_id"], d.get("reason")) for d in await store.waiting(None, 10)]
-        return due, later, listed, [d["_id"] for d in await store.waiting("person", 10)]
+        listed = [(w.key, w.rounds, w.reason) for w in await store.waiting(None, 10)]
+        return due, later, listed, [w.key for w in await store.waiting("manual", 10)]
 
     due, later, listed, people = stores.run("eligibility", scenario)
     assert due == ["w1", "w2"] and later == ["w2"]
-    assert listed == [("p1", None), ("w1", "timeout")] and people == ["p1"]
+    assert listed == [("p1", 1, None), ("w1", 2, "timeout")] and people == ["p1"]
 
 
 # --- remittance (services/remittance/handlers.py) ---------------------------------------------------

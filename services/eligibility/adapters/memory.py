@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.eligibility.domain.status import WAITING
+from services.eligibility.domain.status import WAITING, Waiting
 from services.eligibility.handlers.ports import PayerUnavailable, SavedVerification
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
@@ -17,7 +18,7 @@ class InMemoryEligibilityRepository:
     def __init__(self) -> None:
         self.encounters = InMemoryOutboxStore()
         self.coverages: dict[str, dict[str, Any]] = {}
-        self.waiting_docs: dict[str, dict[str, Any]] = {}
+        self.waiting_docs: dict[str, Waiting] = {}
 
     @property
     def verifications(self) -> dict[str, list[Verification]]:
@@ -41,16 +42,17 @@ class InMemoryEligibilityRepository:
     async def save_and_publish(self, records: list[Record], publisher: Publisher) -> set[str]:
         return await self.encounters.save_and_publish(records, publisher)
 
-    async def save_waiting(self, docs: list[dict[str, Any]]) -> None:
-        for doc in docs:
-            self.waiting_docs.setdefault(doc["_id"], dict(doc))
+    async def save_waiting(self, entries: list[Waiting]) -> None:
+        for entry in entries:
+            self.waiting_docs.setdefault(entry.key, entry)
 
-    async def waiting(self, kind: str | None, limit: int) -> list[dict[str, Any]]:
-        docs = [d for d in self.waiting_docs.values() if kind is None or d["kind"] == kind]
-        return sorted(docs, key=lambda d: d["since"])[:limit]
+    async def waiting(self, kind: str | None, limit: int) -> list[Waiting]:
+        entries = [e for e in self.waiting_docs.values() if kind is None or e.kind == kind]
+        return sorted(entries, key=lambda e: e.since)[:limit]
 
-    async def waiting_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        return [d for d in await self.waiting("payer", 100_000) if d["next_at"] <= now][:limit]
+    async def waiting_due(self, now: datetime, limit: int) -> list[Waiting]:
+        due = [e for e in await self.waiting("payer", 100_000) if e.next_at <= now]
+        return sorted(due, key=lambda e: e.next_at)[:limit]
 
     async def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         return {key: doc for key in keys if (doc := await self.encounters.get(key)) is not None}
@@ -69,7 +71,9 @@ class InMemoryEligibilityRepository:
             self.waiting_docs.pop(key, None)
 
     async def reschedule(self, key: str, rounds: int, attempts: int, next_at: datetime, error: str) -> None:
-        self.waiting_docs[key] |= {"rounds": rounds, "attempts": attempts, "next_at": next_at, "reason": error}
+        self.waiting_docs[key] = replace(
+            self.waiting_docs[key], rounds=rounds, attempts=attempts, next_at=next_at, reason=error
+        )
 
     async def add_evidence(self, key: str, verification: Verification) -> None:
         doc = self.encounters.docs[key]

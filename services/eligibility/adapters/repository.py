@@ -10,13 +10,14 @@ verification, which later encounters reuse, and every verification with its raw 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.eligibility.domain.status import WAITING
+from services.eligibility.domain.status import WAITING, Waiting
 from services.eligibility.handlers.ports import SavedVerification
 from shared.contracts.events import Verification
 from shared.messaging import Outgoing, Publisher
@@ -49,16 +50,16 @@ class MongoEligibilityRepository:
     async def save_and_publish(self, records: list[Record], publisher: Publisher) -> set[str]:
         return await self.encounters.save_and_publish(records, publisher)
 
-    async def save_waiting(self, docs: list[dict[str, Any]]) -> None:
-        await insert_new(self.waiting_collection, docs)
+    async def save_waiting(self, entries: list[Waiting]) -> None:
+        await insert_new(self.waiting_collection, [waiting_document(entry) for entry in entries])
 
-    async def waiting(self, kind: str | None, limit: int) -> list[dict[str, Any]]:
+    async def waiting(self, kind: str | None, limit: int) -> list[Waiting]:
         docs = [doc async for doc in self.waiting_collection.find({} if kind is None else {"kind": kind})]
-        return sorted(docs, key=lambda doc: doc["since"])[:limit]
+        return sorted((waiting_from(doc) for doc in docs), key=lambda entry: entry.since)[:limit]
 
-    async def waiting_due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        docs = await self.waiting("payer", 100_000)
-        return sorted((d for d in docs if d["next_at"] <= now), key=lambda d: d["next_at"])[:limit]
+    async def waiting_due(self, now: datetime, limit: int) -> list[Waiting]:
+        entries = await self.waiting("payer", 100_000)
+        return sorted((e for e in entries if e.next_at <= now), key=lambda e: e.next_at)[:limit]
 
     async def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         return await find_by_ids(self.encounters.collection, keys, {"outbox": 0})
@@ -122,4 +123,22 @@ def verification_upsert(saved: SavedVerification) -> UpdateOne:
         {"_id": coverage_id(coverage.key)},
         {"$set": {**identity, "latest": stored}, "$push": {"history": {**stored, **exchange}}},
         upsert=True,
+    )
+
+
+def waiting_document(entry: Waiting) -> dict[str, Any]:
+    fields = asdict(entry)
+    return {"_id": fields.pop("key"), **fields}
+
+
+def waiting_from(doc: dict[str, Any]) -> Waiting:
+    return Waiting(
+        key=doc["_id"],
+        kind=doc["kind"],
+        payer_id=doc.get("payer_id"),
+        since=doc["since"],
+        attempts=doc.get("attempts", 0),
+        rounds=doc.get("rounds", 1),
+        next_at=doc["next_at"],
+        reason=doc.get("reason"),
     )

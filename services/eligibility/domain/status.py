@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 
 class EncounterStatus(StrEnum):
@@ -17,3 +20,17 @@ WAITING = (EncounterStatus.WAITING_PAYER, EncounterStatus.WAITING_MANUAL)
 def after_deciding(outcome: str) -> EncounterStatus:
     """A decision a person must make waits on the worklist; any other is verified."""
     return EncounterStatus.WAITING_MANUAL if outcome == "needs_manual" else EncounterStatus.VERIFIED
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An encounter waiting for its payer's answer (asked again at `next_at`) or for a person's call."""
+
+    key: str
+    kind: Literal["payer", "manual"]
+    payer_id: str | None
+    since: datetime
+    attempts: int
+    rounds: int
+    next_at: datetime
+    reason: str | None = None

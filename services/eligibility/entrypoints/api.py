@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.eligibility.bootstrap import Eligibility, build_api
+from services.eligibility.domain.status import Waiting
 from services.eligibility.handlers.record_phone_verification import PhoneCall
 from services.eligibility.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
@@ -72,8 +74,13 @@ async def waiting(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Encounters waiting for a payer to answer or for a person (oldest first)."""
-    docs = await service.waiting(kind, limit)
-    return {"count": len(docs), "waiting": jsonable(reveal(docs))}
+    entries = await service.waiting(kind, limit)
+    return {"count": len(entries), "waiting": [jsonable(shown(entry)) for entry in entries]}
+
+
+def shown(entry: Waiting) -> dict[str, Any]:
+    fields = asdict(entry)
+    return {"_id": fields.pop("key"), **fields}
 
 
 @router.post("/reconcile", dependencies=ADMINS)

@@ -16,7 +16,7 @@ from services.eligibility.domain.model import (
 )
 from services.eligibility.domain.policy import EligibilityRules
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271
-from services.eligibility.domain.status import WAITING, EncounterStatus, after_deciding
+from services.eligibility.domain.status import WAITING, EncounterStatus, Waiting, after_deciding
 from services.eligibility.handlers.asking_payers import Answer
 from services.eligibility.handlers.ports import SERVICE, EligibilityRepository, SavedVerification
 from shared.concurrency import gather_at_most
@@ -101,17 +101,17 @@ def coverage_verified(encounter: EncounterCompleted, found: Verification) -> Out
     return Outgoing.of(COVERAGE_VERIFIED.name, encounter.key, event)
 
 
-def waiting_doc(outcome: Outcome, now: datetime) -> dict[str, Any]:
-    return {
-        "_id": outcome.encounter.key,
-        "kind": "payer" if outcome.status == EncounterStatus.WAITING_PAYER else "manual",
-        "payer_id": outcome.encounter.coverage.payer_id,
-        "since": now,
-        "attempts": outcome.attempts,
-        "rounds": 1,
-        "next_at": now + backoff(1),
-        "reason": outcome.verification.reason,
-    }
+def waiting_for(outcome: Outcome, now: datetime) -> Waiting:
+    return Waiting(
+        key=outcome.encounter.key,
+        kind="payer" if outcome.status == EncounterStatus.WAITING_PAYER else "manual",
+        payer_id=outcome.encounter.coverage.payer_id,
+        since=now,
+        attempts=outcome.attempts,
+        rounds=1,
+        next_at=now + backoff(1),
+        reason=outcome.verification.reason,
+    )
 
 
 def backoff(rounds: int) -> timedelta:

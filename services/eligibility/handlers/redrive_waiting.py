@@ -9,7 +9,7 @@ from typing import Any
 from services.eligibility.domain.model import (
     coverage_of,
 )
-from services.eligibility.domain.status import WAITING, EncounterStatus
+from services.eligibility.domain.status import WAITING, EncounterStatus, Waiting
 from services.eligibility.handlers.outcomes import Outcome, backoff, resolve_records
 from services.eligibility.handlers.ports import EligibilityRepository
 from services.eligibility.handlers.verify_coverage import VerifyCoverage
@@ -34,7 +34,7 @@ class RedriveWaiting:
     async def __call__(self) -> int:
         now = self.clock()
         due = await self.repo.waiting_due(now, self.limit)
-        records = await self.repo.records([doc["_id"] for doc in due])
+        records = await self.repo.records([entry.key for entry in due])
         await self.finish_resolved([key for key, rec in records.items() if rec["status"] not in WAITING], records)
         still = [
             EncounterCompleted.model_validate(rec["encounter"])
@@ -46,7 +46,7 @@ class RedriveWaiting:
             coverage = coverage_of(encounter)
             groups.setdefault(coverage.key if coverage else encounter.key, []).append(encounter)
         outcomes = await self.verify.ask_payers(groups, now)
-        return await self.apply(outcomes, {doc["_id"]: doc for doc in due}, now)
+        return await self.apply(outcomes, {entry.key: entry for entry in due}, now)
 
     async def finish_resolved(self, keys: list[str], records: dict[str, dict[str, Any]]) -> None:
         """A record resolved before its waiting entry was cleared (a crash in between): re-send, clear."""
@@ -55,17 +55,18 @@ class RedriveWaiting:
             await self.publisher.publish(outbox)
         await self.repo.clear_waiting(keys)
 
-    async def apply(self, outcomes: list[Outcome], waiting: dict[str, dict[str, Any]], now: datetime) -> int:
+    async def apply(self, outcomes: list[Outcome], waiting: dict[str, Waiting], now: datetime) -> int:
         """Resolve what the payer answered; back off exponentially (capped) for the rest."""
         unanswered = [o for o in outcomes if o.status == EncounterStatus.WAITING_PAYER]
-        await gather_at_most(self.reschedule(o, waiting.get(o.encounter.key, {}), now) for o in unanswered)
+        await gather_at_most(self.reschedule(o, waiting.get(o.encounter.key), now) for o in unanswered)
         resolved = await resolve_records(
             self.repo, self.publisher, [o for o in outcomes if o.status != EncounterStatus.WAITING_PAYER]
         )
         await self.repo.save_verifications([o.saved for o in outcomes if o.saved])
         return resolved
 
-    async def reschedule(self, outcome: Outcome, before: dict[str, Any], now: datetime) -> None:
-        rounds, attempts = before.get("rounds", 1) + 1, before.get("attempts", 0) + outcome.attempts
+    async def reschedule(self, outcome: Outcome, before: Waiting | None, now: datetime) -> None:
+        rounds = (before.rounds if before else 1) + 1
+        attempts = (before.attempts if before else 0) + outcome.attempts
         reason = outcome.verification.reason or ""
         await self.repo.reschedule(outcome.encounter.key, rounds, attempts, now + backoff(rounds), reason)

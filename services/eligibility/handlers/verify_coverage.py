@@ -16,7 +16,7 @@ from services.eligibility.domain.model import (
 from services.eligibility.domain.policy import EligibilityRules
 from services.eligibility.domain.status import WAITING, EncounterStatus, after_deciding
 from services.eligibility.handlers.asking_payers import PayerAsker
-from services.eligibility.handlers.outcomes import Outcome, outcome_from, record_for, waiting_doc
+from services.eligibility.handlers.outcomes import Outcome, outcome_from, record_for, waiting_for
 from services.eligibility.handlers.ports import EligibilityRepository
 from shared.contracts.encounter import EncounterCompleted
 from shared.messaging import Publisher
@@ -37,7 +37,7 @@ class VerifyCoverage:
         unique = {encounter.key: encounter for encounter in encounters}
         known = await self.repo.known(list(unique))
         outcomes = await self.decide_all([e for key, e in unique.items() if key not in known])
-        await self.repo.save_waiting([waiting_doc(o, self.clock()) for o in outcomes if o.status in WAITING])
+        await self.repo.save_waiting([waiting_for(o, self.clock()) for o in outcomes if o.status in WAITING])
         records = [record_for(o) for o in outcomes] + [({"_id": key}, []) for key in known]
         inserted = await self.repo.save_and_publish(records, self.publisher)
         # A redelivered encounter was decided before: only new encounters' verifications are kept.

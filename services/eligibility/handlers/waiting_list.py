@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from services.eligibility.domain.status import Waiting
 from services.eligibility.handlers.ports import EligibilityRepository
 
 
@@ -11,5 +10,5 @@ class WaitingList:
     def __init__(self, repo: EligibilityRepository) -> None:
         self.repo = repo
 
-    async def __call__(self, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    async def __call__(self, kind: str | None = None, limit: int = 100) -> list[Waiting]:
         return await self.repo.waiting(kind, limit)
