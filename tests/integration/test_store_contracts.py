@@ -158,14 +158,16 @@ def test_claims_control_numbers_only_grow_and_interchanges_wait_until_dropped(st
         await store.save_interchange(numbers[0], "TB1.837", "ISA*...", ["c1", "c2"])  # saved again: replaced
         await store.save_interchange(numbers[1], "TB2.837", "ISA*...", ["c3"])
         await store.mark_dropped(numbers[1])
-        await store.note_interchange(numbers[0], {"kind": "999", "status": "A"})
-        waiting = [doc["file_name"] for doc in await store.undropped_interchanges()]
+        await store.note_interchange(numbers[0], {"status": "acknowledged", "at": AT.isoformat(), "note": "999 A"})
+        undropped = await store.undropped_interchanges()
+        waiting = [(found.file_name, found.x12) for found in undropped]
         return numbers, waiting, await store.interchange(numbers[0]), await store.interchange(999_999)
 
     numbers, waiting, first, missing = stores.run("claims", scenario)
     assert numbers == sorted(numbers) and len(set(numbers)) == 3
-    assert waiting == ["TB1.837"] and missing is None
-    assert first["claim_ids"] == ["c1", "c2"] and first["acknowledgements"] == [{"kind": "999", "status": "A"}]
+    assert waiting == [("TB1.837", "ISA*...")] and missing is None  # read to be dropped: with its file
+    assert first.claim_ids == ("c1", "c2") and [a["note"] for a in first.acknowledgements] == ["999 A"]
+    assert first.control_number == numbers[0] and first.x12 is None  # looked up: without it
 
 
 def test_claims_remember_lines_and_control_numbers_first_write_wins(stores: Stores) -> None:

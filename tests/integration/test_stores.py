@@ -10,6 +10,7 @@ import pytest
 
 from deploy.clearinghouse.eligibility import Roster, answer_270
 from services.claims.adapters.repository import MongoClaimStore
+from services.claims.domain.interchange import Interchange
 from services.eligibility.adapters.memory import CallableGateway
 from services.eligibility.adapters.repository import MongoEligibilityRepository
 from services.eligibility.bootstrap import bootstrap
@@ -189,13 +190,18 @@ def test_interchanges_are_kept_under_text_ids_and_older_numeric_ones_are_moved_a
         old, undropped = await store.interchange(7), await store.undropped_interchanges()
         number = await store.next_control_number()
         await store.save_interchange(number, "TB000000009.837", "ISA...", ["P9"])
-        await store.note_interchange(number, {"status": "acknowledged"})
+        await store.note_interchange(
+            number, {"status": "acknowledged", "at": "2026-12-01T10:00:00+00:00", "note": "999"}
+        )
         new = await store.interchange(number)
         await store.interchanges.database.client.drop_database(store.interchanges.database.name)
-        return ids, old, [doc["_id"] for doc in undropped], number, new
+        return ids, old, [found.control_number for found in undropped], number, new
 
     ids, old, undropped, number, new = asyncio.run(scenario())
     assert ids == ["000000007", "000000008"]
-    assert old == {"_id": 7, "dropped": True, "claim_ids": ["P7"]}
+    assert old == Interchange(7, "", ("P7",), dropped=True)
     assert undropped == [8] and number == 9
-    assert new is not None and new["_id"] == 9 and new["acknowledgements"] == [{"status": "acknowledged"}]
+    assert (
+        new is not None and new.control_number == 9 and [a["status"] for a in new.acknowledgements] == ["acknowledged"]
+    )
+    assert new.x12 is None  # read without its file

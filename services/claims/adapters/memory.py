@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from services.claims.domain.interchange import Interchange, Step
 from shared.outbox import InMemoryOutboxStore
 
 
 class InMemoryClaimStore:
     def __init__(self) -> None:
         self.claims = InMemoryOutboxStore()
-        self.interchanges: dict[int, dict[str, Any]] = {}
+        self.interchanges: dict[int, Interchange] = {}
         self.billed_lines: dict[str, str] = {}
         self.pcns: dict[str, str] = {}
         self.sources: dict[str, dict[str, Any]] = {}
@@ -23,20 +25,23 @@ class InMemoryClaimStore:
         return self.counter
 
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None:
-        saved = self.interchanges.setdefault(control_number, {"_id": control_number})
-        saved |= {"file_name": file_name, "x12": x12, "claim_ids": claim_ids, "dropped": False}
+        before = self.interchanges.get(control_number)
+        noted = before.acknowledgements if before else ()
+        self.interchanges[control_number] = Interchange(control_number, file_name, tuple(claim_ids), False, noted, x12)
 
-    async def undropped_interchanges(self) -> list[dict[str, Any]]:
-        return [doc for doc in self.interchanges.values() if not doc["dropped"]]
+    async def undropped_interchanges(self) -> list[Interchange]:
+        return [found for found in self.interchanges.values() if not found.dropped]
 
     async def mark_dropped(self, control_number: int) -> None:
-        self.interchanges[control_number]["dropped"] = True
+        self.interchanges[control_number] = replace(self.interchanges[control_number], dropped=True)
 
-    async def interchange(self, control_number: int) -> dict[str, Any] | None:
-        return self.interchanges.get(control_number)
+    async def interchange(self, control_number: int) -> Interchange | None:
+        found = self.interchanges.get(control_number)
+        return replace(found, x12=None) if found else None
 
-    async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None:
-        self.interchanges[control_number].setdefault("acknowledgements", []).append(step)
+    async def note_interchange(self, control_number: int, step: Step) -> None:
+        found = self.interchanges[control_number]
+        self.interchanges[control_number] = replace(found, acknowledgements=(*found.acknowledgements, step))
 
     async def billed(self, keys: Sequence[str]) -> dict[str, str]:
         return {key: self.billed_lines[key] for key in keys if key in self.billed_lines}
@@ -61,7 +66,7 @@ class InMemoryClaimStore:
         return self.sources.get(record_id)
 
     async def transition(
-        self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+        self, record_id: str, expected: str | None, status: str | None, entry: Step, extra: dict[str, Any]
     ) -> bool:
         doc = self.claims.docs[record_id]
         if expected is not None and doc["status"] != expected:

@@ -14,6 +14,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.claims.domain.interchange import Interchange, Step
 from shared.mongo import Document, find_by_ids, insert_new, scans_compound_filters
 from shared.outbox import OutboxStore
 from shared.phi.fields import opened_under, pseudonym, sealed_as
@@ -70,20 +71,20 @@ class MongoClaimStore:
         await self.interchanges.update_one({"_id": key}, {"$set": doc})
         await self.drops_pending.update_one({"_id": key}, {"$set": {"file_name": file_name}}, upsert=True)
 
-    async def undropped_interchanges(self) -> list[dict[str, Any]]:
+    async def undropped_interchanges(self) -> list[Interchange]:
         pending = await self.drops_pending.find({}).to_list(None)
         found = await find_by_ids(self.interchanges, [doc["_id"] for doc in pending])
-        return [doc | {"_id": int(doc["_id"])} | opened_x12(doc) for doc in found.values()]
+        return [interchange_from(doc) for doc in found.values()]
 
     async def mark_dropped(self, control_number: int) -> None:
         await self.interchanges.update_one({"_id": interchange_id(control_number)}, {"$set": {"dropped": True}})
         await self.drops_pending.delete_one({"_id": interchange_id(control_number)})
 
-    async def interchange(self, control_number: int) -> dict[str, Any] | None:
+    async def interchange(self, control_number: int) -> Interchange | None:
         found = await self.interchanges.find_one({"_id": interchange_id(control_number)}, {"x12": 0})
-        return found | {"_id": control_number} if found else None
+        return interchange_from(found) if found else None
 
-    async def note_interchange(self, control_number: int, step: dict[str, Any]) -> None:
+    async def note_interchange(self, control_number: int, step: Step) -> None:
         acknowledged = {"$push": {"acknowledgements": step}}
         await self.interchanges.update_one({"_id": interchange_id(control_number)}, acknowledged)
 
@@ -113,7 +114,7 @@ class MongoClaimStore:
         return doc.get("claim_coded") if doc else None
 
     async def transition(
-        self, record_id: str, expected: str | None, status: str | None, entry: dict[str, Any], extra: dict[str, Any]
+        self, record_id: str, expected: str | None, status: str | None, entry: Step, extra: dict[str, Any]
     ) -> bool:
         """Compare-and-set on the status the move was decided from (`expected`; None: a note that
         changes no status): False when another writer moved the claim first."""
@@ -153,8 +154,16 @@ def interchange_id(control_number: int) -> str:
     return f"{control_number:09d}"
 
 
-def opened_x12(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"x12": opened_under("x12", doc["x12"])} if "x12" in doc else {}
+def interchange_from(doc: dict[str, Any]) -> Interchange:
+    """An interchange document as the port's type; its file is opened only when it was read."""
+    return Interchange(
+        control_number=int(doc["_id"]),
+        file_name=doc.get("file_name", ""),
+        claim_ids=tuple(doc.get("claim_ids", [])),
+        dropped=bool(doc.get("dropped")),
+        acknowledgements=tuple(doc.get("acknowledgements", [])),
+        x12=opened_under("x12", doc["x12"]) if "x12" in doc else None,
+    )
 
 
 def billed_id(line_key: str) -> str:

@@ -29,5 +29,5 @@ class ClaimHistory:
     async def with_acknowledgements(self, doc: dict[str, Any]) -> dict[str, Any]:
         number = doc.get("interchange_control_number")
         interchange = await self.store.interchange(number) if number is not None else None
-        steps = doc.get("history", []) + (interchange or {}).get("acknowledgements", [])
+        steps = doc.get("history", []) + list(interchange.acknowledgements if interchange else ())
         return doc | {"history": sorted(steps, key=lambda step: (step["at"], STEP_ORDER.get(step["status"], 0)))}

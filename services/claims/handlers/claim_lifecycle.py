@@ -85,7 +85,8 @@ class Lifecycle:
         record_id = current["_id"]
         while True:
             applies = moves_to(current["status"], status)
-            step = entry(status, self.clock(), note) | {"applied": applies}
+            step = entry(status, self.clock(), note)
+            step["applied"] = applies
             if await self.store.transition(record_id, current["status"], status if applies else None, step, extra):
                 break
             current = (await self.store.records([record_id]))[record_id]
@@ -133,11 +134,11 @@ class Lifecycle:
             if number is None or interchange is None:
                 continue
             for transaction in group.transactions:
-                matched += len(interchange["claim_ids"])
+                matched += len(interchange.claim_ids)
                 if transaction.status in self.codes.accepted_transaction_codes:
                     await self.store.note_interchange(number, entry("acknowledged", self.clock(), "999 accepted"))
                     continue
-                records = await self.store.records_for_pcns(interchange["claim_ids"])
+                records = await self.store.records_for_pcns(interchange.claim_ids)
                 note = f"999 rejected: {describe_999(transaction, self.codes)}"
                 await self.move_all([Move(record_id, ClaimStatus.REJECTED, note) for record_id in records.values()])
         return matched
@@ -176,7 +177,7 @@ class Lifecycle:
             if outcome != ClaimStatus.REJECTED or listed or number is None:
                 continue
             interchange = await self.store.interchange(number)
-            records = await self.store.records_for_pcns(interchange["claim_ids"]) if interchange else {}
+            records = await self.store.records_for_pcns(interchange.claim_ids) if interchange else {}
             moves += [Move(record, ClaimStatus.REJECTED, f"{note} (the whole batch)") for record in records.values()]
         return moves
 

@@ -138,8 +138,8 @@ class SubmitClaims:
 
     async def redrop_undropped(self) -> None:
         for interchange in await self.store.undropped_interchanges():
-            await self.exchange.drop_outbound(interchange["file_name"], interchange["x12"])
-            await self.store.mark_dropped(interchange["_id"])
+            await self.exchange.drop_outbound(interchange.file_name, interchange.x12 or "")
+            await self.store.mark_dropped(interchange.control_number)
 
 
 def line_keys(p: Prepared) -> dict[int, str]:
