@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
+from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 from starlette.routing import Mount
 
@@ -47,9 +48,13 @@ MEANINGS = {
 }
 
 
-def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """A route's OpenAPI `responses` for the status codes it returns besides its usual one."""
-    return {code: {"description": MEANINGS[code]} for code in sorted(set(codes))}
+def answers(*codes: int, model: type[BaseModel] | None = None) -> dict[int | str, dict[str, Any]]:
+    """A route's OpenAPI `responses` for the status codes it returns besides its usual one; `model`:
+    the body of its 2xx answers (a route that answers with a JSONResponse names it here)."""
+    found: dict[int | str, dict[str, Any]] = {}
+    for code in sorted(set(codes)):
+        found[code] = {"description": MEANINGS[code]} | ({"model": model} if model and code < 300 else {})
+    return found
 
 
 def raw_body(media_type: str, description: str) -> dict[str, Any]:

@@ -40,3 +40,18 @@ class Reconciled:
             "keys": [{k: v for k, v in asdict(state).items() if k != "pcn" or v is not None} for state in self.keys],
             "redriven": self.redriven,
         }
+
+
+class KeyStateOut(BaseModel):
+    key: str
+    known: bool
+    state: str
+    final: bool
+    pcn: str | None = Field(None, description="claims only: the current version's patient control number")
+
+
+class ReconciledOut(BaseModel):
+    """Where each key stands here, and how many events were re-sent (`redrive`)."""
+
+    keys: list[KeyStateOut]
+    redriven: int

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from starlette.datastructures import QueryParams
 
 from shared.access import ADMINS, authorized
@@ -88,7 +89,12 @@ def audited_query(params: QueryParams) -> dict[str, str]:
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-@router.get("", dependencies=ADMINS)
+class AuditPage(BaseModel):
+    count: int
+    entries: list[dict[str, Any]] = Field(description="who, when, route, resource, key, purpose, chained hash")
+
+
+@router.get("", dependencies=ADMINS, response_model=AuditPage)
 async def audit_entries(
     request: Request,
     who: str | None = None,

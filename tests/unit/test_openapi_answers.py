@@ -66,3 +66,24 @@ def test_the_routes_that_read_raw_bytes_say_what_the_bytes_are() -> None:
     found = documents()
     assert "application/edi-x12" in found["remittance"]["paths"]["/v1/eras"]["post"]["requestBody"]["content"]
     assert "application/json" in found["ingest"]["paths"]["/v1/encounters"]["post"]["requestBody"]["content"]
+
+
+# A stored record shown as it is (its fields are the record's: a claim with its history, a hold, a
+# verification trail, an appeal packet), the platform's answer echoed per item, and the probes.
+FREE_FORM = {
+    ("claims", "get", "/v1/claims/{key}"),
+    ("coding", "get", "/v1/holds/{key}"),
+    ("eligibility", "get", "/v1/encounters/{key}/verification-trail"),
+    ("remittance", "get", "/v1/denials/{posting_key}/appeal-packet"),
+    ("ingest", "post", "/v1/encounters"),
+}
+PROBES_AND_PAGES = ("/healthz", "/readyz", "/", "/static/plotly.min.js", "/static/{name}")
+
+
+@pytest.mark.parametrize(("api", "method", "path", "operation"), operations(), ids=lambda v: str(v)[:40])
+def test_every_answer_with_a_body_names_its_model(api: str, method: str, path: str, operation: dict[str, Any]) -> None:
+    if path in PROBES_AND_PAGES or (api, method, path) in FREE_FORM:
+        return
+    success = {code: answer for code, answer in operation["responses"].items() if code.startswith("2")}
+    schemas = [answer.get("content", {}).get("application/json", {}).get("schema", {}) for answer in success.values()]
+    assert schemas and all("$ref" in schema for schema in schemas), f"{api} {method} {path}: {schemas}"

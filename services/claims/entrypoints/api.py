@@ -15,7 +15,7 @@ from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.access import ADMINS, READERS, Writer
 from shared.api import answers, ops_app, use_cases
 from shared.phi.fields import reveal
-from shared.reconcile import ReconcileIn
+from shared.reconcile import ReconciledOut, ReconcileIn
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
 
@@ -48,6 +48,29 @@ class VoidIn(BaseModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
+class ClaimList(BaseModel):
+    count: int
+    claims: list[dict[str, Any]] = Field(description="worklist entries: status, claim, findings with fix hints, since")
+
+
+class CorrectionOut(BaseModel):
+    key: str
+    status: str = Field(description="submitted | scrub_rejected | not_found | not_correctable")
+    record_id: str | None
+    errors: list[str]
+
+
+class PcnStateOut(BaseModel):
+    pcn: str
+    known: bool
+    record: str | None
+
+
+class PcnsOut(BaseModel):
+    pcns: list[PcnStateOut]
+    redriven: int
+
+
 ClaimsDep = Annotated[Claims, Depends(use_cases)]
 router = APIRouter(prefix="/v1/claims")
 
@@ -57,10 +80,10 @@ async def worklist(
     service: ClaimsDep,
     status: Literal["scrub_rejected", "rejected"] = "scrub_rejected",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> ClaimList:
     """The claims worklist: claims the scrubber stopped (with each edit's fix hint) or the payer rejected."""
     found = await service.worklist(status, limit)
-    return {"count": len(found), "claims": reveal(found)}
+    return ClaimList(count=len(found), claims=reveal(found))
 
 
 @router.get("/{key}", dependencies=READERS, responses=answers(404))
@@ -77,14 +100,14 @@ async def corrected(service: Claims, key: str, correction: Correction) -> JSONRe
     return JSONResponse(status_code=CORRECTION_STATUS[result.status], content=content)
 
 
-@router.post("/{key}/replacement", responses=answers(*CORRECTION_STATUS.values()))
+@router.post("/{key}/replacement", status_code=201, responses=answers(*CORRECTION_STATUS.values(), model=CorrectionOut))
 async def replace(key: str, body: ReplacementIn, service: ClaimsDep, operator: Writer) -> JSONResponse:
     lines = [line.model_dump() for line in body.lines] if body.lines else None
     correction = Correction("replacement", operator.name, body.reason, lines, body.diagnoses, body.prior_authorization)
     return await corrected(service, key, correction)
 
 
-@router.post("/{key}/void", responses=answers(*CORRECTION_STATUS.values()))
+@router.post("/{key}/void", status_code=201, responses=answers(*CORRECTION_STATUS.values(), model=CorrectionOut))
 async def void(key: str, body: VoidIn, service: ClaimsDep, operator: Writer) -> JSONResponse:
     return await corrected(service, key, Correction("void", operator.name, body.reason))
 
@@ -99,13 +122,13 @@ class PcnsIn(BaseModel):
 reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=ADMINS)
 
 
-@reconcile_router.post("")
+@reconcile_router.post("", response_model=ReconciledOut, response_model_exclude_none=True)
 async def reconcile(body: ReconcileIn, service: ClaimsDep) -> dict[str, Any]:
     """Where each key's claim stands; `redrive` re-sends the `claim-submitted` of those not final."""
     return (await reconcile_for(service)(body.keys, body.redrive)).as_dict()
 
 
-@reconcile_router.post("/pcns")
+@reconcile_router.post("/pcns", response_model=PcnsOut)
 async def reconcile_pcns(body: PcnsIn, service: ClaimsDep) -> dict[str, Any]:
     """Which patient control numbers are claims here; `redrive` re-sends those claims' `claim-submitted`."""
     return pcns_as_dict(*await reconcile_for(service).pcns(body.pcns, body.redrive))

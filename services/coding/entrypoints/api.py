@@ -16,7 +16,7 @@ from services.coding.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import answers, ops_app, use_cases
 from shared.phi.fields import reveal
-from shared.reconcile import ReconcileIn
+from shared.reconcile import ReconciledOut, ReconcileIn
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
 
@@ -50,6 +50,18 @@ class ResolutionIn(BaseModel):
         return Resolution(operator.name, self.note, self.place_of_service, lines, diagnoses)
 
 
+class HoldList(BaseModel):
+    count: int
+    holds: list[dict[str, Any]] = Field(description="held encounters: key, date of service, modality, payer, holds")
+
+
+class ResolutionOut(BaseModel):
+    key: str
+    status: str = Field(description="resolved | already_resolved | invalid | not_found | not_held")
+    errors: list[str]
+    resolution: dict[str, Any] | None
+
+
 DeskDep = Annotated[HoldDesk, Depends(use_cases)]
 router = APIRouter(prefix="/v1/holds")
 
@@ -60,10 +72,10 @@ async def list_holds(
     reason: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     order: Literal["oldest", "newest"] = "oldest",
-) -> dict[str, Any]:
+) -> HoldList:
     """The worklist: oldest first by default, so nothing held waits unseen."""
     holds = await hold_desk.list_holds(reason, limit, order == "newest")
-    return {"count": len(holds), "holds": reveal(holds)}
+    return HoldList(count=len(holds), holds=reveal(holds))
 
 
 @router.get("/{key}", dependencies=READERS, responses=answers(404))
@@ -74,7 +86,7 @@ async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     return dict(reveal(hold))
 
 
-@router.post("/{key}/resolution", responses=answers(*STATUS_CODES.values()))
+@router.post("/{key}/resolution", status_code=201, responses=answers(*STATUS_CODES.values(), model=ResolutionOut))
 async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep, operator: Writer) -> JSONResponse:
     """Who resolved it is the caller's credential (kept as evidence)."""
     outcome = await hold_desk.resolve(key, body.to_domain(operator), datetime.now(UTC))
@@ -90,7 +102,7 @@ async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep, operato
 reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=ADMINS)
 
 
-@reconcile_router.post("")
+@reconcile_router.post("", response_model=ReconciledOut, response_model_exclude_none=True)
 async def reconcile(body: ReconcileIn, hold_desk: DeskDep) -> dict[str, Any]:
     """Where each key stands here; `redrive` re-sends the events of those that should have moved on."""
     return (await reconcile_for(hold_desk)(body.keys, body.redrive)).as_dict()

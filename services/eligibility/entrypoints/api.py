@@ -18,7 +18,7 @@ from services.eligibility.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import answers, ops_app, use_cases
 from shared.phi.fields import PLAIN, reveal
-from shared.reconcile import ReconcileIn
+from shared.reconcile import ReconciledOut, ReconcileIn
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
 
@@ -49,7 +49,34 @@ EligibilityDep = Annotated[Eligibility, Depends(use_cases)]
 router = APIRouter(prefix="/v1")
 
 
-@router.post("/encounters/{key}/phone-verifications", responses=answers(*PHONE_STATUS.values()))
+class PhoneVerificationOut(BaseModel):
+    key: str
+    status: str = Field(description="resolved | recorded | not_found | not_applicable")
+    message: str
+    verification: dict[str, Any] | None
+
+
+class WaitingOut(BaseModel):
+    id: str = Field(serialization_alias="_id", description="the encounter key")
+    kind: Literal["payer", "manual"]
+    payer_id: str | None
+    since: datetime
+    attempts: int
+    rounds: int
+    next_at: datetime
+    reason: str | None
+
+
+class WaitingListOut(BaseModel):
+    count: int
+    waiting: list[WaitingOut]
+
+
+@router.post(
+    "/encounters/{key}/phone-verifications",
+    status_code=201,
+    responses=answers(*PHONE_STATUS.values(), model=PhoneVerificationOut),
+)
 async def record_phone_verification(
     key: str, body: PhoneVerificationIn, service: EligibilityDep, operator: Writer
 ) -> JSONResponse:
@@ -72,18 +99,18 @@ async def waiting(
     service: EligibilityDep,
     kind: Literal["payer", "manual"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> WaitingListOut:
     """Encounters waiting for a payer to answer or for a person (oldest first)."""
     entries = await service.waiting(kind, limit)
-    return {"count": len(entries), "waiting": [jsonable(shown(entry)) for entry in entries]}
+    return WaitingListOut(count=len(entries), waiting=[shown(entry) for entry in entries])
 
 
-def shown(entry: Waiting) -> dict[str, Any]:
+def shown(entry: Waiting) -> WaitingOut:
     fields = asdict(entry)
-    return {"_id": fields.pop("key"), **fields}
+    return WaitingOut(id=fields.pop("key"), **fields)
 
 
-@router.post("/reconcile", dependencies=ADMINS)
+@router.post("/reconcile", dependencies=ADMINS, response_model=ReconciledOut, response_model_exclude_none=True)
 async def reconcile(body: ReconcileIn, service: EligibilityDep) -> dict[str, Any]:
     """Where each key stands here; `redrive` re-sends the events of those that should have moved on."""
     return (await reconcile_for(service)(body.keys, body.redrive)).as_dict()

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, make_asgi_app
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from services.ingest.bootstrap import Ingest, build
 from services.ingest.domain.intake import Kind, Limits, Outcome, Signed, body_too_large
@@ -102,7 +102,12 @@ def answer(outcome: Outcome) -> JSONResponse:
     return JSONResponse(status_code=STATUS_CODES[outcome.kind], content=outcome.body, headers=headers)
 
 
-@router.get("/v1/accepted", dependencies=ADMINS)
+class AcceptedKeys(BaseModel):
+    count: int
+    keys: list[str]
+
+
+@router.get("/v1/accepted", dependencies=ADMINS, response_model=AcceptedKeys)
 async def accepted(
     use_cases: IngestDep, before: AwareDatetime, limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000
 ) -> dict[str, Any]:

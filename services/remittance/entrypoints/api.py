@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_api
 from services.remittance.domain.files import FileOutcome
@@ -16,7 +16,7 @@ from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
 from shared.api import answers, ops_app, raw_body, use_cases
 from shared.phi.fields import reveal
-from shared.reconcile import MAX_KEYS, ReconcileIn
+from shared.reconcile import MAX_KEYS, ReconciledOut, ReconcileIn
 
 UPLOAD_STATUS = {
     FileOutcome.POSTED: 201,
@@ -28,14 +28,36 @@ UPLOAD_STATUS = {
 MAX_ERA_BYTES = 20 * 1024 * 1024
 
 
+class UploadOut(BaseModel):
+    file: str
+    outcome: str = Field(description="posted | duplicate | unreadable | unbalanced | failed")
+    problems: list[str]
+
+
+class WorklistOut(BaseModel):
+    """`count`, and the entries under the worklist's own name (`denials`, `underpayments`, `unmatched`,
+    `files`): postings with categorised denials and next actions, underpaid lines, 835 claims no
+    submitted claim matches, 835 files that did not post."""
+
+    model_config = ConfigDict(extra="allow")
+
+    count: int
+
+
+class ParkedOut(BaseModel):
+    count: int
+    parked: list[dict[str, Any]]
+
+
 DeskDep = Annotated[RemittanceDesk, Depends(use_cases)]
 router = APIRouter(prefix="/v1")
 
 
 @router.post(
     "/eras",
+    status_code=201,
     dependencies=WRITERS,
-    responses=answers(413, *UPLOAD_STATUS.values()),
+    responses=answers(413, *UPLOAD_STATUS.values(), model=UploadOut),
     openapi_extra=raw_body("application/edi-x12", "An 835 (X12 5010 X221A1) file, as sent by the payer"),
 )
 async def upload(
@@ -56,7 +78,7 @@ async def worklist(
     name: Literal["denials", "underpayments", "unmatched", "files"],
     service: DeskDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> WorklistOut:
     if name == "unmatched":
         parked = await service.store.parked(limit)
         entries = [
@@ -64,7 +86,7 @@ async def worklist(
         ]
     else:
         entries = await service.store.worklist(name, limit)
-    return {"count": len(entries), name: reveal(entries)}
+    return WorklistOut.model_validate({"count": len(entries), name: reveal(entries)})
 
 
 @router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS, responses=answers(404))
@@ -81,16 +103,16 @@ class RemittanceReconcileIn(ReconcileIn):
     pcns: dict[str, str] = Field(default_factory=dict, max_length=MAX_KEYS)
 
 
-@router.post("/reconcile", dependencies=ADMINS)
+@router.post("/reconcile", dependencies=ADMINS, response_model=ReconciledOut, response_model_exclude_none=True)
 async def reconcile(body: RemittanceReconcileIn, service: DeskDep) -> dict[str, Any]:
     """Which keys' claims are expected here (waiting for the payer); nothing is re-sent from here."""
     return (await Reconcile(service.store)(body.keys, body.pcns)).as_dict()
 
 
 @router.get("/reconcile/parked", dependencies=ADMINS)
-async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> ParkedOut:
     entries = await Reconcile(service.store).parked(limit)
-    return {"count": len(entries), "parked": reveal(entries)}
+    return ParkedOut(count=len(entries), parked=reveal(entries))
 
 
 def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:
