@@ -36,6 +36,6 @@ class Reconcile:
     async def parked(self, limit: int) -> list[dict[str, Any]]:
         """835 claims no submitted claim matched yet: their patient control numbers, no patient data."""
         return [
-            {"id": doc["_id"], "trace": doc["trace"], "patient_control_number": doc["patient_control_number"]}
-            for doc in await self.store.parked(limit)
+            {"id": parked.key, "trace": parked.trace, "patient_control_number": parked.patient_control_number}
+            for parked in await self.store.parked(limit)
         ]

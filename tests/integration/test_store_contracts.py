@@ -25,6 +25,7 @@ from services.ingest.adapters.signatures import InMemorySeenSignatures, MongoSee
 from services.ingest.domain.idempotency import Accepted
 from services.remittance.adapters.memory import InMemoryRemittanceStore
 from services.remittance.adapters.repository import MongoRemittanceStore
+from services.remittance.domain.era import ClaimPayment
 from shared.messaging import Outgoing, RecordingPublisher
 from shared.mongo import async_database, sync_client
 from shared.outbox import InMemoryOutboxStore, OutboxStore, Record
@@ -305,3 +306,17 @@ def test_ingest_a_signature_is_new_only_the_first_time(stores: Stores) -> None:
         ]
 
     assert stores.run("signatures", scenario) == [True, False, True]
+
+
+def test_remittance_an_unmatched_claim_is_parked_once_read_back_whole_and_cleared(stores: Stores) -> None:
+    paid = ClaimPayment("TB7", "1", 15000, 9000, 2000, "P7", remarks=("N130",))
+
+    async def scenario(store: Any) -> tuple[Any, ...]:
+        await store.park_unmatched("T1", [paid])
+        await store.park_unmatched("T1", [paid])  # the same 835 again
+        [parked] = await store.parked()
+        await store.clear_unmatched([parked.key, "missing"])
+        return parked, await store.parked()
+
+    parked, after = stores.run("remittance", scenario)
+    assert (parked.key, parked.trace, parked.claim) == ("T1:TB7:1", "T1", paid) and after == []

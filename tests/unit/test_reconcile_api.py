@@ -19,6 +19,7 @@ from services.ingest.bootstrap import bootstrap as ingest
 from services.ingest.domain.idempotency import Accepted
 from services.ingest.entrypoints.api import create_app as ingest_app
 from services.remittance.adapters.memory import InMemoryRemittanceStore
+from services.remittance.domain.era import ClaimPayment
 from services.remittance.bootstrap import desk
 from services.remittance.entrypoints.api import create_app as remittance_app
 from shared.access import presented_key
@@ -152,7 +153,7 @@ def test_remittance_knows_expected_claims_by_their_pcn_and_lists_parked_ones() -
     submitted = world.submit(coded())[0]
     store = InMemoryRemittanceStore()
     asyncio.run(store.save_expected([submitted]))
-    store.unmatched["t:TBX:1"] = {"_id": "t:TBX:1", "trace": "t", "patient_control_number": "TBX", "claim": None}
+    asyncio.run(store.park_unmatched("t", [ClaimPayment("TBX", "1", 10000, 0, 0, "P1")]))
     key = submitted.correlation_id
     body = {"keys": [key, "x:none"], "pcns": {key: submitted.patient_control_number}}
     with TestClient(remittance_app(lambda: desk(store, RecordingPublisher(), NoEvidence()))) as api:

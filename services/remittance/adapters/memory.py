@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from services.remittance.adapters.repository import expected_doc
 from services.remittance.domain.era import ClaimPayment
+from services.remittance.domain.parked import ParkedClaim
+from services.remittance.domain.posting import posting_key
 from shared.contracts.events import ClaimSubmitted
 from shared.outbox import InMemoryOutboxStore
 
@@ -17,7 +19,7 @@ class InMemoryRemittanceStore:
         self.payments = InMemoryOutboxStore()
         self.expected_claims: dict[str, dict[str, Any]] = {}
         self.eras: dict[str, dict[str, Any]] = {}
-        self.unmatched: dict[str, dict[str, Any]] = {}
+        self.unmatched: dict[str, ParkedClaim] = {}
         self.worklists: dict[str, dict[str, dict[str, Any]]] = {"denials": {}, "underpayments": {}}
         self.payer_claims: dict[str, str] = {}
 
@@ -58,13 +60,11 @@ class InMemoryRemittanceStore:
         self.eras[digest] = {"file_name": file_name, "outcome": outcome, "problems": problems, "recorded_at": at}
 
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
-        for c in claims:
-            key = f"{trace}:{c.patient_control_number}:{c.status_code}"
-            self.unmatched.setdefault(
-                key, {"_id": key, "trace": trace, "patient_control_number": c.patient_control_number, "claim": c}
-            )
+        for claim in claims:
+            key = posting_key(trace, claim)
+            self.unmatched.setdefault(key, ParkedClaim(key, trace, claim, datetime.now(UTC)))
 
-    async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
+    async def parked(self, limit: int = 500) -> list[ParkedClaim]:
         return list(self.unmatched.values())[:limit]
 
     async def clear_unmatched(self, ids: Sequence[str]) -> None:

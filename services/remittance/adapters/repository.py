@@ -11,6 +11,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.remittance.domain.era import Adjustment, ClaimPayment, LinePayment
+from services.remittance.domain.parked import ParkedClaim
 from services.remittance.domain.posting import posting_key
 from shared.contracts.events import ClaimSubmitted
 from shared.mongo import Document, find_by_ids, insert_new
@@ -71,9 +72,12 @@ class MongoRemittanceStore:
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         await insert_new(self.unmatched, [{"_id": posting_key(trace, c), **unmatched_doc(trace, c)} for c in claims])
 
-    async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
+    async def parked(self, limit: int = 500) -> list[ParkedClaim]:
         docs = await self.unmatched.find({}).to_list(limit)
-        return [{**doc, "claim": claim_payment_from_doc(doc["claim"])} for doc in docs]
+        return [
+            ParkedClaim(doc["_id"], doc["trace"], claim_payment_from_doc(doc["claim"]), doc["parked_at"])
+            for doc in docs
+        ]
 
     async def clear_unmatched(self, ids: Sequence[str]) -> None:
         if ids:
@@ -94,6 +98,10 @@ def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
         "status": "awaiting_payment",
         "submitted": claim.model_dump(mode="json"),
     }
+
+
+def parked_from(doc: dict[str, Any]) -> ParkedClaim:
+    return ParkedClaim(doc["_id"], doc["trace"], claim_payment_from_doc(doc["claim"]), doc["parked_at"])
 
 
 def unmatched_doc(trace: str, claim: ClaimPayment) -> dict[str, Any]:

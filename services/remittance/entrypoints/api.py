@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_api
 from services.remittance.domain.files import FileOutcome
+from services.remittance.domain.parked import ParkedClaim
 from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
 from shared.api import answers, ops_app, raw_body, use_cases
@@ -80,13 +81,23 @@ async def worklist(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> WorklistOut:
     if name == "unmatched":
-        parked = await service.store.parked(limit)
-        entries = [
-            {k: v for k, v in doc.items() if k != "claim"} | {"paid_cents": doc["claim"].paid_cents} for doc in parked
-        ]
+        entries = [unmatched_entry(parked) for parked in await service.store.parked(limit)]
     else:
         entries = await service.store.worklist(name, limit)
     return WorklistOut.model_validate({"count": len(entries), name: reveal(entries)})
+
+
+def unmatched_entry(parked: ParkedClaim) -> dict[str, Any]:
+    """An unmatched 835 claim on the worklist: amounts and numbers, not the patient."""
+    claim = parked.claim
+    return {
+        "_id": parked.key,
+        "trace": parked.trace,
+        "parked_at": parked.parked_at,
+        "patient_control_number": claim.patient_control_number,
+        "charge_cents": claim.charge_cents,
+        "paid_cents": claim.paid_cents,
+    }
 
 
 @router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS, responses=answers(404))

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from services.remittance.domain.denials import AdjustmentCodes, DenialRules
 from services.remittance.domain.era import ClaimPayment
+from services.remittance.domain.parked import ParkedClaim
 from services.remittance.domain.posting import PostingRules
 from services.remittance.domain.underpayment import FeeSchedules
 from shared.contracts.events import ClaimSubmitted
@@ -29,8 +30,7 @@ class RemittanceStore(Protocol):
         self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime
     ) -> None: ...
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None: ...
-    async def parked(self, limit: int = 500) -> list[dict[str, Any]]:
-        """Parked entries: `_id`, `trace`, `patient_control_number` and the `claim` as a ClaimPayment."""
+    async def parked(self, limit: int = 500) -> list[ParkedClaim]: ...
 
     async def clear_unmatched(self, ids: Sequence[str]) -> None: ...
     async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:

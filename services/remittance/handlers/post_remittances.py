@@ -41,11 +41,11 @@ class RemittancePosting:
         """Post parked remittance claims whose submission is now known (an 835 can beat its
         `claim-submitted` event here); the rest stay parked on the unmatched worklist."""
         parked = await self.store.parked()
-        expected = await self.store.expected([entry["patient_control_number"] for entry in parked])
-        ready = [entry for entry in parked if entry["patient_control_number"] in expected]
+        expected = await self.store.expected([entry.patient_control_number for entry in parked])
+        ready = [entry for entry in parked if entry.patient_control_number in expected]
         for entry in ready:
-            await self.post(entry["trace"], [entry["claim"]])
-        await self.store.clear_unmatched([entry["_id"] for entry in ready])
+            await self.post(entry.trace, [entry.claim])
+        await self.store.clear_unmatched([entry.key for entry in ready])
         return len(ready)
 
     async def post_inbox(self, inbox: Inbox) -> None:
