@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from services.coding.adapters.held import hold_summary, worklist_view
 from services.coding.adapters.repository import ResolutionsOnOutboxes
-from services.coding.handlers.list_holds import hold_summary, worklist_view
 from shared.outbox import InMemoryOutboxStore, Record
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.coding.handlers.list_holds import hold_summary, worklist_view
+from services.coding.adapters.held import hold_summary, worklist_view
 from shared.messaging import Publisher
 from shared.mongo import Document, find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record, stored
