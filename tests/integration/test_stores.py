@@ -111,14 +111,14 @@ def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(se
             verified({"encounter.encounter_id": f"C-{unique}"}, outcome="needs_manual"),
         )
         await code([time_held, coverage_held])
-        seen = [sorted(h["holds"][0]["reason"] for h in await desk.list_holds())]
+        seen = [sorted(h.holds[0]["reason"] for h in await desk.list_holds())]
         await code([verified({"encounter.encounter_id": f"C-{unique}"})])  # the payer answered: coded now
-        seen.append([h["key"] for h in await desk.list_holds()])
+        seen.append([h.key for h in await desk.list_holds()])
         line = ManualLine("99213", ("95",), 1, (1, 2))
         await desk.resolve(
             time_held.correlation_id, Resolution("coder", "from the note", "10", (line,)), datetime.now(UTC)
         )
-        seen.append([h["key"] for h in await desk.list_holds()])
+        seen.append([h.key for h in await desk.list_holds()])
         await db.client.drop_database(db.name)
         return seen
 

@@ -43,8 +43,8 @@ LINE_99213 = ManualLine("99213", ("95",), 1, (1, 2))
 def test_a_held_encounter_is_listed_with_its_reasons_and_nothing_is_published() -> None:
     desk, publisher = desk_with(verified(TIME_HELD))
     holds = asyncio.run(desk.list_holds())
-    assert [h["holds"][0]["reason"] for h in holds] == ["em_level_unsupported"]
-    assert holds[0]["encounter_id"] == "AV-2026-000101" and holds[0]["modality"] == "audio_video"
+    assert [h.holds[0]["reason"] for h in holds] == ["em_level_unsupported"]
+    assert holds[0].encounter_id == "AV-2026-000101" and holds[0].modality == "audio_video"
     assert asyncio.run(desk.list_holds("diagnosis_not_billable")) == []
     assert publisher.sent == []
 

@@ -19,8 +19,8 @@ from services.ingest.bootstrap import bootstrap as ingest
 from services.ingest.domain.idempotency import Accepted
 from services.ingest.entrypoints.api import create_app as ingest_app
 from services.remittance.adapters.memory import InMemoryRemittanceStore
-from services.remittance.domain.era import ClaimPayment
 from services.remittance.bootstrap import desk
+from services.remittance.domain.era import ClaimPayment
 from services.remittance.entrypoints.api import create_app as remittance_app
 from shared.access import presented_key
 from shared.contracts.events import ClaimSubmitted

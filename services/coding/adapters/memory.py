@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.coding.adapters.held import hold_summary, worklist_view
+from services.coding.adapters.held import held_from_record, worklist_view
 from services.coding.adapters.repository import ResolutionsOnOutboxes
+from services.coding.domain.held import HeldEncounter
 from shared.outbox import InMemoryOutboxStore, Record
 
 
@@ -28,13 +29,13 @@ class InMemoryHoldStore(ResolutionsOnOutboxes):
         self.records = records
         self.resolutions = InMemoryOutboxStore()
 
-    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        held = [hold_summary(doc) for doc in self.records.docs.values() if doc["status"] == "held"]
+    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[HeldEncounter]:
+        held = [held_from_record(doc) for doc in self.records.docs.values() if doc["status"] == "held"]
         return worklist_view(held, reason, limit, newest_first)
 
-    async def held_one(self, key: str) -> dict[str, Any] | None:
+    async def held_one(self, key: str) -> HeldEncounter | None:
         doc = self.records.docs.get(key)
-        return hold_summary(doc) if doc and doc["status"] == "held" else None
+        return held_from_record(doc) if doc and doc["status"] == "held" else None
 
     async def mark_resolved(self, key: str, resolution_id: str) -> None:
         self.records.docs[key] |= {"status": "resolved", "resolution": resolution_id}

@@ -8,7 +8,8 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.coding.adapters.held import hold_summary, worklist_view
+from services.coding.adapters.held import held_from_summary, hold_summary, worklist_view
+from services.coding.domain.held import HeldEncounter
 from shared.messaging import Publisher
 from shared.mongo import Document, find_by_ids, insert_new
 from shared.outbox import OutboxStore, Record, stored
@@ -74,11 +75,13 @@ class MongoHoldStore(ResolutionsOnOutboxes):
         self.records = CodingRecords(database[RECORDS])
         self.resolutions = OutboxStore(database[RESOLUTIONS])
 
-    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[dict[str, Any]]:
-        return worklist_view([doc async for doc in self.records.held.find({})], reason, limit, newest_first)
+    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[HeldEncounter]:
+        entries = [held_from_summary(doc) async for doc in self.records.held.find({})]
+        return worklist_view(entries, reason, limit, newest_first)
 
-    async def held_one(self, key: str) -> dict[str, Any] | None:
-        return await self.records.held.find_one({"_id": key})
+    async def held_one(self, key: str) -> HeldEncounter | None:
+        found = await self.records.held.find_one({"_id": key})
+        return held_from_summary(found) if found else None
 
     async def mark_resolved(self, key: str, resolution_id: str) -> None:
         await self.records.collection.update_one(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -75,7 +76,7 @@ async def list_holds(
 ) -> HoldList:
     """The worklist: oldest first by default, so nothing held waits unseen."""
     holds = await hold_desk.list_holds(reason, limit, order == "newest")
-    return HoldList(count=len(holds), holds=reveal(holds))
+    return HoldList(count=len(holds), holds=[reveal(asdict(hold)) for hold in holds])
 
 
 @router.get("/{key}", dependencies=READERS, responses=answers(404))
@@ -83,7 +84,7 @@ async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     hold = await hold_desk.list_holds.one(key)
     if hold is None:
         raise HTTPException(status_code=404, detail=f"{key} is not held")
-    return dict(reveal(hold))
+    return dict(reveal(asdict(hold)))
 
 
 @router.post("/{key}/resolution", status_code=201, responses=answers(*STATUS_CODES.values(), model=ResolutionOut))
