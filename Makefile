@@ -27,8 +27,9 @@ status: install
 demo: install
 	$(VENV)/bin/telebill demo
 
-# Unit, integration and e2e tests against the real broker and server. Stops what it started.
-test: install
+# Lint (ruff, mypy --strict), then unit, integration and e2e tests against the real broker and
+# server. Stops what it started.
+test: lint
 	bash deploy/local/run-tests.sh $(PYTEST_ARGS)
 
 # The chaos drill alone: 2,000 encounters while every worker is killed and the broker and database restarted.
