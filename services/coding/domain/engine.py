@@ -82,16 +82,12 @@ def consent_holds(case: Case) -> list[Hold]:
     return []
 
 
-# What only a practitioner who may bill E/M bills: E/M and its add-ons, the E/M-practitioner brief
-# services, and remote monitoring (CMS CY2021 PFS: billed by physicians and NPPs eligible for E/M).
-EM_KINDS = {"em", "telemedicine_em", "e_visit", "virtual_check_in", "store_and_forward", "prolonged", "em_addon", "rpm"}
-
-
 def provider_type_holds(case: Case, lines: tuple[Line, ...]) -> list[Hold]:
     """An E/M service the rendering provider's kind may not bill is held, not sent (the taxonomy
     decides the kind: provider_types.yaml). No taxonomy on the encounter: nothing to decide from."""
     taxonomy = case.encounter.rendering_provider.taxonomy
-    em_codes = [line.code for line in lines if EM_KINDS & set(case.rules.kinds_in_force(line.code, case.day))]
+    reserved = case.rules.provider_types.reserved_to_em
+    em_codes = [line.code for line in lines if reserved & set(case.rules.kinds_in_force(line.code, case.day))]
     if taxonomy is None or not em_codes:
         return []
     found = case.provider_class

@@ -101,6 +101,7 @@ class ProviderClass(Row):
 
 class ProviderTypes(Sourced):
     classes: list[ProviderClass] = Field(min_length=1)
+    reserved_to_em: frozenset[str] = Field(min_length=1)
 
     def class_of(self, taxonomy: str, on: date) -> ProviderClass | None:
         matching = [c for c in self.classes if taxonomy.startswith(c.taxonomy_prefix) and c.in_force(on)]
@@ -114,6 +115,7 @@ class MentalHealthHomeSite(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     in_person_required_from: date
+    in_person_within_months: int = Field(ge=1)
     source: str = Field(min_length=3)
 
 
@@ -312,8 +314,10 @@ class CodingRules:
 
     def billed_in_units(self, code: str, on: date) -> bool:
         """Prolonged time, RPM add-ons and additional crisis time count units; every other code is billed once."""
-        units_kinds = {"prolonged", "rpm"} & set(self.kinds_in_force(code, on))
-        return bool(units_kinds) or code == self.psychotherapy.crisis.each_additional
+        return bool(UNIT_KINDS & set(self.kinds_in_force(code, on)))
+
+
+UNIT_KINDS = {"prolonged", "rpm", "psychotherapy_additional"}  # codes billed per unit of time
 
 
 def row_in_force(row: Row | Sourced, on: date) -> bool:
@@ -338,7 +342,8 @@ def index_known_codes(rules: CodingRules) -> dict[str, list[tuple[str, Row | Sou
     for addon in rules.em_addons.addons:
         known[addon.code].append(("em_addon", addon))
     for code in rules.psychotherapy.codes():
-        known[code].append(("psychotherapy", rules.psychotherapy))
+        kind = "psychotherapy_additional" if code == rules.psychotherapy.crisis.each_additional else "psychotherapy"
+        known[code].append((kind, rules.psychotherapy))
     for extra in rules.catalogue.codes:
         known[extra.code].append((extra.kind, extra))
     known[rules.originating_site.code].append(("originating_site", rules.originating_site))

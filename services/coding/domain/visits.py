@@ -86,7 +86,8 @@ def mental_health_home_holds(case: Case) -> list[Hold]:
         return home_site_holds(case)
     if case.at_home and case.day >= rule.in_person_required_from:
         message = (
-            f"from {rule.in_person_required_from} {case.policy.payer} requires an in-person visit within 6 months "
+            f"from {rule.in_person_required_from} {case.policy.payer} requires an in-person visit within "
+            f"{rule.in_person_within_months} months "
             "before mental-health telehealth at home: confirm it, then code it by hand"
         )
         return [Hold("mental_health_in_person_unconfirmed", message)]
