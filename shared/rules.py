@@ -10,6 +10,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 T = TypeVar("T", bound=BaseModel)
+# libyaml's parser when the wheel has it (the same safe subset, several times faster: services and
+# tests load every rule file at start-up)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RuleFileError(ValueError):
@@ -43,7 +46,7 @@ class Sourced(BaseModel):
 
 def load_rule_file(path: Path, model: type[T]) -> T:
     try:
-        return model.model_validate(yaml.safe_load(path.read_text()))
+        return model.model_validate(yaml.load(path.read_text(), Loader=SAFE_LOADER))
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise RuleFileError(f"{path}: {problems}") from error
