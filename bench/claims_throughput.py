@@ -16,8 +16,8 @@ from services.claims.domain.claim import Envelope
 from services.claims.domain.scrubber import ClaimContext, scrub
 from services.claims.domain.x837 import render_837p
 from services.coding.domain.engine import code_encounter
+from services.coding.domain.records import claim_coded
 from services.coding.domain.rules import load_rules
-from services.coding.handlers.records import claim_coded
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
 from shared.icd10 import is_billable

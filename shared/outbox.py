@@ -11,21 +11,28 @@ are committed only after this returns, so no effect is lost and none is applied 
 Records are never updated to say they were published: on FerretDB's SQLite backend each matched
 update costs milliseconds while a batch insert costs microseconds per document, and the stored
 outbox doubles as the record of what this step announced.
+
+This is the only way an event leaves a service. A later announcement about the same thing (a late
+payer answer, an encounter coded again, a claim corrected) is a new record of its own, keyed by what
+caused it, never a rewrite of an earlier record's events. Use cases hand their stores typed records
+(`Recorded`); each store's `Codec` turns them into documents, sealing what must not be read at rest.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.messaging import Outgoing, Publisher
 from shared.mongo import Document, find_by_ids, insert_new
 
-Record = tuple[dict[str, Any], Sequence[Outgoing]]
+Record = tuple[dict[str, Any], Sequence[Outgoing]]  # a document and its events: inside adapters only
 PUBLISHED_SUFFIX = "_published"
+R = TypeVar("R")
 
 
 def stored(doc: dict[str, Any], outbox: Sequence[Outgoing]) -> dict[str, Any]:
@@ -41,7 +48,14 @@ def first_of_each(records: Sequence[Record]) -> list[Record]:
 
 
 class Outbox(ABC):
-    """What to publish and when, over a backend's four primitives (so every backend behaves alike)."""
+    """What to publish and when, over a backend's primitives (so every backend behaves alike)."""
+
+    @abstractmethod
+    async def known(self, keys: Sequence[str]) -> set[str]: ...
+
+    @abstractmethod
+    async def documents(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored records among `ids`, without their outbox."""
 
     @abstractmethod
     async def save(self, records: Sequence[Record]) -> set[str]:
@@ -57,6 +71,10 @@ class Outbox(ABC):
 
     @abstractmethod
     async def mark_published(self, ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    async def amend(self, key: str, fields: dict[str, Any]) -> None:
+        """Set fields of a stored record (its status, a pointer): never its events."""
 
     async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
         """Insert new records and publish their events; re-send the stored events of redelivered
@@ -107,12 +125,11 @@ class OutboxStore(Outbox):
     async def mark_published(self, ids: Sequence[str]) -> None:
         await insert_new(self.published, [{"_id": key} for key in dict.fromkeys(ids)])
 
-    async def unmark(self, key: str) -> None:
-        """The record's stored events were replaced: they are pending again."""
-        await self.published.delete_one({"_id": key})
+    async def documents(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {str(key): doc for key, doc in (await find_by_ids(self.collection, ids, {"outbox": 0})).items()}
 
-    async def get(self, key: str) -> dict[str, Any] | None:
-        return await self.collection.find_one({"_id": key}, {"outbox": 0})
+    async def amend(self, key: str, fields: dict[str, Any]) -> None:
+        await self.collection.update_one({"_id": key}, {"$set": fields})
 
 
 class InMemoryOutboxStore(Outbox):
@@ -140,9 +157,70 @@ class InMemoryOutboxStore(Outbox):
     async def mark_published(self, ids: Sequence[str]) -> None:
         self.published.update(ids)
 
-    async def unmark(self, key: str) -> None:
-        self.published.discard(key)
+    async def documents(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found = {key: self.docs[key] for key in ids if key in self.docs}
+        return {key: {k: v for k, v in doc.items() if k != "outbox"} for key, doc in found.items()}
 
-    async def get(self, key: str) -> dict[str, Any] | None:
-        doc = self.docs.get(key)
-        return {k: v for k, v in doc.items() if k != "outbox"} if doc else None
+    async def amend(self, key: str, fields: dict[str, Any]) -> None:
+        if key in self.docs:
+            self.docs[key] |= fields
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[R]):
+    """A record a use case hands to its store, keyed by the event key, with the events it announces."""
+
+    key: str
+    record: R
+    events: tuple[Outgoing, ...] = ()
+
+
+@dataclass(frozen=True)
+class Codec(Generic[R]):
+    """How one kind of record is kept: its document (without `_id`; PHI sealed) and back again."""
+
+    document: Callable[[R], dict[str, Any]]
+    record: Callable[[dict[str, Any]], R]
+
+
+class Records(Generic[R]):
+    """Typed records over an outbox backend (MongoDB or in memory): what a store port exposes, so no
+    use case builds, reads or seals a document."""
+
+    def __init__(self, outbox: Outbox, codec: Codec[R]) -> None:
+        self.outbox, self.codec = outbox, codec
+
+    async def known(self, keys: Sequence[str]) -> set[str]:
+        return await self.outbox.known(keys)
+
+    async def get(self, key: str) -> R | None:
+        return (await self.many([key])).get(key)
+
+    async def many(self, keys: Sequence[str]) -> dict[str, R]:
+        return {key: self.codec.record(doc) for key, doc in (await self.outbox.documents(keys)).items()}
+
+    async def save(self, entries: Sequence[Recorded[R]]) -> set[str]:
+        """Insert the entries whose key is new (first write wins), announcing nothing yet."""
+        return await self.outbox.save(self.stored(entries))
+
+    async def save_and_publish(self, entries: Sequence[Recorded[R]], publisher: Publisher) -> set[str]:
+        return await self.outbox.save_and_publish(self.stored(entries), publisher)
+
+    async def publish(self, entries: Sequence[Recorded[R]], publisher: Publisher) -> None:
+        """Announce saved entries' events now (after an effect that had to come first)."""
+        await self.outbox.publish_and_mark(self.stored(entries), publisher)
+
+    async def publish_pending(self, keys: Sequence[str], publisher: Publisher) -> None:
+        """Re-send the stored events of records among `keys` that were never marked published."""
+        await self.outbox.publish_and_mark(await self.outbox.pending(keys), publisher)
+
+    async def amend(self, key: str, record: R) -> None:
+        """Store a stored record's new state (the events it caused stay as they were)."""
+        await self.outbox.amend(key, self.codec.document(record))
+
+    async def events(self, keys: Sequence[str]) -> dict[str, list[Outgoing]]:
+        """Every stored event of these records, published or not (for a forced re-send)."""
+        return await self.outbox.outboxes(keys)
+
+    def stored(self, entries: Sequence[Recorded[R]]) -> list[Record]:
+        return [({"_id": entry.key, **self.codec.document(entry.record)}, entry.events) for entry in entries]

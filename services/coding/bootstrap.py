@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import faust
 
 from services.coding.adapters.icd10 import is_billable
-from services.coding.adapters.repository import RECORDS, CodingRecords, MongoHoldStore
+from services.coding.adapters.repository import MongoCodingStore
 from services.coding.domain.engine import IsBillableDiagnosis
 from services.coding.domain.rules import CodingRules, load_rules
 from services.coding.handlers.code_encounters import CodeEncounters
@@ -55,10 +55,10 @@ def hold_desk(
 @once_per_process
 async def build_worker(app: faust.App, settings: Settings) -> CodeEncounters:
     """The worker's use case (coding reads its rule files once, here)."""
-    store = CodingRecords(async_database(settings, SERVICE)[RECORDS])
-    await store.collection.create_index("status")
+    store = MongoCodingStore(async_database(settings, SERVICE))
+    await store.ensure_indexes()
     return bootstrap(store, FaustPublisher(app), rules=rules_for(settings))
 
 
 def build_api(settings: Settings, publisher: Publisher) -> HoldDesk:
-    return hold_desk(MongoHoldStore(async_database(settings, SERVICE)), publisher, rules=rules_for(settings))
+    return hold_desk(MongoCodingStore(async_database(settings, SERVICE)), publisher, rules=rules_for(settings))

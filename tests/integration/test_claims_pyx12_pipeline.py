@@ -17,8 +17,8 @@ from deploy.ops.synthetic import batch
 from services.claims.domain.claim import Address, Envelope
 from services.claims.handlers.correct_claim import Correction
 from services.coding.domain.engine import code_encounter
+from services.coding.domain.records import claim_coded as announce
 from services.coding.domain.rules import load_rules
-from services.coding.handlers.records import claim_coded as announce
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import ClaimCoded, CoverageVerified
 from shared.icd10 import is_billable
@@ -56,7 +56,7 @@ def test_every_file_the_claims_service_writes_passes_pyx12() -> None:
     world = ClaimsWorld(now=datetime(2026, 3, 20, tzinfo=UTC))
     events = [e for e in map(claim_coded, varied(700)) if e is not None]
     world.submit(*events)
-    submitted = [d for d in world.store.claims.docs.values() if d["status"] == "submitted"]
+    submitted = [key for key, doc in world.store.outbox.docs.items() if doc["status"] == "submitted"]
     corrected = correct_some(world, submitted[:30])
     claims = [c for text in world.exchange.outbound.values() for c in parse_837_claims(text)]
 
@@ -94,7 +94,7 @@ def test_every_file_the_claims_service_writes_passes_pyx12() -> None:
         assert pyx12_errors(text) == [], name
 
 
-def correct_some(world: ClaimsWorld, docs: list[dict]) -> int:  # type: ignore[type-arg]
+def correct_some(world: ClaimsWorld, keys: list[str]) -> int:
     """The payer acknowledges them (277CA), then half are replaced and half voided."""
     claims = [c for text in world.exchange.outbound.values() for c in parse_837_claims(text)]
     envelope = Envelope("SIMCLEARING", "LONESTARTH", 900, 900, 1, "2026-03-21T08:00:00")
@@ -102,8 +102,8 @@ def correct_some(world: ClaimsWorld, docs: list[dict]) -> int:  # type: ignore[t
         world.claims.lifecycle.apply_277ca(render_277ca([acknowledge(c) for c in claims], "T1", PAYER, envelope))
     )
     done = 0
-    for n, doc in enumerate(docs):
+    for n, key in enumerate(keys):
         kind = "replacement" if n % 2 else "void"
-        result = asyncio.run(world.claims.correct(doc["_id"], Correction(kind, "billing.lee", "drill")))
+        result = asyncio.run(world.claims.correct(key, Correction(kind, "billing.lee", "drill")))
         done += result.status == "submitted"
     return done

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from services.coding.adapters.icd10 import is_billable
-from services.coding.adapters.memory import InMemoryCodingRecords, InMemoryHoldStore
+from services.coding.adapters.memory import InMemoryCodingStore
 from services.coding.bootstrap import bootstrap, hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution, resolve
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
-from shared.messaging import RecordingPublisher
+from shared.messaging import Outgoing, RecordingPublisher
 from tests.unit.coding_cases import RPM, RULES, VIDEO, encounter
 
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -27,9 +30,9 @@ def verified(changes: dict[str, Any], outcome: str = "covered", method: str = "s
 
 
 def desk_with(*events: CoverageVerified) -> tuple[Any, RecordingPublisher]:
-    records, publisher = InMemoryCodingRecords(), RecordingPublisher()
-    asyncio.run(bootstrap(records, publisher, rules=RULES)(list(events)))
-    return hold_desk(InMemoryHoldStore(records), publisher, rules=RULES), publisher
+    store, publisher = InMemoryCodingStore(), RecordingPublisher()
+    asyncio.run(bootstrap(store, publisher, rules=RULES)(list(events)))
+    return hold_desk(store, publisher, rules=RULES), publisher
 
 
 def resolution(*lines: ManualLine, place: str = "10", diagnoses: tuple[str, ...] | None = None) -> Resolution:
@@ -43,7 +46,7 @@ LINE_99213 = ManualLine("99213", ("95",), 1, (1, 2))
 def test_a_held_encounter_is_listed_with_its_reasons_and_nothing_is_published() -> None:
     desk, publisher = desk_with(verified(TIME_HELD))
     holds = asyncio.run(desk.list_holds())
-    assert [h.holds[0]["reason"] for h in holds] == ["em_level_unsupported"]
+    assert [h.holds[0].reason for h in holds] == ["em_level_unsupported"]
     assert holds[0].encounter_id == "AV-2026-000101" and holds[0].modality == "audio_video"
     assert asyncio.run(desk.list_holds("diagnosis_not_billable")) == []
     assert publisher.sent == []
@@ -123,24 +126,58 @@ def test_combination_edits_apply_to_manual_lines_too() -> None:
 
 def test_a_later_verification_codes_an_encounter_held_only_for_its_coverage() -> None:
     waiting, covered = verified({}, outcome="needs_manual"), verified({}, method="phone")
-    records, publisher = InMemoryCodingRecords(), RecordingPublisher()
-    code = bootstrap(records, publisher, rules=RULES)
+    store, publisher = InMemoryCodingStore(), RecordingPublisher()
+    code = bootstrap(store, publisher, rules=RULES)
     asyncio.run(code([waiting]))
     asyncio.run(code([covered]))
     asyncio.run(code([covered]))  # a redelivery re-publishes the same claim-coded
     sent = [ClaimCoded.model_validate_json(m.value) for m in publisher.on("claim-coded")]
     assert len({e.event_id for e in sent}) == 1 and sent[0].causation_id == covered.event_id
-    assert records.docs[covered.correlation_id]["status"] == "coded"
+    recoded = asyncio.run(store.records([covered.correlation_id]))[covered.correlation_id]
+    assert (recoded.status, recoded.event_id) == ("coded", covered.event_id)
+    assert recoded.recoding == f"{covered.correlation_id}|{covered.event_id}"
+    assert asyncio.run(store.held(None, 100)) == []  # off the coders' worklist
+
+
+class DiesOnce(RecordingPublisher):
+    """Loses the first publish: the worker died after storing the recoding, before announcing it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def publish(self, messages: Sequence[Outgoing]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("the worker died")
+        await super().publish(messages)
+
+
+def test_a_recoding_interrupted_before_its_announcement_is_finished_by_the_redelivery() -> None:
+    waiting, covered = verified({}, outcome="needs_manual"), verified({}, method="phone")
+    store, dying, publisher = InMemoryCodingStore(), DiesOnce(), RecordingPublisher()
+    asyncio.run(bootstrap(store, dying, rules=RULES)([waiting]))
+    with pytest.raises(ConnectionError):
+        asyncio.run(bootstrap(store, dying, rules=RULES)([covered]))
+    assert asyncio.run(store.records([covered.correlation_id]))[covered.correlation_id].status == "held"
+    asyncio.run(bootstrap(store, publisher, rules=RULES)([covered]))  # the redelivery
+    asyncio.run(bootstrap(store, publisher, rules=RULES)([covered]))  # and another: nothing more
+    assert [ClaimCoded.model_validate_json(m.value).causation_id for m in publisher.on("claim-coded")] == [
+        covered.event_id
+    ]
+    assert asyncio.run(store.records([covered.correlation_id]))[covered.correlation_id].status == "coded"
 
 
 def test_a_later_verification_does_not_recode_a_coded_or_otherwise_held_encounter() -> None:
-    records, publisher = InMemoryCodingRecords(), RecordingPublisher()
-    code = bootstrap(records, publisher, rules=RULES)
+    store, publisher = InMemoryCodingStore(), RecordingPublisher()
+    code = bootstrap(store, publisher, rules=RULES)
     asyncio.run(code([verified(TIME_HELD, outcome="needs_manual")]))  # held for coverage only
     asyncio.run(code([verified(TIME_HELD)]))  # now held for its E/M level: stays held, once
     asyncio.run(code([verified(TIME_HELD, method="phone")]))
     assert publisher.on("claim-coded") == []
-    assert [h["reason"] for h in records.docs[verified({}).correlation_id]["holds"]] == ["em_level_unsupported"]
+    key = verified({}).correlation_id
+    assert [h.reason for h in asyncio.run(store.records([key]))[key].holds] == ["em_level_unsupported"]
+    assert [h.reason for held in asyncio.run(store.held(None, 100)) for h in held.holds] == ["em_level_unsupported"]
 
 
 def test_remote_monitoring_codes_that_exclude_each_other_are_refused_from_the_rule_data() -> None:

@@ -1,41 +1,37 @@
-"""In-memory coding storage with the Mongo adapters' behaviour, for unit tests."""
+"""In-memory coding storage with the Mongo adapters' behaviour (the same `CodingStorage` and codecs
+over in-memory backends), for unit tests."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from services.coding.adapters.held import held_from_record, worklist_view
-from services.coding.adapters.repository import ResolutionsOnOutboxes
+from services.coding.adapters.documents import held_document, held_from
+from services.coding.adapters.repository import CodingStorage, HeldList
 from services.coding.domain.held import HeldEncounter
-from shared.outbox import InMemoryOutboxStore, Record
+from shared.outbox import InMemoryOutboxStore
 
 
-class InMemoryCodingRecords(InMemoryOutboxStore):
-    async def stored(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {key: self.docs[key] for key in keys if key in self.docs}
+class InMemoryHeldList(HeldList):
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
 
-    async def replace(self, key: str, expected_event_id: str, record: Record) -> bool:
-        if key not in self.docs or self.docs[key]["event_id"] != expected_event_id:
-            return False
-        doc, outbox = record
-        await self.unmark(key)
-        self.docs[key] = {**doc, "outbox": list(outbox)}
-        return True
+    async def add(self, entries: Sequence[HeldEncounter]) -> None:
+        for entry in entries:
+            self.docs.setdefault(entry.key, held_document(entry))
+
+    async def remove(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.docs.pop(key, None)
+
+    async def entries(self) -> list[HeldEncounter]:
+        return [held_from(doc) for doc in self.docs.values()]
+
+    async def entry(self, key: str) -> HeldEncounter | None:
+        return held_from(self.docs[key]) if key in self.docs else None
 
 
-class InMemoryHoldStore(ResolutionsOnOutboxes):
-    def __init__(self, records: InMemoryOutboxStore) -> None:
-        self.records = records
-        self.resolutions = InMemoryOutboxStore()
-
-    async def held(self, reason: str | None, limit: int, newest_first: bool = False) -> list[HeldEncounter]:
-        held = [held_from_record(doc) for doc in self.records.docs.values() if doc["status"] == "held"]
-        return worklist_view(held, reason, limit, newest_first)
-
-    async def held_one(self, key: str) -> HeldEncounter | None:
-        doc = self.records.docs.get(key)
-        return held_from_record(doc) if doc and doc["status"] == "held" else None
-
-    async def mark_resolved(self, key: str, resolution_id: str) -> None:
-        self.records.docs[key] |= {"status": "resolved", "resolution": resolution_id}
+class InMemoryCodingStore(CodingStorage):
+    def __init__(self) -> None:
+        self.backend = InMemoryOutboxStore()
+        super().__init__(self.backend, InMemoryOutboxStore(), InMemoryOutboxStore(), InMemoryHeldList())

@@ -12,11 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.coding.bootstrap import HoldDesk, build_api
+from services.coding.domain.held import HeldEncounter
+from services.coding.domain.records import ResolutionRecord, line_fields
 from services.coding.domain.resolution import ManualLine, Resolution
 from services.coding.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import answers, ops_app, use_cases
-from shared.phi.fields import reveal
 from shared.reconcile import ReconciledOut, ReconcileIn
 
 STATUS_CODES = {"resolved": 201, "already_resolved": 200, "invalid": 422, "not_found": 404, "not_held": 409}
@@ -76,7 +77,7 @@ async def list_holds(
 ) -> HoldList:
     """The worklist: oldest first by default, so nothing held waits unseen."""
     holds = await hold_desk.list_holds(reason, limit, order == "newest")
-    return HoldList(count=len(holds), holds=[reveal(asdict(hold)) for hold in holds])
+    return HoldList(count=len(holds), holds=[hold_json(hold) for hold in holds])
 
 
 @router.get("/{key}", dependencies=READERS, responses=answers(404))
@@ -84,7 +85,7 @@ async def get_hold(key: str, hold_desk: DeskDep) -> dict[str, Any]:
     hold = await hold_desk.list_holds.one(key)
     if hold is None:
         raise HTTPException(status_code=404, detail=f"{key} is not held")
-    return dict(reveal(asdict(hold)))
+    return hold_json(hold)
 
 
 @router.post("/{key}/resolution", status_code=201, responses=answers(*STATUS_CODES.values(), model=ResolutionOut))
@@ -95,9 +96,18 @@ async def resolve_hold(key: str, body: ResolutionIn, hold_desk: DeskDep, operato
         "key": key,
         "status": outcome.status,
         "errors": list(outcome.problems),
-        "resolution": reveal(outcome.resolution),
+        "resolution": resolution_json(key, outcome.resolution) if outcome.resolution else None,
     }
     return JSONResponse(status_code=STATUS_CODES[outcome.status], content=content)
+
+
+def hold_json(hold: HeldEncounter) -> dict[str, Any]:
+    return asdict(hold) | {"diagnoses": list(hold.diagnoses)}
+
+
+def resolution_json(key: str, resolution: ResolutionRecord) -> dict[str, Any]:
+    fields = asdict(resolution) | {"diagnoses": list(resolution.diagnoses)}
+    return {"_id": key, **fields, "lines": [line_fields(line) for line in resolution.lines]}
 
 
 reconcile_router = APIRouter(prefix="/v1/reconcile", dependencies=ADMINS)

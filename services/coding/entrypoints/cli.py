@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from services.coding.adapters.icd10 import is_billable
 from services.coding.domain.engine import code_encounter
 from services.coding.domain.model import CodingResult
+from services.coding.domain.records import line_fields
 from services.coding.domain.rules import RuleFileError, load_rules
-from services.coding.handlers.records import line_dict
 from shared.contracts.encounter import EncounterCompleted
 
 CONTRACT_BROKEN, POLICY_BROKEN = 2, 3
@@ -41,7 +41,7 @@ def as_output(encounter: EncounterCompleted, result: CodingResult) -> dict[str, 
         "encounter_id": encounter.encounter.encounter_id,
         "status": result.status,
         "place_of_service": result.place_of_service,
-        "lines": [{k: v for k, v in line_dict(line).items() if k != "source"} for line in result.lines],
+        "lines": [{k: v for k, v in line_fields(line).items() if k != "source"} for line in result.lines],
         "diagnoses": list(result.diagnoses),
         "holds": [{"reason": hold.reason, "message": hold.message} for hold in result.holds],
     }

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from services.coding.domain.engine import IsBillableDiagnosis, code_encounter
 from services.coding.domain.model import CodingResult, Hold
+from services.coding.domain.records import CodingRecord, CodingStatus, claim_coded
 from services.coding.domain.rules import CodingRules
 from services.coding.handlers.ports import SERVICE, CodingStore
-from services.coding.handlers.records import claim_coded, coding_record, only_coverage_held
 from shared.contracts.events import CoverageVerified
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
-from shared.outbox import Record
+from shared.outbox import Recorded
 from shared.topics import CLAIM_CODED
 
 
@@ -22,31 +22,29 @@ class CodeEncounters:
 
     async def __call__(self, events: list[CoverageVerified]) -> None:
         unique = {event.correlation_id: event for event in events}
-        records = {key: self.record_for(event) for key, event in unique.items()}
-        inserted = await self.store.save_and_publish(list(records.values()), self.publisher)
-        later = {key: event for key, event in unique.items() if key not in inserted}
+        entries = {key: self.entry_for(event) for key, event in unique.items()}
+        inserted = await self.store.save_and_publish(list(entries.values()), self.publisher)
+        later = [entries[key] for key in unique if key not in inserted]
         if later:
-            await self.supersede_coverage_holds(later, records)
+            await self.supersede_coverage_holds(later)
 
-    async def supersede_coverage_holds(self, events: dict[str, CoverageVerified], records: dict[str, Record]) -> None:
+    async def supersede_coverage_holds(self, later: list[Recorded[CodingRecord]]) -> None:
         """Eligibility sends a second `coverage-verified` when a payer answers late or ops verify by
         phone: an encounter held only for its coverage is coded again from that event."""
-        stored = await self.store.stored(list(events))
-        for key, event in events.items():
-            doc = stored.get(key)
-            if doc is None or doc["event_id"] == event.event_id or not only_coverage_held(doc):
-                continue
-            if await self.store.replace(key, doc["event_id"], records[key]):
-                await self.publisher.publish(records[key][1])
+        stored = await self.store.records([entry.key for entry in later])
+        superseding = [entry for entry in later if supersedes(stored.get(entry.key), entry.record)]
+        if superseding:
+            await self.store.recode(superseding, self.publisher)
 
-    def record_for(self, event: CoverageVerified) -> Record:
+    def entry_for(self, event: CoverageVerified) -> Recorded[CodingRecord]:
         result = self.outcome(event)
         for hold in result.holds:
             HOLDS.labels(SERVICE, hold.reason).inc()
-        doc = coding_record(event, result)
-        if result.status != "coded":
-            return doc, []
-        return doc, [Outgoing.of(CLAIM_CODED.name, event.correlation_id, claim_coded(event, result))]
+        record = CodingRecord.of(event, result)
+        if record.status != CodingStatus.CODED:
+            return Recorded(event.correlation_id, record)
+        announced = Outgoing.of(CLAIM_CODED.name, event.correlation_id, claim_coded(event, result))
+        return Recorded(event.correlation_id, record, (announced,))
 
     def outcome(self, event: CoverageVerified) -> CodingResult:
         verification = event.verification
@@ -57,3 +55,8 @@ class CodeEncounters:
             hold = Hold("coverage_not_verified", f"coverage {verification.outcome}: {verification.reason}")
             return CodingResult.held(diagnoses, hold)
         return code_encounter(event.encounter, self.rules, self.is_billable)
+
+
+def supersedes(current: CodingRecord | None, later: CodingRecord) -> bool:
+    """A later verification recodes a record held only for its coverage, once per event."""
+    return current is not None and current.event_id != later.event_id and current.only_coverage_held
