@@ -10,16 +10,16 @@ from typing import Any, Protocol
 
 from services.claims.bootstrap import Claims
 from services.claims.domain.lifecycle import WORKLIST
+from services.claims.domain.records import ClaimRecord
 from shared.messaging import Publisher
-from shared.outbox import Outbox
+from shared.outbox import Records
 from shared.reconcile import KeyState, Reconciled
 
 
 class Store(Protocol):
-    @property
-    def claims(self) -> Outbox: ...  # the shared outbox base, Mongo or in memory
+    claims: Records[ClaimRecord]
 
-    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    async def records(self, ids: Sequence[str]) -> dict[str, ClaimRecord]: ...
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
 
 
@@ -30,13 +30,12 @@ class PcnState:
     record: str | None
 
 
-def key_state(key: str, record: dict[str, Any] | None, current: dict[str, Any] | None) -> KeyState:
+def key_state(key: str, record: ClaimRecord | None, current: ClaimRecord | None) -> KeyState:
     """A corrected or voided claim stands where its latest version stands."""
     if record is None:
         return KeyState(key, False, "unknown", False)
     latest = current or record
-    status = latest["status"]
-    return KeyState(key, True, status, status in WORKLIST, latest.get("patient_control_number"))
+    return KeyState(key, True, latest.status.value, latest.status in WORKLIST, latest.patient_control_number)
 
 
 class Reconcile:
@@ -46,14 +45,14 @@ class Reconcile:
     async def __call__(self, keys: Sequence[str], redrive: bool = False) -> Reconciled:
         unique = list(dict.fromkeys(keys))
         records = await self.store.records(unique)
-        currents = await self.store.records([doc["current"] for doc in records.values() if doc.get("current")])
+        currents = await self.store.records([record.current for record in records.values() if record.current])
         states = [self.state(key, records.get(key), currents) for key in unique]
         moving = [record_id for s in states if s.known and not s.final for record_id in versions(records[s.key])]
         return Reconciled(states, await self.redrive(moving) if redrive else 0)
 
     @staticmethod
-    def state(key: str, record: dict[str, Any] | None, currents: dict[str, dict[str, Any]]) -> KeyState:
-        return key_state(key, record, currents.get(record.get("current", "")) if record else None)
+    def state(key: str, record: ClaimRecord | None, currents: dict[str, ClaimRecord]) -> KeyState:
+        return key_state(key, record, currents.get(record.current or "") if record else None)
 
     async def pcns(self, pcns: Sequence[str], redrive: bool = False) -> tuple[list[PcnState], int]:
         """Which patient control numbers belong to a claim here; `redrive` re-sends those claims'
@@ -64,15 +63,15 @@ class Reconcile:
 
     async def redrive(self, record_ids: list[str]) -> int:
         """Re-send regardless of the published markers: remittance is idempotent by control number."""
-        outboxes = await self.store.claims.outboxes(record_ids)
+        outboxes = await self.store.claims.events(record_ids)
         messages = [message for record_id in record_ids for message in outboxes.get(record_id, [])]
         if messages:
             await self.publisher.publish(messages)
         return len(messages)
 
 
-def versions(record: dict[str, Any]) -> list[str]:
-    return [record["_id"], *record.get("versions", [])]
+def versions(record: ClaimRecord) -> list[str]:
+    return [record.key, *record.versions]
 
 
 def pcns_as_dict(states: list[PcnState], redriven: int) -> dict[str, Any]:
@@ -81,5 +80,4 @@ def pcns_as_dict(states: list[PcnState], redriven: int) -> dict[str, Any]:
 
 def reconcile_for(service: Claims) -> Reconcile:
     """Over the API's own store and publisher (the real store and the fake both fit `Store`)."""
-    store: Any = service.submit.store
-    return Reconcile(store, service.submit.publisher)
+    return Reconcile(service.submit.store, service.submit.publisher)

@@ -14,6 +14,7 @@ from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_
 from services.claims.adapters.exchange import ack_inbox
 from services.claims.adapters.repository import MongoClaimStore
 from services.claims.domain.claim import Address, Envelope
+from services.claims.domain.records import ClaimRecord
 from services.claims.handlers.correct_claim import Correction
 from shared.mongo import async_database
 from tests.unit.claims_cases import claims_over_folders, coded, line
@@ -26,7 +27,7 @@ ENVELOPE = Envelope("SIMCLEARING", "LONESTARTH", 77, 77, 1, "2026-03-11T08:00:00
 
 
 def test_rejections_and_a_replacement_through_the_real_store_and_folders(settings, unique, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    async def scenario() -> dict[str, dict]:  # type: ignore[type-arg]
+    async def scenario() -> tuple[dict[str, ClaimRecord], str, list[str]]:
         db = async_database(settings, f"test_{unique}")
         store = MongoClaimStore(db)
         await store.ensure_indexes()
@@ -59,29 +60,29 @@ def test_rejections_and_a_replacement_through_the_real_store_and_folders(setting
             ),
         )
         assert result.status == "submitted"
-        docs = await store.records(["acme-video:A", "acme-video:B", "acme-video:C", "acme-video:D", result.record_id])
-        docs["replacement_x12"] = {"text": max(outbound.glob("*.837")).read_text()}
-        docs["archived"] = {
-            "names": sorted(p.name for p in (tmp_path / "inbound" / "claims-archive" / "processed").iterdir())
-        }
-        await db.client.drop_database(db.name)
-        return docs
-
-    docs = asyncio.run(scenario())
-    for key in ("acme-video:A", "acme-video:B"):
-        assert docs[key]["status"] == "rejected"
-        assert docs[key]["history"][-1]["note"].startswith(
-            "999 rejected: segment NM1@9: Segment has data element errors"
+        records = await store.records(
+            ["acme-video:A", "acme-video:B", "acme-video:C", "acme-video:D", result.record_id]
         )
-    assert docs["acme-video:C"]["status"] == "rejected"
+        text = max(outbound.glob("*.837")).read_text()
+        archived = sorted(p.name for p in (tmp_path / "inbound" / "claims-archive" / "processed").iterdir())
+        await db.client.drop_database(db.name)
+        return records, text, archived
+
+    records, text, archived = asyncio.run(scenario())
+    for key in ("acme-video:A", "acme-video:B"):
+        assert records[key].status == "rejected"
+        assert (
+            records[key].history[-1]["note"].startswith("999 rejected: segment NM1@9: Segment has data element errors")
+        )
+    assert records["acme-video:C"].status == "rejected"
     assert (
-        "277CA A7:562 Acknowledgement/Rejected for Invalid Information" in docs["acme-video:C"]["history"][-1]["note"]
+        "277CA A7:562 Acknowledgement/Rejected for Invalid Information" in records["acme-video:C"].history[-1]["note"]
     )
-    original = docs["acme-video:D"]
-    assert original["status"] == "corrected" and original["versions"] == ["acme-video:D~7~1"]
-    replacement = docs["acme-video:D~7~1"]
-    assert (replacement["status"], replacement["frequency_code"]) == ("submitted", "7")
-    assert replacement["original_payer_claim_number"] == original["payer_claim_number"]
-    text = docs["replacement_x12"]["text"]
-    assert f"REF*F8*{original['payer_claim_number']}~" in text and ":B:7*" in text
-    assert docs["archived"]["names"] == ["one.999", "three.277", "two.277"]
+    original = records["acme-video:D"]
+    assert original.status == "corrected" and original.versions == ("acme-video:D~7~1",)
+    assert original.history[-1]["note"] == "replacement acme-video:D~7~1 by billing.lee: level was 99214"
+    replacement = records["acme-video:D~7~1"]
+    assert (replacement.status, replacement.frequency_code) == ("submitted", "7")
+    assert replacement.submission and replacement.submission.original_payer_claim_number == original.payer_claim_number
+    assert f"REF*F8*{original.payer_claim_number}~" in text and ":B:7*" in text
+    assert archived == ["one.999", "three.277", "two.277"]

@@ -14,15 +14,18 @@ import pytest
 
 from services.claims.adapters.repository import MongoClaimStore
 from services.claims.bootstrap import load_claim_rules
+from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import ClaimRecord
 from services.claims.handlers.claim_lifecycle import Lifecycle, Move
 from shared.mongo import async_database
+from shared.outbox import Recorded
 
 pytestmark = pytest.mark.integration
 CLAIMS = 60
 
 
-def submitted(n: int) -> dict:  # type: ignore[type-arg]
-    return {"_id": f"race:{n}", "status": "submitted", "history": [], "claim_id": f"C{n}", "frequency_code": "1"}
+def submitted(n: int) -> Recorded[ClaimRecord]:
+    return Recorded(f"race:{n}", ClaimRecord(f"race:{n}", f"race:{n}", f"C{n}", "1", ClaimStatus.SUBMITTED))
 
 
 def lifecycle(settings, database: str) -> Lifecycle:  # type: ignore[no-untyped-def]
@@ -33,21 +36,24 @@ def lifecycle(settings, database: str) -> Lifecycle:  # type: ignore[no-untyped-
 def test_a_late_acknowledgement_never_moves_a_paid_claim_back(settings, unique) -> None:  # type: ignore[no-untyped-def]
     database = f"test_{unique}"
 
-    async def race() -> list[dict]:  # type: ignore[type-arg]
+    async def race() -> list[ClaimRecord]:
         worker = lifecycle(settings, database)
         acknowledgements = payments = worker
-        await worker.store.claims.save([(submitted(n), []) for n in range(CLAIMS)])
+        await worker.store.claims.save([submitted(n) for n in range(CLAIMS)])
+        accepted = [Move(f"race:{n}", ClaimStatus.ACCEPTED, "277CA accepted") for n in range(CLAIMS)]
+        paid = [Move(f"race:{n}", ClaimStatus.PAID, "835 paid") for n in reversed(range(CLAIMS))]
         await asyncio.gather(  # the payment is read first half the time, the acknowledgement the other half
-            *(acknowledgements.move_all([Move(f"race:{n}", "accepted", "277CA accepted")]) for n in range(CLAIMS)),
-            *(payments.move_all([Move(f"race:{n}", "paid", "835 paid")]) for n in reversed(range(CLAIMS))),
+            *(acknowledgements.move_all([move]) for move in accepted),
+            *(payments.move_all([move]) for move in paid),
         )
         found = await payments.store.records([f"race:{n}" for n in range(CLAIMS)])
-        await payments.store.claims.collection.database.client.drop_database(database)
+        db = async_database(settings, database)
+        await db.client.drop_database(db.name)
         return list(found.values())
 
     claims = asyncio.run(race())
     assert len(claims) == CLAIMS
-    assert {claim["status"] for claim in claims} == {"paid"}
+    assert {claim.status for claim in claims} == {"paid"}
     for claim in claims:  # both messages are kept; only the payment moved the claim last
-        assert sorted(step["status"] for step in claim["history"]) == ["accepted", "paid"]
-        assert [step["applied"] for step in claim["history"] if step["status"] == "paid"] == [True]
+        assert sorted(step["status"] for step in claim.history) == ["accepted", "paid"]
+        assert [step["applied"] for step in claim.history if step["status"] == "paid"] == [True]

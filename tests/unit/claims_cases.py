@@ -12,6 +12,7 @@ from typing import Any
 from services.claims.adapters.exchange import DirectoryExchange
 from services.claims.adapters.memory import InMemoryClaimStore, InMemoryExchange
 from services.claims.bootstrap import Claims, bootstrap, load_claim_rules, submission_settings
+from services.claims.domain.records import ClaimRecord
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import ClaimCoded, ClaimSubmitted, CodedLine, Verification
 from shared.messaging import RecordingPublisher
@@ -89,8 +90,12 @@ class ClaimsWorld:
         asyncio.run(self.claims.submit(list(events)))
         return [ClaimSubmitted.model_validate_json(m.value) for m in self.publisher.sent[before:]]
 
-    def doc(self, record_id: str) -> dict[str, Any]:
-        return self.store.claims.docs[record_id]
+    def record(self, record_id: str) -> ClaimRecord:
+        return asyncio.run(self.store.records([record_id]))[record_id]
+
+    def stored(self, record_id: str) -> dict[str, Any]:
+        """The claim's document as the store keeps it (sealed where it must be)."""
+        return self.store.outbox.docs[record_id]
 
     def run(self, coroutine: Any) -> Any:
         return asyncio.run(coroutine)

@@ -14,7 +14,8 @@ from deploy.clearinghouse.simulator import acknowledge
 from deploy.clearinghouse.x12_out import ClaimAcknowledgement, Payer, parse_837_claims, render_277ca, render_999
 from services.claims.domain.acks import AckParseError, claim_outcome, describe_999, parse_277ca, parse_999
 from services.claims.domain.claim import Address, Envelope
-from shared.contracts.events import Adjustment, ClaimCoded, JournalLine, PaymentPosted
+from services.claims.domain.lifecycle import ClaimStatus
+from shared.contracts.events import Adjustment, JournalLine, PaymentPosted
 from tests.conftest import X12_SAMPLES, needs_x12_corpus
 from tests.unit.claims_cases import RULES, ClaimsWorld, coded, line
 
@@ -41,7 +42,7 @@ def read(world: ClaimsWorld, name: str, text: str) -> str:
 
 
 def posted(world: ClaimsWorld, status: str = "paid", key: str = "acme-video:E1") -> PaymentPosted:
-    claim_id = world.doc(key)["claim_id"]
+    claim_id = world.record(key).claim_id
     journal = [
         JournalLine(account=CASH, debit_cents=9000, credit_cents=0, memo="payment"),
         JournalLine(account=AR, debit_cents=0, credit_cents=9000, memo="payment"),
@@ -55,7 +56,7 @@ def posted(world: ClaimsWorld, status: str = "paid", key: str = "acme-video:E1")
 
 
 def statuses(world: ClaimsWorld, key: str = "acme-video:E1") -> list[str]:
-    return [step["status"] for step in world.run(world.claims.history(key))["history"]]
+    return [step["status"] for step in world.run(world.claims.history(key)).claim.history]
 
 
 @needs_x12_corpus
@@ -98,11 +99,12 @@ def test_accepted_by_999_and_277ca_then_paid_with_every_step_kept() -> None:
     world.submit(coded())
     assert read(world, "a.999", render_999(only_837(world), ENVELOPE)) == "processed"
     assert read(world, "a.277", ack_277(world)) == "processed"
-    doc = world.doc("acme-video:E1")
-    assert (doc["status"], doc["payer_claim_number"]) == ("accepted", payer_claim_number(doc["patient_control_number"]))
+    record = world.record("acme-video:E1")
+    pcn = record.patient_control_number or ""
+    assert (record.status, record.payer_claim_number) == ("accepted", payer_claim_number(pcn))
     asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
     assert statuses(world) == ["created", "scrubbed", "submitted", "acknowledged", "accepted", "paid"]
-    assert world.doc("acme-video:E1")["status"] == "paid"
+    assert world.record("acme-video:E1").status == "paid"
 
 
 def test_a_999_rejection_rejects_every_claim_of_the_interchange_with_the_reason() -> None:
@@ -110,20 +112,20 @@ def test_a_999_rejection_rejects_every_claim_of_the_interchange_with_the_reason(
     world.submit(coded("E1"), coded("E2", lines=[line(day="2026-03-03")]))
     read(world, "r.999", render_999(only_837(world), ENVELOPE, reject=True))
     for key in ("acme-video:E1", "acme-video:E2"):
-        doc = world.doc(key)
-        assert doc["status"] == "rejected"
+        record = world.record(key)
+        assert record.status == "rejected"
         said = "999 rejected: segment NM1@9: Segment has data element errors; element 9: Invalid code value"
-        assert doc["history"][-1]["note"] == said + "; One or more segments in error"
+        assert record.history[-1]["note"] == said + "; One or more segments in error"
 
 
 def test_a_277ca_rejection_rejects_the_claim_with_the_payers_reason() -> None:
     world = ClaimsWorld()
     world.submit(coded())
     read(world, "r.277", ack_277(world, reject=True))
-    assert world.doc("acme-video:E1")["status"] == "rejected"
-    assert "A7:164" in world.doc("acme-video:E1")["history"][-1]["note"]
-    [listed] = asyncio.run(world.claims.worklist("rejected"))
-    assert listed["_id"] == "acme-video:E1" and "A7:164" in listed["problems"][-1]
+    assert world.record("acme-video:E1").status == "rejected"
+    assert "A7:164" in world.record("acme-video:E1").history[-1]["note"]
+    [listed] = asyncio.run(world.claims.worklist(ClaimStatus.REJECTED))
+    assert listed.key == "acme-video:E1" and "A7:164" in listed.problems[-1]
     done = asyncio.run(world.claims.correct("acme-video:E1", correction("replacement")))
     assert done.status == "not_correctable"  # a claim the payer refused has no payer claim number to replace
 
@@ -133,11 +135,11 @@ def test_a_late_acknowledgement_never_moves_a_paid_claim_back() -> None:
     world.submit(coded())
     asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
     read(world, "late.277", ack_277(world))
-    doc = world.doc("acme-video:E1")
-    assert doc["status"] == "paid" and doc["history"][-1] | {"at": ""} == {
+    record = world.record("acme-video:E1")
+    assert record.status == "paid" and record.history[-1] | {"at": ""} == {
         "status": "accepted",
         "at": "",
-        "note": doc["history"][-1]["note"],
+        "note": record.history[-1]["note"],
         "applied": False,
     }
 
@@ -173,16 +175,15 @@ def test_a_replacement_claim_goes_out_with_frequency_7_and_the_payers_claim_numb
     refused = asyncio.run(world.claims.correct("acme-video:E1", correction("replacement")))
     assert refused.status == "not_correctable"  # the payer has not acknowledged it yet
     read(world, "a.277", ack_277(world))
-    payer_number = world.doc("acme-video:E1")["payer_claim_number"]
+    payer_number = world.record("acme-video:E1").payer_claim_number
     done = asyncio.run(
         world.claims.correct("acme-video:E1", correction("replacement", lines=[line("99214").model_dump(mode="json")]))
     )
     assert (done.status, done.record_id) == ("submitted", "acme-video:E1~7~1")
     x12 = only_837(world)
     assert f"REF*F8*{payer_number}~" in x12 and "CLM*" in x12 and ":B:7*" in x12 and "HC:99214:95" in x12
-    assert (
-        world.doc("acme-video:E1")["status"] == "corrected" and world.doc("acme-video:E1")["current"] == done.record_id
-    )
+    original = world.record("acme-video:E1")
+    assert (original.status, original.current, original.versions) == ("corrected", done.record_id, (done.record_id,))
     sent = world.publisher.on("claim-submitted")[-1]
     assert '"frequency_code":"7"' in sent.value and sent.key == "acme-video:E1"
 
@@ -197,10 +198,10 @@ def test_each_claim_version_keeps_its_source_event_apart_from_the_claim_record()
     replacing = correction("replacement", lines=[line("99214").model_dump(mode="json")])
     world.run(world.claims.correct("acme-video:E1", replacing))
 
-    assert "claim_coded" not in world.doc("acme-video:E1")
-    assert ClaimCoded.model_validate(world.store.sources["acme-video:E1"]) == event
-    replacement = world.store.sources["acme-video:E1~7~1"]
-    assert [item["code"] for item in replacement["lines"]] == ["99214"]
+    assert "claim_coded" not in world.stored("acme-video:E1")
+    assert world.run(world.store.source("acme-video:E1")) == event
+    replacement = world.run(world.store.source("acme-video:E1~7~1"))
+    assert [item.code for item in replacement.lines] == ["99214"]
 
 
 def test_a_void_goes_out_with_frequency_8_and_marks_the_claim_voided() -> None:
@@ -209,8 +210,18 @@ def test_a_void_goes_out_with_frequency_8_and_marks_the_claim_voided() -> None:
     asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
     done = asyncio.run(world.claims.correct("acme-video:E1", correction("void")))
     assert done.status == "submitted" and ":B:8*" in only_837(world) and "REF*F8*PCN-PAYER-1~" in only_837(world)
-    assert world.doc("acme-video:E1")["status"] == "voided"
+    assert world.record("acme-video:E1").status == "voided"
     assert asyncio.run(world.claims.correct("missing:x", correction("void"))).status == "not_found"
+
+
+def test_a_corrections_reason_is_sealed_at_rest_and_read_back_clear() -> None:
+    world = ClaimsWorld()
+    world.submit(coded())
+    asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
+    asyncio.run(world.claims.correct("acme-video:E1", correction("void")))
+    assert "wrong level billed" not in str(world.stored("acme-video:E1")["history"])  # a person's free text
+    [*_, voided] = world.record("acme-video:E1").history
+    assert voided["status"] == "voided" and voided["note"].endswith("by billing.lee: wrong level billed")
 
 
 def correction(kind: str, **more: object):  # type: ignore[no-untyped-def]
@@ -229,7 +240,7 @@ def test_a_redelivered_claim_coded_makes_no_second_claim_or_submission() -> None
 def test_times_are_from_the_clock() -> None:
     world = ClaimsWorld(now=datetime(2026, 4, 1, 8, 30, tzinfo=UTC))
     world.submit(coded())
-    assert world.doc("acme-video:E1")["history"][0]["at"] == "2026-04-01T08:30:00+00:00"
+    assert world.record("acme-video:E1").history[0]["at"] == "2026-04-01T08:30:00+00:00"
 
 
 def batch_rejected_277(world: ClaimsWorld, reference: str, listing_claims: bool) -> str:
@@ -244,11 +255,11 @@ def test_a_batch_rejected_above_the_claim_level_rejects_every_claim_of_it_even_u
     world = ClaimsWorld()
     world.submit(coded())
     assert read(world, "batch.277", batch_rejected_277(world, reference, listing_claims=False)) == "processed"
-    doc = world.doc("acme-video:E1")
+    record = world.record("acme-video:E1")
     assert (
-        doc["status"] == "rejected"
-        and "A3:24" in doc["history"][-1]["note"]
-        and "whole batch" in doc["history"][-1]["note"]
+        record.status == "rejected"
+        and "A3:24" in record.history[-1]["note"]
+        and "whole batch" in record.history[-1]["note"]
     )
 
 
@@ -256,9 +267,9 @@ def test_a_claim_listed_under_a_rejected_batch_is_rejected_with_the_batchs_reaso
     world = ClaimsWorld()
     world.submit(coded())
     read(world, "batch.277", batch_rejected_277(world, "000000001", listing_claims=True))
-    doc = world.doc("acme-video:E1")
-    assert doc["status"] == "rejected" and "A3:24" in doc["history"][-1]["note"]
-    assert "above the claim level" in doc["history"][-1]["note"]
+    record = world.record("acme-video:E1")
+    assert record.status == "rejected" and "A3:24" in record.history[-1]["note"]
+    assert "above the claim level" in record.history[-1]["note"]
 
 
 def test_a_truncated_277_is_refused_naming_where_it_stops() -> None:

@@ -12,7 +12,6 @@ import pytest
 from services.claims.domain.assemble import assemble
 from services.claims.domain.scrubber import ClaimContext, npi_valid, scrub
 from services.coding.domain.rules import load_rules
-from shared.phi.fields import reveal
 from tests.unit.claims_cases import RULES, ClaimsWorld, coded, line
 
 AUDIO = "02-commercial-audio-only-home.json"
@@ -25,10 +24,7 @@ def findings(event: Any, now: datetime | None = None, before: list[Any] | None =
     if before:
         world.submit(*before)
     world.submit(event)
-    doc = world.doc(event.correlation_id)
-    if doc["status"] == "submitted":
-        return []
-    return [f["edit"] for f in doc["findings"]]
+    return [finding.edit for finding in world.record(event.correlation_id).findings]
 
 
 CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
@@ -102,7 +98,7 @@ def test_a_duplicate_service_of_another_encounter_fails_and_a_different_day_pass
     assert findings(coded("E3", lines=[line(day="2026-03-03")]), before=[first]) == []
     world = ClaimsWorld()
     world.submit(coded("E4"), coded("E5"))  # in one batch too
-    assert (world.doc("acme-video:E4")["status"], world.doc("acme-video:E5")["status"]) == (
+    assert (world.record("acme-video:E4").status, world.record("acme-video:E5").status) == (
         "submitted",
         "scrub_rejected",
     )
@@ -112,12 +108,13 @@ def test_a_failing_claim_is_on_the_worklist_with_every_finding_and_fix_and_never
     world = ClaimsWorld()
     sent = world.submit(coded(diagnoses=("E11", "I10"), lines=[line("98005", pointers=(1, 3))]))
     assert sent == [] and world.exchange.outbound == {}
-    [stored] = world.run(world.claims.worklist())
-    assert "E11 is not" not in str(stored)  # a finding names the diagnosis: sealed at rest
-    listed = reveal(stored)  # what the API answers
-    assert {f["edit"] for f in listed["findings"]} == {"CLM-ICD10", "CLM-POINTERS", "CLM-PAYER-TELEMEDICINE-CODES"}
-    assert all(f["message"] and f["fix"] for f in listed["findings"])
-    assert "E11 is not a billable ICD-10-CM code" in " ".join(listed["problems"])
+    [listed] = world.run(world.claims.worklist())
+    # a finding names the diagnosis: sealed at rest, in the worklist and in the claim alike
+    assert "E11 is not" not in str(world.store.worklist_entries) and "E11 is not" not in str(world.stored(listed.key))
+    assert {f.edit for f in listed.findings} == {"CLM-ICD10", "CLM-POINTERS", "CLM-PAYER-TELEMEDICINE-CODES"}
+    assert all(f.message and f.fix for f in listed.findings)
+    assert "E11 is not a billable ICD-10-CM code" in " ".join(listed.problems)
+    assert listed.problems == world.record(listed.key).problems and listed.status == "scrub_rejected"
 
 
 def test_npi_check_digits() -> None:

@@ -6,18 +6,25 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from services.claims.adapters.records import CLAIMS, WORKLIST, changes_document, source_document, step_document
 from services.claims.domain.interchange import Interchange, Step
-from shared.outbox import InMemoryOutboxStore
+from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import ClaimChanges, ClaimRecord, WorklistEntry
+from shared.contracts.events import ClaimCoded
+from shared.outbox import InMemoryOutboxStore, Records
 
 
 class InMemoryClaimStore:
+    """Keeps the documents the Mongo store keeps, through the same codecs (so unit tests seal too)."""
+
     def __init__(self) -> None:
-        self.claims = InMemoryOutboxStore()
+        self.outbox = InMemoryOutboxStore()
+        self.claims = Records(self.outbox, CLAIMS)
         self.interchanges: dict[int, Interchange] = {}
         self.billed_lines: dict[str, str] = {}
         self.pcns: dict[str, str] = {}
         self.sources: dict[str, dict[str, Any]] = {}
-        self.worklist_entries: dict[str, dict[str, Any]] = {}
+        self.worklist_entries: dict[str, dict[str, Any]] = {}  # worklist documents, by claim record id
         self.counter = 0
 
     async def next_control_number(self) -> int:
@@ -55,39 +62,45 @@ class InMemoryClaimStore:
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]:
         return {pcn: self.pcns[pcn] for pcn in pcns if pcn in self.pcns}
 
-    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {i: doc for i in ids if (doc := await self.claims.get(i)) is not None}
+    async def records(self, ids: Sequence[str]) -> dict[str, ClaimRecord]:
+        return await self.claims.many(ids)
 
-    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
+    async def save_sources(self, sources: dict[str, ClaimCoded]) -> None:
         for key, event in sources.items():
-            self.sources.setdefault(key, event)
+            self.sources.setdefault(key, source_document(event))
 
-    async def source(self, record_id: str) -> dict[str, Any] | None:
-        return self.sources.get(record_id)
+    async def source(self, record_id: str) -> ClaimCoded | None:
+        found = self.sources.get(record_id)
+        return ClaimCoded.model_validate(found) if found is not None else None
 
     async def transition(
-        self, record_id: str, expected: str | None, status: str | None, entry: Step, extra: dict[str, Any]
+        self,
+        record_id: str,
+        expected: ClaimStatus | None,
+        status: ClaimStatus | None,
+        entry: Step,
+        changes: ClaimChanges,
     ) -> bool:
-        doc = self.claims.docs[record_id]
+        doc = self.outbox.docs[record_id]
         if expected is not None and doc["status"] != expected:
             return False
-        doc |= extra | ({"status": status} if status else {})
-        doc["history"] = [*doc.get("history", []), entry]
+        doc |= changes_document(status, changes)
+        doc["history"] = [*doc.get("history", []), step_document(entry)]
         return True
 
-    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
-        docs = [d for d in self.worklist_entries.values() if d["status"] == status]
-        return sorted(docs, key=lambda d: d["since"])[:limit]
+    async def worklist(self, status: ClaimStatus, limit: int) -> list[WorklistEntry]:
+        docs = [doc for doc in self.worklist_entries.values() if doc["status"] == status]
+        return [WORKLIST.record(doc) for doc in sorted(docs, key=lambda doc: doc["since"])[:limit]]
 
-    async def enlist(self, entries: list[dict[str, Any]]) -> None:
-        self.worklist_entries |= {entry["_id"]: entry for entry in entries}
+    async def enlist(self, entries: list[WorklistEntry]) -> None:
+        self.worklist_entries |= {entry.key: {"_id": entry.key, **WORKLIST.document(entry)} for entry in entries}
 
     async def delist(self, record_ids: Sequence[str]) -> None:
         for record_id in record_ids:
             self.worklist_entries.pop(record_id, None)
 
     async def add_version(self, key: str, record_id: str) -> None:
-        doc = self.claims.docs[key]
+        doc = self.outbox.docs[key]
         doc |= {"current": record_id, "versions": [*doc.get("versions", []), record_id]}
 
 

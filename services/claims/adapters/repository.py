@@ -10,19 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, DeleteOne, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.claims.adapters.records import CLAIMS, WORKLIST, changes_document, source_document, step_document
 from services.claims.domain.interchange import Interchange, Step
-from shared.mongo import Document, find_by_ids, insert_new, scans_compound_filters
-from shared.outbox import OutboxStore
+from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import ClaimChanges, ClaimRecord, WorklistEntry
+from shared.contracts.events import ClaimCoded
+from shared.mongo import Document, bulk_write_safely, find_by_ids, insert_new, scans_compound_filters
+from shared.outbox import OutboxStore, Records
 from shared.phi.fields import opened_under, pseudonym, sealed_as
 
 
 class MongoClaimStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.claims = OutboxStore(db["claims"])
+        self.outbox = OutboxStore(db["claims"])  # lifecycle moves and new versions update its documents in place
+        self.claims = Records(self.outbox, CLAIMS)
         self.interchanges = db["interchanges"]
         self.drops_pending = db["drops_pending"]  # tiny on purpose: scanned before every batch
         self.last_number: int | None = None
@@ -32,8 +37,8 @@ class MongoClaimStore:
         self.sources = db["sources"]
 
     async def ensure_indexes(self) -> None:
-        await self.claims.collection.create_index("status")
-        await self.claims.collection.create_index("patient_control_number")
+        await self.outbox.collection.create_index("status")
+        await self.outbox.collection.create_index("patient_control_number")
         await self.text_interchange_ids()
 
     async def text_interchange_ids(self) -> None:
@@ -101,48 +106,58 @@ class MongoClaimStore:
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]:
         return {pcn: doc["record"] for pcn, doc in (await find_by_ids(self.pcns, pcns)).items()}
 
-    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return await find_by_ids(self.claims.collection, ids, {"outbox": 0})
+    async def records(self, ids: Sequence[str]) -> dict[str, ClaimRecord]:
+        return await self.claims.many(ids)
 
-    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
-        await insert_new(self.sources, [{"_id": key, "claim_coded": event} for key, event in sources.items()])
+    async def save_sources(self, sources: dict[str, ClaimCoded]) -> None:
+        docs = [{"_id": key, "claim_coded": source_document(event)} for key, event in sources.items()]
+        await insert_new(self.sources, docs)
 
-    async def source(self, record_id: str) -> dict[str, Any] | None:
+    async def source(self, record_id: str) -> ClaimCoded | None:
         doc = await self.sources.find_one({"_id": record_id})
         if doc is None:  # a claim stored before sources were kept apart carries its event itself
-            doc = await self.claims.collection.find_one({"_id": record_id}, {"claim_coded": 1})
-        return doc.get("claim_coded") if doc else None
+            doc = await self.outbox.collection.find_one({"_id": record_id}, {"claim_coded": 1})
+        found = doc.get("claim_coded") if doc else None
+        return ClaimCoded.model_validate(found) if found is not None else None
 
     async def transition(
-        self, record_id: str, expected: str | None, status: str | None, entry: Step, extra: dict[str, Any]
+        self,
+        record_id: str,
+        expected: ClaimStatus | None,
+        status: ClaimStatus | None,
+        entry: Step,
+        changes: ClaimChanges,
     ) -> bool:
         """Compare-and-set on the status the move was decided from (`expected`; None: a note that
         changes no status): False when another writer moved the claim first."""
-        changes = extra | ({"status": status} if status else {})
-        update: dict[str, Any] = {"$push": {"history": entry}} | ({"$set": changes} if changes else {})
+        fields = changes_document(status, changes)
+        update: dict[str, Any] = {"$push": {"history": step_document(entry)}} | ({"$set": fields} if fields else {})
+        collection = self.outbox.collection
         if expected is None:
-            return (await self.claims.collection.update_one({"_id": record_id}, update)).matched_count == 1
+            return (await collection.update_one({"_id": record_id}, update)).matched_count == 1
         # On a server that would read every claim for a compound filter, and evaluate it outside the
         # write's transaction anyway (FerretDB 1.x), the compare is the caller's own read of the claim,
         # made under the claim's lock just before (Lifecycle.move): the write goes by `_id` alone.
-        scans = await scans_compound_filters(self.claims.collection.database)
-        where = {"_id": record_id} | ({} if scans else {"status": expected})
-        return (await self.claims.collection.update_one(where, update)).matched_count == 1
+        scans = await scans_compound_filters(collection.database)
+        where = {"_id": record_id} | ({} if scans else {"status": expected.value})
+        return (await collection.update_one(where, update)).matched_count == 1
 
-    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]:
-        docs = [doc async for doc in self.worklist_collection.find({"status": status})]
-        return sorted(docs, key=lambda doc: doc["since"])[:limit]
+    async def worklist(self, status: ClaimStatus, limit: int) -> list[WorklistEntry]:
+        docs = [doc async for doc in self.worklist_collection.find({"status": status.value})]
+        return [WORKLIST.record(doc) for doc in sorted(docs, key=lambda doc: doc["since"])[:limit]]
 
-    async def enlist(self, entries: list[dict[str, Any]]) -> None:
-        for entry in entries:  # a claim rejected again after a correction replaces its entry
-            await self.worklist_collection.replace_one({"_id": entry["_id"]}, entry, upsert=True)
+    async def enlist(self, entries: list[WorklistEntry]) -> None:
+        """A claim rejected again after a correction replaces its entry: one write for the batch."""
+        latest = {entry.key: entry for entry in entries}
+        replacing = [ReplaceOne({"_id": key}, WORKLIST.document(entry), upsert=True) for key, entry in latest.items()]
+        await bulk_write_safely(self.worklist_collection, replacing)
 
     async def delist(self, record_ids: Sequence[str]) -> None:
-        for record_id in record_ids:
-            await self.worklist_collection.delete_one({"_id": record_id})
+        deleting = [DeleteOne({"_id": record_id}) for record_id in dict.fromkeys(record_ids)]
+        await bulk_write_safely(self.worklist_collection, deleting)
 
     async def add_version(self, key: str, record_id: str) -> None:
-        await self.claims.collection.update_one(
+        await self.outbox.collection.update_one(
             {"_id": key}, {"$set": {"current": record_id}, "$push": {"versions": record_id}}
         )
 

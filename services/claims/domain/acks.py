@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.claims.domain.lifecycle import ClaimStatus
 from shared.rules import Sourced
 from shared.x12.segments import Segment, X12SyntaxError, parse_amount_cents, tokenize
 
@@ -196,9 +197,9 @@ def describe_999(transaction: TransactionAck, codes: AckCodes) -> str:
     return "; ".join(said) or f"transaction status {transaction.status}"
 
 
-def claim_outcome(ack: ClaimAck, codes: AckCodes) -> tuple[str, str]:
+def claim_outcome(ack: ClaimAck, codes: AckCodes) -> tuple[ClaimStatus, str]:
     category = codes.status_categories.get(ack.category)
-    outcome = category.outcome if category else "rejected"
+    outcome = ClaimStatus(category.outcome) if category else ClaimStatus.REJECTED
     meaning = category.meaning if category else f"unknown category {ack.category}"
     status = codes.status_codes.get(ack.status_code, f"status {ack.status_code}")
     return outcome, f"277CA {ack.category}:{ack.status_code} {meaning}: {status}"

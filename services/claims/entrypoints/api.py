@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
@@ -10,11 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.claims.bootstrap import Claims, build_api
+from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import ClaimRecord, WorklistEntry
+from services.claims.domain.scrubber import Finding
 from services.claims.handlers.correct_claim import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.access import ADMINS, READERS, Writer
 from shared.api import answers, ops_app, use_cases
-from shared.phi.fields import reveal
 from shared.reconcile import ReconciledOut, ReconcileIn
 
 CORRECTION_STATUS = {"submitted": 201, "scrub_rejected": 422, "not_found": 404, "not_correctable": 409}
@@ -82,8 +85,8 @@ async def worklist(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ClaimList:
     """The claims worklist: claims the scrubber stopped (with each edit's fix hint) or the payer rejected."""
-    found = await service.worklist(status, limit)
-    return ClaimList(count=len(found), claims=reveal(found))
+    found = await service.worklist(ClaimStatus(status), limit)
+    return ClaimList(count=len(found), claims=[worklist_answer(entry) for entry in found])
 
 
 @router.get("/{key}", dependencies=READERS, responses=answers(404))
@@ -91,7 +94,45 @@ async def claim(key: str, service: ClaimsDep) -> dict[str, Any]:
     found = await service.history(key)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no claim {key}")
-    return dict(reveal(found))
+    return claim_answer(found.claim) | {"version_records": [claim_answer(version) for version in found.versions]}
+
+
+def worklist_answer(entry: WorklistEntry) -> dict[str, Any]:
+    return {
+        "_id": entry.key,
+        "status": entry.status.value,
+        "encounter_key": entry.encounter_key,
+        "claim_id": entry.claim_id,
+        "frequency_code": entry.frequency_code,
+        "findings": findings_answer(entry.findings),
+        "problems": list(entry.problems),
+        "since": entry.since,
+    }
+
+
+def claim_answer(record: ClaimRecord) -> dict[str, Any]:
+    """A claim with the fields it has: a submitted one's interchange, a stopped one's findings, and
+    what the payer and later corrections added."""
+    answer: dict[str, Any] = {
+        "_id": record.key,
+        "encounter_key": record.encounter_key,
+        "claim_id": record.claim_id,
+        "frequency_code": record.frequency_code,
+        "status": record.status.value,
+        "replaces": record.replaces,
+        "history": [dict(step) for step in record.history],
+    }
+    if record.submission:
+        answer |= asdict(record.submission)
+    if record.findings or record.problems:
+        answer |= {"findings": findings_answer(record.findings), "problems": list(record.problems)}
+    learnt = {"payer_claim_number": record.payer_claim_number, "current": record.current}
+    answer |= {name: value for name, value in learnt.items() if value is not None}
+    return answer | ({"versions": list(record.versions)} if record.versions else {})
+
+
+def findings_answer(findings: tuple[Finding, ...]) -> list[dict[str, str]]:
+    return [finding.as_dict() for finding in findings]
 
 
 async def corrected(service: Claims, key: str, correction: Correction) -> JSONResponse:

@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from services.claims.domain.ack_files import AckFileOutcome
 from services.claims.domain.acks import (
@@ -21,8 +20,9 @@ from services.claims.domain.acks import (
     parse_999,
 )
 from services.claims.domain.lifecycle import WORKLIST, ClaimStatus, moves_to
+from services.claims.domain.records import ClaimChanges, ClaimRecord, worklist_entry
 from services.claims.handlers.ports import SERVICE, ClaimStore, Inbox, entry
-from services.claims.handlers.submit_claims import FILE_PREFIX, worklist_entry
+from services.claims.handlers.submit_claims import FILE_PREFIX
 from shared.concurrency import gather_at_most
 from shared.contracts.events import PaymentPosted
 from shared.errors import is_transient
@@ -30,14 +30,15 @@ from shared.folders import UnreadableFile
 from shared.metrics import HOLDS
 
 log = logging.getLogger(SERVICE)
+UNCHANGED = ClaimChanges()
 
 
 @dataclass(frozen=True)
 class Move:
     record_id: str
-    status: str
+    status: ClaimStatus
     note: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    changes: ClaimChanges = UNCHANGED
 
 
 class Lifecycle:
@@ -61,12 +62,12 @@ class Lifecycle:
             if not users[0]:
                 del self.locks[record_id]
 
-    async def move(self, record_id: str, status: str, note: str, **extra: Any) -> bool:
+    async def move(self, record_id: str, status: ClaimStatus, note: str, changes: ClaimChanges = UNCHANGED) -> bool:
         """Read the claim under its lock, decide on its stored status, and write only if it is still
         that status: an acknowledgement and a payment racing on one claim never move it backwards."""
         async with self.claim_lock(record_id):
             current = (await self.store.records([record_id])).get(record_id)
-            return await self.apply(current, status, note, extra) if current else False
+            return await self.apply(current, status, note, changes) if current else False
 
     async def move_all(self, moves: list[Move]) -> None:
         """Claims move concurrently; one claim's moves (a reversal, then its re-adjudication) in order."""
@@ -76,24 +77,24 @@ class Lifecycle:
 
         async def one_claim(claim_moves: list[Move]) -> None:
             for move in claim_moves:
-                await self.move(move.record_id, move.status, move.note, **move.extra)
+                await self.move(move.record_id, move.status, move.note, move.changes)
 
         await gather_at_most(one_claim(claim_moves) for claim_moves in by_claim.values())
 
-    async def apply(self, current: dict[str, Any], status: str, note: str, extra: dict[str, Any]) -> bool:
+    async def apply(self, current: ClaimRecord, status: ClaimStatus, note: str, changes: ClaimChanges) -> bool:
         """Under the claim's lock: a write that lost a race (another process moved it) decides again."""
-        record_id = current["_id"]
         while True:
-            applies = moves_to(current["status"], status)
+            applies = moves_to(current.status, status)
             step = entry(status, self.clock(), note)
             step["applied"] = applies
-            if await self.store.transition(record_id, current["status"], status if applies else None, step, extra):
+            if await self.store.transition(current.key, current.status, status if applies else None, step, changes):
                 break
-            current = (await self.store.records([record_id]))[record_id]
+            current = (await self.store.records([current.key]))[current.key]
         if applies and status in WORKLIST:
-            await self.store.enlist([worklist_entry(current | {"status": status, "history": [step]}, note)])
-        elif applies and current["status"] in WORKLIST:  # only a claim on the worklist has an entry there
-            await self.store.delist([record_id])
+            moved = replace(current, status=status, history=(*current.history, step))
+            await self.store.enlist([worklist_entry(moved, note)])
+        elif applies and current.status in WORKLIST:  # only a claim on the worklist has an entry there
+            await self.store.delist([current.key])
         return applies
 
     async def post_inbox(self, inbox: Inbox) -> None:
@@ -163,8 +164,7 @@ class Lifecycle:
             if outcome == ClaimStatus.REJECTED:
                 return Move(record_id, ClaimStatus.REJECTED, f"{note} (a rejection above the claim level)")
         outcome, note = claim_outcome(ack, self.codes)
-        extra = {"payer_claim_number": ack.payer_claim_number} if ack.payer_claim_number else {}
-        return Move(record_id, outcome, note, extra)
+        return Move(record_id, outcome, note, ClaimChanges(payer_claim_number=ack.payer_claim_number or None))
 
     async def unlisted_claims_of_rejected_batches(self, found: Ack277) -> list[Move]:
         """A batch rejected as a whole often lists none of its claims: its TRN02 names the batch (our
@@ -188,8 +188,8 @@ class Lifecycle:
             if event.claim_id in records:
                 paid, charged = event.paid_cents / 100, event.charge_cents / 100
                 note = f"835 trace {event.era_trace_number}: {event.claim_status}, paid {paid:.2f} of {charged:.2f}"
-                extra = {"payer_claim_number": event.payer_claim_number}
-                moves.append(Move(records[event.claim_id], event.claim_status, note, extra))
+                changes = ClaimChanges(payer_claim_number=event.payer_claim_number)
+                moves.append(Move(records[event.claim_id], ClaimStatus(event.claim_status), note, changes))
         await self.move_all(moves)
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from services.claims.domain.assemble import Version, assemble
 from services.claims.domain.lifecycle import CORRECTABLE, ClaimStatus
+from services.claims.domain.records import ClaimRecord
 from services.claims.handlers.claim_lifecycle import Lifecycle
 from services.claims.handlers.submit_claims import Prepared, SubmitClaims
 from shared.contracts.events import ClaimCoded
-from shared.phi.fields import PLAIN, sealed_as
+from shared.phi.fields import PLAIN
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,16 @@ class CorrectClaim:
         original = (await store.records([key])).get(key)
         if original is None:
             return CorrectionResult("not_found", problems=(f"no claim for {key}",))
-        current_id = original.get("current", key)
+        current_id = original.current or key
         current = (await store.records([current_id])).get(current_id, original)
-        refused = correction_refusal(current)
-        if refused:
+        source = await store.source(current_id)
+        refused = correction_refusal(current, source)
+        if refused or source is None:
             return CorrectionResult("not_correctable", problems=(refused,))
         frequency = "7" if correction.kind == "replacement" else "8"
-        record_id = f"{key}~{frequency}~{len(original.get('versions', [])) + 1}"
-        event = corrected_event(ClaimCoded.model_validate(await store.source(current_id)), correction)
-        version = Version(record_id, frequency, current["payer_claim_number"], correction.prior_authorization)
+        record_id = f"{key}~{frequency}~{len(original.versions) + 1}"
+        event = corrected_event(source, correction)
+        version = Version(record_id, frequency, current.payer_claim_number, correction.prior_authorization)
         [done] = await self.submit.submit(
             [Prepared(record_id, event, assemble(event, self.submit.rules.charges, version), replaces=current_id)]
         )
@@ -59,17 +61,19 @@ class CorrectClaim:
             )
         new_status = ClaimStatus.CORRECTED if frequency == "7" else ClaimStatus.VOIDED
         note = f"{correction.kind} {record_id} by {correction.operator}: {correction.reason}"
-        await self.lifecycle.move(current_id, new_status, sealed_as("note", note))  # the reason is free text
+        await self.lifecycle.move(current_id, new_status, note)
         await store.add_version(key, record_id)
         return CorrectionResult(ClaimStatus.SUBMITTED, record_id)
 
 
-def correction_refusal(current: dict[str, Any]) -> str:
-    if current["status"] not in CORRECTABLE:
-        status = current["status"]
+def correction_refusal(current: ClaimRecord, source: ClaimCoded | None) -> str:
+    if current.status not in CORRECTABLE:
+        status = current.status.value
         return f"claim is {status}: only a claim the payer has (accepted, paid, denied…) can be replaced or voided"
-    if not current.get("payer_claim_number"):
+    if not current.payer_claim_number:
         return "no payer claim number yet (it comes with the 277CA or the 835): cannot reference the original"
+    if source is None:
+        return f"the claim-coded event of {current.key} is not kept: there is nothing to correct from"
     return ""
 
 

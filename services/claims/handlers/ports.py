@@ -5,23 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Protocol
 
-from services.claims.domain.acks import (
-    AckCodes,
-)
+from services.claims.domain.acks import AckCodes
 from services.claims.domain.assemble import ChargeMaster
 from services.claims.domain.interchange import Interchange, Step
+from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import ClaimChanges, ClaimRecord, WorklistEntry
 from services.claims.domain.scrubber import ScrubEdits
 from services.claims.domain.x837 import Submitter
-from shared.outbox import InMemoryOutboxStore, OutboxStore
+from shared.contracts.events import ClaimCoded
+from shared.outbox import Records
 
 SERVICE = "claims"
 
 
 class ClaimStore(Protocol):
-    @property  # read-only, so each store may hold the narrower kind of outbox store
-    def claims(self) -> OutboxStore | InMemoryOutboxStore: ...
+    claims: Records[ClaimRecord]
 
     async def next_control_number(self) -> int: ...
     async def save_interchange(self, control_number: int, file_name: str, x12: str, claim_ids: list[str]) -> None: ...
@@ -32,18 +33,23 @@ class ClaimStore(Protocol):
     async def billed(self, keys: Sequence[str]) -> dict[str, str]: ...
     async def remember(self, billed: dict[str, str], pcns: dict[str, str]) -> None: ...
     async def records_for_pcns(self, pcns: Sequence[str]) -> dict[str, str]: ...
-    async def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
-    async def save_sources(self, sources: dict[str, dict[str, Any]]) -> None:
+    async def records(self, ids: Sequence[str]) -> dict[str, ClaimRecord]: ...
+    async def save_sources(self, sources: dict[str, ClaimCoded]) -> None:
         """Keep each claim's `claim-coded` event (what a correction starts from), by claim record id."""
 
-    async def source(self, record_id: str) -> dict[str, Any] | None: ...
+    async def source(self, record_id: str) -> ClaimCoded | None: ...
     async def transition(
-        self, record_id: str, expected: str | None, status: str | None, entry: Step, extra: dict[str, Any]
+        self,
+        record_id: str,
+        expected: ClaimStatus | None,
+        status: ClaimStatus | None,
+        entry: Step,
+        changes: ClaimChanges,
     ) -> bool:
         """Apply the step only while the claim's status is still `expected` (None: unconditionally)."""
 
-    async def worklist(self, status: str, limit: int) -> list[dict[str, Any]]: ...
-    async def enlist(self, entries: list[dict[str, Any]]) -> None: ...
+    async def worklist(self, status: ClaimStatus, limit: int) -> list[WorklistEntry]: ...
+    async def enlist(self, entries: list[WorklistEntry]) -> None: ...
     async def delist(self, record_ids: Sequence[str]) -> None: ...
     async def add_version(self, key: str, record_id: str) -> None: ...
 
@@ -53,9 +59,9 @@ class Exchange(Protocol):
 
 
 class Inbox(Protocol):
-    def waiting(self) -> list[Any]: ...
-    async def read(self, path: Any) -> str: ...
-    def archive_file(self, path: Any, outcome: str, reasons: Sequence[str] = ()) -> None: ...
+    def waiting(self) -> list[Path]: ...
+    async def read(self, path: Path) -> str: ...
+    def archive_file(self, path: Path, outcome: str, reasons: Sequence[str] = ()) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from services.claims.domain.assemble import assemble, missing_charges
 from services.claims.domain.claim import Claim, Envelope, ServiceLine
 from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import ClaimRecord, Submission, worklist_entry
 from services.claims.domain.scrubber import ClaimContext, Finding, duplicate_key, scrub
 from services.claims.domain.x837 import render_837p
 from services.claims.handlers.ports import SERVICE, ClaimRules, ClaimStore, Exchange, SubmissionSettings, entry
 from shared.contracts.events import ClaimCoded, ClaimSubmitted, SubmittedLine
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
-from shared.outbox import Record
-from shared.phi.fields import sealed_as
+from shared.outbox import Recorded
 from shared.topics import CLAIM_SUBMITTED
 
 
@@ -56,7 +55,7 @@ class SubmitClaims:
         fresh = list({e.correlation_id: e for e in events if e.correlation_id not in known}.values())
         await self.submit([Prepared(e.correlation_id, e, assemble(e, self.rules.charges)) for e in fresh])
         # A crash may have come between the drop and the announcement: re-send what is unmarked.
-        await self.store.claims.publish_and_mark(await self.store.claims.pending(sorted(known)), self.publisher)
+        await self.store.claims.publish_pending(sorted(known), self.publisher)
 
     async def submit(self, prepared: list[Prepared]) -> list[Prepared]:
         """Scrub every claim; clean ones go out in interchanges, the others to the worklist."""
@@ -68,14 +67,14 @@ class SubmitClaims:
         for p in prepared:
             for finding in p.findings:
                 HOLDS.labels(SERVICE, finding.edit).inc()
-        await self.store.enlist([worklist_entry(doc) for doc, _ in rejected])
+        await self.store.enlist([worklist_entry(recorded.record) for recorded in rejected])
         await self.save_claims([p for p in prepared if p.findings], rejected)
         return prepared
 
-    async def save_claims(self, prepared: Sequence[Prepared], records: list[Record]) -> None:
+    async def save_claims(self, prepared: Sequence[Prepared], records: list[Recorded[ClaimRecord]]) -> None:
         """Sources first: the claim record is the commit point, and a redelivery after a crash in
         between writes the same sources again (first write wins)."""
-        await self.store.save_sources({p.record_id: p.event.model_dump(mode="json") for p in prepared})
+        await self.store.save_sources({p.record_id: p.event for p in prepared})
         await self.store.claims.save(records)
 
     async def scrub_all(self, prepared: list[Prepared]) -> None:
@@ -121,7 +120,7 @@ class SubmitClaims:
         await self.save_claims(batch, records)
         await self.exchange.drop_outbound(file_name, x12)
         await self.store.mark_dropped(envelope.interchange_control_number)
-        await self.store.claims.publish_and_mark(records, self.publisher)
+        await self.store.claims.publish(records, self.publisher)
 
     async def envelope(self) -> Envelope:
         number = await self.store.next_control_number()
@@ -149,65 +148,49 @@ def line_keys(p: Prepared) -> dict[int, str]:
     }
 
 
-def rejected_record(p: Prepared, at: datetime) -> Record:
-    findings = [f.as_dict() for f in p.findings]
-    # an edit's message names the facts it found (a diagnosis, a date of service): sealed at rest
-    sealed = [finding | {"message": sealed_as("message", finding["message"])} for finding in findings]
-    doc = {
-        "_id": p.record_id,
-        "encounter_key": p.event.correlation_id,
-        "claim_id": p.claim.claim_id,
-        "frequency_code": p.claim.frequency_code,
-        "status": ClaimStatus.SCRUB_REJECTED,
-        "findings": sealed,
-        "problems": [sealed_as("problems", f"{f['edit']}: {f['message']}") for f in findings],
-        "history": [
+def rejected_record(p: Prepared, at: datetime) -> Recorded[ClaimRecord]:
+    record = ClaimRecord(
+        key=p.record_id,
+        encounter_key=p.event.correlation_id,
+        claim_id=p.claim.claim_id,
+        frequency_code=p.claim.frequency_code,
+        status=ClaimStatus.SCRUB_REJECTED,
+        history=(
             entry(ClaimStatus.CREATED, at, "assembled"),
-            entry(ClaimStatus.SCRUB_REJECTED, at, "; ".join(f["edit"] for f in findings)),
-        ],
-        "replaces": p.replaces,
-    }
-    return doc, []
+            entry(ClaimStatus.SCRUB_REJECTED, at, "; ".join(f.edit for f in p.findings)),
+        ),
+        replaces=p.replaces,
+        findings=tuple(p.findings),
+        problems=tuple(f"{f.edit}: {f.message}" for f in p.findings),
+    )
+    return Recorded(p.record_id, record)
 
 
-def worklist_entry(doc: dict[str, Any], note: str = "") -> dict[str, Any]:
-    """A claim someone must look at: stopped by the scrubber or rejected by the payer."""
-    return {
-        "_id": doc["_id"],
-        "status": doc["status"],
-        "encounter_key": doc["encounter_key"],
-        "claim_id": doc["claim_id"],
-        "frequency_code": doc["frequency_code"],
-        "findings": doc.get("findings", []),
-        "problems": doc.get("problems", []) + ([note] if note else []),
-        "since": doc["history"][-1]["at"],
-    }
-
-
-def submitted_record(p: Prepared, envelope: Envelope, file_name: str, at: datetime) -> Record:
+def submitted_record(p: Prepared, envelope: Envelope, file_name: str, at: datetime) -> Recorded[ClaimRecord]:
     claim = p.claim
-    doc = {
-        "_id": p.record_id,
-        "encounter_key": p.event.correlation_id,
-        "claim_id": claim.claim_id,
-        "patient_control_number": claim.patient_control_number,
-        "frequency_code": claim.frequency_code,
-        "original_payer_claim_number": claim.original_payer_claim_number,
-        "replaces": p.replaces,
-        "status": ClaimStatus.SUBMITTED,
-        "payer_id": claim.payer_id,
-        "total_charge_cents": claim.total_charge_cents,
-        "interchange_control_number": envelope.interchange_control_number,
-        "file_name": file_name,
-        "history": [
+    record = ClaimRecord(
+        key=p.record_id,
+        encounter_key=p.event.correlation_id,
+        claim_id=claim.claim_id,
+        frequency_code=claim.frequency_code,
+        status=ClaimStatus.SUBMITTED,
+        history=(
             entry(ClaimStatus.CREATED, at, "assembled"),
             entry(ClaimStatus.SCRUBBED, at, "no edits failed"),
             entry(ClaimStatus.SUBMITTED, at, file_name),
-        ],
-    }
-    return doc, [
-        Outgoing.of(CLAIM_SUBMITTED.name, p.event.correlation_id, claim_submitted(p.event, claim, envelope, file_name))
-    ]
+        ),
+        replaces=p.replaces,
+        submission=Submission(
+            patient_control_number=claim.patient_control_number,
+            payer_id=claim.payer_id,
+            total_charge_cents=claim.total_charge_cents,
+            interchange_control_number=envelope.interchange_control_number,
+            file_name=file_name,
+            original_payer_claim_number=claim.original_payer_claim_number,
+        ),
+    )
+    submitted = claim_submitted(p.event, claim, envelope, file_name)
+    return Recorded(p.record_id, record, (Outgoing.of(CLAIM_SUBMITTED.name, p.event.correlation_id, submitted),))
 
 
 def claim_submitted(event: ClaimCoded, claim: Claim, envelope: Envelope, file_name: str) -> ClaimSubmitted:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.claims.domain.lifecycle import ClaimStatus
+from services.claims.domain.records import WorklistEntry
 from services.claims.handlers.ports import ClaimStore
 
 
@@ -12,5 +11,5 @@ class Worklist:
     def __init__(self, store: ClaimStore) -> None:
         self.store = store
 
-    async def __call__(self, status: str = ClaimStatus.SCRUB_REJECTED, limit: int = 100) -> list[dict[str, Any]]:
+    async def __call__(self, status: ClaimStatus = ClaimStatus.SCRUB_REJECTED, limit: int = 100) -> list[WorklistEntry]:
         return await self.store.worklist(status, limit)
