@@ -4,22 +4,31 @@ coverage, plan years, outcomes, payer outages and re-drive, phone verifications,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+
 from deploy.clearinghouse.eligibility import Roster, answer_270
 from services.eligibility.adapters.memory import CallableGateway, InMemoryEligibilityRepository
 from services.eligibility.bootstrap import Eligibility, bootstrap
+from services.eligibility.domain.records import EncounterRecord
+from services.eligibility.entrypoints.api import create_app
 from services.eligibility.handlers.ports import Asking
 from services.eligibility.handlers.record_phone_verification import PhoneCall
+from shared.access import presented_key
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified
 from shared.messaging import RecordingPublisher
 from shared.phi.fields import reveal
+from shared.settings import get_settings
 from tests.conftest import example
 
 ROSTER = Roster.load()
+AUTH = {"Authorization": f"Bearer {presented_key(get_settings())}"}
 ASKING = Asking("LONESTARTH", "SIMCLEARING", "T", attempts=3, backoff_seconds=0.2, concurrency=4, pause_seconds=5)
 
 
@@ -51,8 +60,12 @@ class World:
         asyncio.run(self.service.redrive())
         return [CoverageVerified.model_validate_json(m.value) for m in self.publisher.sent[before:]]
 
+    def record(self, encounter_id: str) -> EncounterRecord:
+        key = f"acme-video:{encounter_id}"
+        return asyncio.run(self.repo.records([key]))[key]
+
     def status(self, encounter_id: str) -> str:
-        return str(self.repo.encounters.docs[f"acme-video:{encounter_id}"]["status"])
+        return str(self.record(encounter_id).status)
 
 
 def encounter(
@@ -165,7 +178,9 @@ def test_a_dependent_is_asked_about_under_the_subscriber_and_answered_for() -> N
     world = World()
     [sent] = world.verify(encounter(base="02", subscriber_relationship="child", subscriber=parent))
     assert sent.verification.outcome == "covered"
-    x270 = world.repo.coverages["87726|W123456789|2026"]["history"][0]["inquiry_x12"]
+    coverage = asyncio.run(world.repo.coverage("87726|W123456789|2026"))
+    assert coverage is not None
+    x270 = coverage.history[0].inquiry_x12 or ""
     assert "HL*4*3*23*0" in x270 and "NM1*03*1*DOE*JANE" in x270 and "NM1*IL*1*PARENT*PAT" in x270
 
 
@@ -239,6 +254,38 @@ def test_a_phone_verification_of_a_verified_encounter_is_kept_as_evidence_only()
 
 
 def test_the_trail_holds_the_inquiry_the_response_and_the_call_for_an_appeal() -> None:
+    world = resolved_by_the_payer_then_phoned()
+    trail = asyncio.run(world.service.trail("acme-video:E1"))
+    assert trail is not None and trail.coverage_key == "MCRTX|1EG4TE5MK73|2026"
+    assert [step.outcome for step in trail.steps] == ["needs_manual", "covered", "covered"]
+    [exchange] = trail.payer_exchanges
+    assert (exchange.inquiry_x12 or "").startswith("ISA") and "ST*271" in (exchange.response_x12 or "")
+    assert [c.verification.evidence.call_reference for c in trail.phone_calls if c.verification.evidence] == [
+        "REF-2026-0303-7781"
+    ]
+    at_rest = str([world.repo.encounter_store.docs, world.repo.resolution_store.docs, world.repo.coverage_docs.docs])
+    assert "REF-2026-0303-7781" not in at_rest and "ST*271" not in at_rest and "1EG4TE5MK73" not in at_rest
+
+
+def test_the_trail_api_shows_what_is_stored_opened_for_its_reader() -> None:
+    world = resolved_by_the_payer_then_phoned()
+    with TestClient(create_app(lambda: world.service)) as api:
+        shown = api.get("/v1/encounters/acme-video:E1/verification-trail", headers=AUTH).json()
+    doc = world.repo.encounter_store.docs["acme-video:E1"]
+    [coverage] = world.repo.coverage_docs.docs.values()
+    assert shown == {
+        "key": "acme-video:E1",
+        "status": "verified",
+        "coverage_key": reveal({"coverage_key": doc["coverage_key"]})["coverage_key"],
+        "current": reveal(doc["verification"]),
+        "steps": reveal([*doc["history"], doc["verification"], *doc["evidence"]]),
+        "payer_exchanges": reveal(coverage["history"][:1]),
+        "phone_calls": reveal(coverage["history"][1:]),
+    }
+    assert shown["phone_calls"][0]["evidence"]["call_reference"] == "REF-2026-0303-7781"
+
+
+def resolved_by_the_payer_then_phoned() -> World:
     world = World()
     world.gateway.down.add("*")
     world.verify(encounter())
@@ -246,10 +293,72 @@ def test_the_trail_holds_the_inquiry_the_response_and_the_call_for_an_appeal() -
     world.now += timedelta(minutes=1)
     world.redrive()
     asyncio.run(world.service.record_phone("acme-video:E1", call()))
-    stored = asyncio.run(world.service.trail("acme-video:E1"))
-    assert "REF-2026-0303-7781" not in str(stored)  # stored sealed; the API reveals it to its reader
-    trail = reveal(stored)
-    assert [step["outcome"] for step in trail["steps"]] == ["needs_manual", "covered", "covered"]
-    [exchange] = trail["payer_exchanges"]
-    assert exchange["inquiry_x12"].startswith("ISA") and "ST*271" in exchange["response_x12"]
-    assert [c["evidence"]["call_reference"] for c in trail["phone_calls"]] == ["REF-2026-0303-7781"]
+    return world
+
+
+class Crash(Exception):
+    """The process died here."""
+
+
+class CrashOnce:
+    """A step of a store that dies the first time it is called, then works."""
+
+    def __init__(self, step: Callable[..., Awaitable[Any]]) -> None:
+        self.step, self.crashed = step, False
+
+    async def __call__(self, *args: Any) -> Any:
+        if not self.crashed:
+            self.crashed = True
+            raise Crash()
+        return await self.step(*args)
+
+
+def waiting_for_the_payer() -> World:
+    world = World()
+    world.gateway.down.add("*")
+    world.verify(encounter("E1"))
+    return world
+
+
+def test_a_resolution_that_died_between_its_claim_and_its_change_is_completed_by_the_next_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = waiting_for_the_payer()
+    waiting = world.record("E1").verification
+    monkeypatch.setattr(world.repo.encounter_docs, "update", CrashOnce(world.repo.encounter_docs.update))
+    with pytest.raises(Crash):
+        asyncio.run(world.service.record_phone("acme-video:E1", call()))  # the phone call claimed, then died
+    assert world.status("E1") == "waiting_payer"
+    world.gateway.down.clear()
+    world.now += timedelta(minutes=1)
+    assert world.redrive() == []  # the payer's answer lost to the stored call, whose change it applied
+    record = world.record("E1")
+    assert (record.status, record.verification.method) == ("verified", "phone")
+    assert record.resolution == f"acme-video:E1|{waiting.verification_id}"
+    [resolved] = world.redrive()  # still on the waiting list: the call's event goes out, once
+    assert resolved.verification.method == "phone" and world.repo.waiting_docs == {}
+    assert world.redrive() == []
+
+
+def test_a_resolution_published_but_never_marked_is_sent_again_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = waiting_for_the_payer()
+    store = world.repo.resolution_store
+    monkeypatch.setattr(store, "mark_published", CrashOnce(store.mark_published))
+    sent = len(world.publisher.sent)
+    with pytest.raises(Crash):
+        asyncio.run(world.service.record_phone("acme-video:E1", call()))
+    assert len(world.publisher.sent) == sent + 1 and world.status("E1") == "verified"
+    world.now += timedelta(minutes=1)
+    [again] = world.redrive()
+    assert again.verification.method == "phone" and world.repo.waiting_docs == {}
+    assert world.redrive() == [] and len(world.publisher.sent) == sent + 2
+
+
+def test_a_record_resolved_before_resolutions_had_markers_still_sends_its_stored_event() -> None:
+    world = waiting_for_the_payer()
+    [first] = world.publisher.sent
+    doc = world.repo.encounter_store.docs["acme-video:E1"]
+    doc |= {"status": "verified", "resolution_outbox": [first.model_dump()]}  # as the old resolution left it
+    world.now += timedelta(minutes=1)
+    assert world.redrive() == [CoverageVerified.model_validate_json(first.value)]
+    assert world.repo.waiting_docs == {} and world.redrive() == []

@@ -1,46 +1,51 @@
-"""In-memory adapters with the Mongo repository's and the clearinghouse's behaviour, for unit tests."""
+"""In-memory adapters with the Mongo repository's and the clearinghouse's behaviour, for unit tests:
+the same storage rules and codecs over in-memory outboxes and documents."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import deepcopy
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.eligibility.domain.status import WAITING, Waiting
-from services.eligibility.handlers.ports import PayerUnavailable, SavedVerification
-from shared.contracts.events import Verification
-from shared.messaging import Outgoing, Publisher
-from shared.outbox import InMemoryOutboxStore, Record
+from services.eligibility.adapters.repository import Documents, EligibilityStorage, Update
+from services.eligibility.domain.status import Waiting
+from services.eligibility.handlers.ports import PayerUnavailable
+from shared.outbox import InMemoryOutboxStore
 
 
-class InMemoryEligibilityRepository:
+class InMemoryDocuments(Documents):
+    def __init__(self, docs: dict[str, dict[str, Any]] | None = None) -> None:
+        self.docs = {} if docs is None else docs
+
+    async def find(self, ids: Sequence[str], fields: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+        found = {key: self.docs[key] for key in ids if key in self.docs}
+        if not fields:
+            return deepcopy(found)
+        return {key: deepcopy({"_id": key} | {f: doc[f] for f in fields if f in doc}) for key, doc in found.items()}
+
+    async def update(self, updates: Sequence[Update], upsert: bool = False) -> None:
+        for update in updates:
+            if update.key not in self.docs and not upsert:
+                continue
+            doc = self.docs.setdefault(update.key, {"_id": update.key})
+            doc |= deepcopy(update.fields)
+            for name, item in update.appended.items():
+                doc[name] = [*doc.get(name, []), deepcopy(item)]
+
+
+class InMemoryEligibilityRepository(EligibilityStorage):
     def __init__(self) -> None:
-        self.encounters = InMemoryOutboxStore()
-        self.coverages: dict[str, dict[str, Any]] = {}
+        self.encounter_store, self.resolution_store = InMemoryOutboxStore(), InMemoryOutboxStore()
+        self.coverage_docs = InMemoryDocuments()
+        super().__init__(
+            self.encounter_store,
+            InMemoryDocuments(self.encounter_store.docs),
+            self.resolution_store,
+            self.coverage_docs,
+        )
         self.waiting_docs: dict[str, Waiting] = {}
-
-    @property
-    def verifications(self) -> dict[str, list[Verification]]:
-        return {key: [Verification.model_validate(h) for h in doc["history"]] for key, doc in self.coverages.items()}
-
-    async def known(self, keys: Sequence[str]) -> set[str]:
-        return await self.encounters.known(keys)
-
-    async def latest_verifications(self, coverage_keys: set[str]) -> dict[str, Verification]:
-        return {
-            k: Verification.model_validate(self.coverages[k]["latest"]) for k in coverage_keys if k in self.coverages
-        }
-
-    async def save_verifications(self, saved: list[SavedVerification]) -> None:
-        for item in saved:
-            stored = item.verification.model_dump(mode="json")
-            doc = self.coverages.setdefault(item.coverage.key, {"history": []})
-            doc["latest"] = stored
-            doc["history"].append(stored | {"inquiry_x12": item.inquiry_x12, "response_x12": item.response_x12})
-
-    async def save_and_publish(self, records: list[Record], publisher: Publisher) -> set[str]:
-        return await self.encounters.save_and_publish(records, publisher)
 
     async def save_waiting(self, entries: list[Waiting]) -> None:
         for entry in entries:
@@ -54,18 +59,6 @@ class InMemoryEligibilityRepository:
         due = [e for e in await self.waiting("payer", 100_000) if e.next_at <= now]
         return sorted(due, key=lambda e: e.next_at)[:limit]
 
-    async def records(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {key: doc for key in keys if (doc := await self.encounters.get(key)) is not None}
-
-    async def resolve(self, key: str, status: str, verification: Verification, outbox: list[Outgoing]) -> bool:
-        doc = self.encounters.docs.get(key)
-        if doc is None or doc["status"] not in WAITING:
-            return False
-        doc["history"] = [*doc.get("history", []), doc["verification"]]
-        doc |= {"status": status, "verification": verification.model_dump(mode="json")}
-        doc["resolution_outbox"] = [message.model_dump() for message in outbox]
-        return True
-
     async def clear_waiting(self, keys: Sequence[str]) -> None:
         for key in keys:
             self.waiting_docs.pop(key, None)
@@ -74,13 +67,6 @@ class InMemoryEligibilityRepository:
         self.waiting_docs[key] = replace(
             self.waiting_docs[key], rounds=rounds, attempts=attempts, next_at=next_at, reason=error
         )
-
-    async def add_evidence(self, key: str, verification: Verification) -> None:
-        doc = self.encounters.docs[key]
-        doc["evidence"] = [*doc.get("evidence", []), verification.model_dump(mode="json")]
-
-    async def coverage(self, coverage_key: str) -> dict[str, Any] | None:
-        return self.coverages.get(coverage_key)
 
 
 class CallableGateway:

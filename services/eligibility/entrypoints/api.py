@@ -12,12 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.eligibility.bootstrap import Eligibility, build_api
+from services.eligibility.domain.records import Exchange
 from services.eligibility.domain.status import Waiting
 from services.eligibility.handlers.record_phone_verification import PhoneCall
+from services.eligibility.handlers.verification_trail import Trail
 from services.eligibility.reconcile import reconcile_for
 from shared.access import ADMINS, READERS, Operator, Writer
 from shared.api import answers, ops_app, use_cases
-from shared.phi.fields import PLAIN, reveal
+from shared.contracts.events import Verification
+from shared.phi.fields import PLAIN
 from shared.reconcile import ReconciledOut, ReconcileIn
 
 PHONE_STATUS = {"resolved": 201, "recorded": 200, "not_found": 404, "not_applicable": 409}
@@ -81,7 +84,7 @@ async def record_phone_verification(
     key: str, body: PhoneVerificationIn, service: EligibilityDep, operator: Writer
 ) -> JSONResponse:
     result = await service.record_phone(key, body.to_domain(operator))
-    found = result.verification.model_dump(mode="json", context=PLAIN) if result.verification else None
+    found = plain(result.verification) if result.verification else None
     content = {"key": key, "status": result.status, "message": result.message, "verification": found}
     return JSONResponse(status_code=PHONE_STATUS[result.status], content=content)
 
@@ -91,7 +94,27 @@ async def verification_trail(key: str, service: EligibilityDep) -> dict[str, Any
     trail = await service.trail(key)
     if trail is None:
         raise HTTPException(status_code=404, detail=f"no eligibility record for {key}")
-    return {name: jsonable(value) for name, value in reveal(trail).items()}
+    return shown_trail(trail)
+
+
+def shown_trail(trail: Trail) -> dict[str, Any]:
+    return {
+        "key": trail.key,
+        "status": str(trail.status),
+        "coverage_key": trail.coverage_key,
+        "current": plain(trail.current),
+        "steps": [plain(step) for step in trail.steps],
+        "payer_exchanges": [shown_exchange(e) for e in trail.payer_exchanges],
+        "phone_calls": [shown_exchange(e) for e in trail.phone_calls],
+    }
+
+
+def shown_exchange(exchange: Exchange) -> dict[str, Any]:
+    return plain(exchange.verification) | {"inquiry_x12": exchange.inquiry_x12, "response_x12": exchange.response_x12}
+
+
+def plain(verification: Verification) -> dict[str, Any]:
+    return verification.model_dump(mode="json", context=PLAIN)
 
 
 @router.get("/waiting", dependencies=READERS)
@@ -114,14 +137,6 @@ def shown(entry: Waiting) -> WaitingOut:
 async def reconcile(body: ReconcileIn, service: EligibilityDep) -> dict[str, Any]:
     """Where each key stands here; `redrive` re-sends the events of those that should have moved on."""
     return (await reconcile_for(service)(body.keys, body.redrive)).as_dict()
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 def create_app(make: Callable[[], Eligibility] | None = None) -> FastAPI:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from services.eligibility.domain.benefits import Decision, read_response
 from services.eligibility.domain.model import (
@@ -15,17 +14,16 @@ from services.eligibility.domain.model import (
     verification,
 )
 from services.eligibility.domain.policy import EligibilityRules
+from services.eligibility.domain.records import EncounterRecord, Resolution, SavedVerification
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271
 from services.eligibility.domain.status import WAITING, EncounterStatus, Waiting, after_deciding
 from services.eligibility.handlers.asking_payers import Answer
-from services.eligibility.handlers.ports import SERVICE, EligibilityRepository, SavedVerification
-from shared.concurrency import gather_at_most
+from services.eligibility.handlers.ports import SERVICE, EligibilityRepository
 from shared.contracts.encounter import EncounterCompleted
 from shared.contracts.events import CoverageVerified, Verification
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
-from shared.outbox import Record
-from shared.phi.fields import sealed_as
+from shared.outbox import Recorded
 from shared.topics import COVERAGE_VERIFIED
 
 REDRIVE_CAP = timedelta(minutes=5)
@@ -37,7 +35,7 @@ class Outcome:
 
     encounter: EncounterCompleted
     verification: Verification
-    status: str
+    status: EncounterStatus
     saved: SavedVerification | None = None
     attempts: int = 0
 
@@ -76,24 +74,18 @@ def outcome_from(encounter: EncounterCompleted, answer: Answer, rules: Eligibili
     return Outcome(encounter, found, after_deciding(found.outcome), saved)
 
 
-def record_for(outcome: Outcome) -> Record:
-    encounter, found = outcome.encounter, outcome.verification
-    coverage = coverage_of(encounter)
-    doc: dict[str, Any] = {
-        "_id": encounter.key,
-        "event_id": str(encounter.event_id),
-        "source": encounter.source,
-        "encounter_id": encounter.encounter.encounter_id,
-        "plan_type": encounter.coverage.plan_type,
-        "coverage_key": sealed_as("coverage_key", coverage.key) if coverage else None,
-        "status": outcome.status,
-        "verification": found.model_dump(mode="json"),
-        "history": [],
-        "encounter": encounter.model_dump(mode="json"),
-    }
+def record_for(outcome: Outcome) -> Recorded[EncounterRecord]:
+    encounter = outcome.encounter
     if outcome.status in WAITING:
         HOLDS.labels(SERVICE, outcome.status).inc()
-    return doc, [coverage_verified(encounter, found)]
+    record = EncounterRecord(encounter, outcome.status, outcome.verification)
+    return Recorded(encounter.key, record, (coverage_verified(encounter, outcome.verification),))
+
+
+def resolution_for(outcome: Outcome) -> Recorded[Resolution]:
+    encounter = outcome.encounter
+    resolution = Resolution(outcome.status, outcome.verification)
+    return Recorded(encounter.key, resolution, (coverage_verified(encounter, outcome.verification),))
 
 
 def coverage_verified(encounter: EncounterCompleted, found: Verification) -> Outgoing:
@@ -121,12 +113,6 @@ def backoff(rounds: int) -> timedelta:
 async def resolve_records(repo: EligibilityRepository, publisher: Publisher, outcomes: list[Outcome]) -> int:
     """Move waiting records to their outcomes (each claimed once), publish the winners' events in one
     batch, clear their waits. A record someone else resolved first is left to them."""
-    messages = [coverage_verified(o.encounter, o.verification) for o in outcomes]
-    won = await gather_at_most(
-        repo.resolve(o.encounter.key, o.status, o.verification, [m]) for o, m in zip(outcomes, messages, strict=True)
-    )
-    mine = [m for m, w in zip(messages, won, strict=True) if w]
-    if mine:
-        await publisher.publish(mine)
-    await repo.clear_waiting([o.encounter.key for o, w in zip(outcomes, won, strict=True) if w])
-    return len(mine)
+    won = await repo.resolve_and_publish([resolution_for(o) for o in outcomes], publisher)
+    await repo.clear_waiting([o.encounter.key for o in outcomes if o.encounter.key in won])
+    return len(won)

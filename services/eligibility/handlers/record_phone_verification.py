@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
-from services.eligibility.domain.model import (
-    coverage_of,
-    from_phone,
-)
+from services.eligibility.domain.model import from_phone
 from services.eligibility.domain.policy import EligibilityRules
-from services.eligibility.domain.status import WAITING, after_deciding
+from services.eligibility.domain.records import SavedVerification
+from services.eligibility.domain.status import after_deciding
 from services.eligibility.handlers.outcomes import Outcome, resolve_records
-from services.eligibility.handlers.ports import EligibilityRepository, SavedVerification
-from shared.contracts.encounter import EncounterCompleted
+from services.eligibility.handlers.ports import EligibilityRepository
 from shared.contracts.events import Benefits, Evidence, Verification
 from shared.messaging import Publisher
 
@@ -34,7 +30,7 @@ class PhoneCall:
     copay_cents: int | None
     coinsurance_percent: str | None
     deductible_remaining_cents: int | None
-    plan_end: Any = None
+    plan_end: date | None = None
     notes: str | None = None
 
     def benefits(self) -> Benefits:
@@ -78,8 +74,7 @@ class RecordPhoneVerification:
         record = (await self.repo.records([key])).get(key)
         if record is None:
             return PhoneResult("not_found", message=f"no eligibility record for {key}")
-        encounter = EncounterCompleted.model_validate(record["encounter"])
-        coverage = coverage_of(encounter)
+        encounter, coverage = record.encounter, record.coverage
         if coverage is None:
             return PhoneResult(
                 "not_applicable", message=f"{key} has no payer and member to verify (self-pay or ids missing)"
@@ -87,9 +82,7 @@ class RecordPhoneVerification:
         found = from_phone(encounter, call.benefits(), call.evidence(), self.rules, self.clock())
         await self.repo.save_verifications([SavedVerification(coverage, found)])
         status = after_deciding(found.outcome)
-        if record["status"] in WAITING and await resolve_records(
-            self.repo, self.publisher, [Outcome(encounter, found, status)]
-        ):
+        if record.waiting and await resolve_records(self.repo, self.publisher, [Outcome(encounter, found, status)]):
             return PhoneResult("resolved", found)
         await self.repo.add_evidence(key, found)
-        return PhoneResult("recorded", found, f"{key} was already {record['status']}: kept as evidence")
+        return PhoneResult("recorded", found, f"{key} was already {record.status}: kept as evidence")

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from services.eligibility.domain.model import (
-    coverage_of,
-)
-from services.eligibility.domain.status import WAITING, EncounterStatus, Waiting
+from services.eligibility.domain.records import EncounterRecord
+from services.eligibility.domain.status import EncounterStatus, Waiting
 from services.eligibility.handlers.outcomes import Outcome, backoff, resolve_records
 from services.eligibility.handlers.ports import EligibilityRepository
 from services.eligibility.handlers.verify_coverage import VerifyCoverage
 from shared.concurrency import gather_at_most
 from shared.contracts.encounter import EncounterCompleted
-from shared.messaging import Outgoing, Publisher
+from shared.messaging import Publisher
 
 
 class RedriveWaiting:
@@ -35,25 +32,20 @@ class RedriveWaiting:
         now = self.clock()
         due = await self.repo.waiting_due(now, self.limit)
         records = await self.repo.records([entry.key for entry in due])
-        await self.finish_resolved([key for key, rec in records.items() if rec["status"] not in WAITING], records)
-        still = [
-            EncounterCompleted.model_validate(rec["encounter"])
-            for rec in records.values()
-            if rec["status"] == EncounterStatus.WAITING_PAYER
-        ]
+        await self.finish_resolved([record for record in records.values() if not record.waiting])
         groups: dict[str, list[EncounterCompleted]] = {}
-        for encounter in still:
-            coverage = coverage_of(encounter)
-            groups.setdefault(coverage.key if coverage else encounter.key, []).append(encounter)
+        for record in records.values():
+            if record.status == EncounterStatus.WAITING_PAYER:
+                coverage = record.coverage
+                groups.setdefault(coverage.key if coverage else record.key, []).append(record.encounter)
         outcomes = await self.verify.ask_payers(groups, now)
         return await self.apply(outcomes, {entry.key: entry for entry in due}, now)
 
-    async def finish_resolved(self, keys: list[str], records: dict[str, dict[str, Any]]) -> None:
-        """A record resolved before its waiting entry was cleared (a crash in between): re-send, clear."""
-        outbox = [Outgoing(**m) for key in keys for m in records[key].get("resolution_outbox", [])]
-        if outbox:
-            await self.publisher.publish(outbox)
-        await self.repo.clear_waiting(keys)
+    async def finish_resolved(self, records: list[EncounterRecord]) -> None:
+        """A record resolved before its waiting entry was cleared (a crash in between): send what the
+        broker never acknowledged, clear."""
+        await self.repo.publish_pending_resolutions(records, self.publisher)
+        await self.repo.clear_waiting([record.key for record in records])
 
     async def apply(self, outcomes: list[Outcome], waiting: dict[str, Waiting], now: datetime) -> int:
         """Resolve what the payer answered; back off exponentially (capped) for the rest."""

@@ -38,8 +38,8 @@ class VerifyCoverage:
         known = await self.repo.known(list(unique))
         outcomes = await self.decide_all([e for key, e in unique.items() if key not in known])
         await self.repo.save_waiting([waiting_for(o, self.clock()) for o in outcomes if o.status in WAITING])
-        records = [record_for(o) for o in outcomes] + [({"_id": key}, []) for key in known]
-        inserted = await self.repo.save_and_publish(records, self.publisher)
+        redelivered = [key for key in unique if key in known]
+        inserted = await self.repo.save_and_publish([record_for(o) for o in outcomes], redelivered, self.publisher)
         # A redelivered encounter was decided before: only new encounters' verifications are kept.
         await self.repo.save_verifications([o.saved for o in outcomes if o.saved and o.encounter.key in inserted])
 
