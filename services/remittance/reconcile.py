@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from services.remittance.domain.records import ExpectedClaim
 from services.remittance.handlers.ports import RemittanceStore
 from shared.reconcile import KeyState, Reconciled
 
-WAITING_FOR_PAYER = "awaiting_payment"
 
-
-def key_state(key: str, expected: dict[str, Any] | None) -> KeyState:
+def key_state(key: str, expected: ExpectedClaim | None) -> KeyState:
     """Known: the claim was submitted and its payment is awaited (never final here: the payer answers)."""
-    if expected is None or expected.get("correlation_id") != key:
+    if expected is None or expected.correlation_id != key:
         return KeyState(key, False, "unknown", False)
-    return KeyState(key, True, expected.get("status", WAITING_FOR_PAYER), False)
+    return KeyState(key, True, expected.status, False)
 
 
 class Reconcile:

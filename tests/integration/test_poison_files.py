@@ -17,6 +17,7 @@ from services.claims.domain.claim import Envelope
 from services.remittance.adapters.inbox import era_inbox
 from services.remittance.adapters.repository import MongoRemittanceStore
 from services.remittance.bootstrap import bootstrap as remittance_bootstrap
+from services.remittance.domain.files import EraFile
 from shared.messaging import RecordingPublisher
 from shared.mongo import async_database
 from tests.unit.claims_cases import claims_over_folders, coded
@@ -50,11 +51,11 @@ def test_a_random_999_is_set_aside_and_the_valid_one_behind_it_is_read(settings,
     assert (archive / "unreadable" / "a-noise.999").exists()
     assert (archive / "unreadable" / "a-noise.999.reason").read_text().strip()
     assert (archive / "processed" / "b-real.999").exists()
-    assert claim["status"] == "rejected"
+    assert claim.status == "rejected"
 
 
 def test_random_835s_are_archived_as_unreadable_with_the_reason_and_listed(settings, unique, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    async def scenario() -> list[dict]:  # type: ignore[type-arg]
+    async def scenario() -> list[EraFile]:
         db = async_database(settings, f"test_{unique}")
         posting = remittance_bootstrap(MongoRemittanceStore(db), RecordingPublisher())
         inbound = tmp_path / "inbound"
@@ -62,7 +63,7 @@ def test_random_835s_are_archived_as_unreadable_with_the_reason_and_listed(setti
         (inbound / "a-noise.835").write_bytes(garbage())
         (inbound / "b-truncated.835").write_text("ISA*00*          *00*")
         await posting.post_inbox(era_inbox(tmp_path))
-        listed = await posting.store.worklist("files", 10)
+        listed = await posting.store.file_worklist(10)
         await db.client.drop_database(db.name)
         return listed
 
@@ -74,4 +75,4 @@ def test_random_835s_are_archived_as_unreadable_with_the_reason_and_listed(setti
         "b-truncated.835",
         "b-truncated.835.reason",
     ]
-    assert sorted(entry["file_name"] for entry in listed) == ["a-noise.835", "b-truncated.835"]
+    assert sorted(entry.file_name for entry in listed) == ["a-noise.835", "b-truncated.835"]

@@ -18,8 +18,8 @@ from services.eligibility.handlers.ports import Asking
 from shared.contracts.encounter import EncounterCompleted
 from shared.messaging import RecordingPublisher
 from shared.mongo import async_database
-from shared.phi.fields import reveal
 from tests.conftest import example
+from tests.unit.claims_cases import coded
 
 pytestmark = pytest.mark.integration
 ASKING = Asking("LONESTARTH", "SIMCLEARING", "T", attempts=2, backoff_seconds=0.01, concurrency=4, pause_seconds=1)
@@ -48,13 +48,11 @@ def test_second_encounter_reuses_the_stored_verification_and_a_new_plan_year_doe
             await service.verify([encounter(f"{unique}-{n}", day, member)])
             seen.append(('"reused":true' in publisher.sent[0].value, gateway.asked))
         coverage = await repo.coverage(f"MCRTX|{member}|2026")
+        at_rest = await db["verifications"].find_one({})  # this test's database: the one coverage
         await db.client.drop_database(db.name)
-        assert (
-            coverage is not None
-            and len(coverage["history"]) == 1
-            and "ST*271" not in coverage["history"][0]["response_x12"]  # sealed at rest
-            and "ST*271" in reveal(coverage)["history"][0]["response_x12"]
-        )
+        assert coverage is not None and len(coverage.history) == 1
+        assert "ST*271" in (coverage.history[0].response_x12 or "")
+        assert at_rest is not None and "ST*271" not in str(at_rest)  # sealed at rest
         return seen
 
     # (reused?, inquiries so far): the second encounter asks nobody; the new plan year asks again
@@ -74,7 +72,7 @@ def test_a_waiting_encounter_is_resolved_once_on_the_real_server(settings, uniqu
         clock[0] += timedelta(minutes=1)
         resolved = await service.redrive()
         again = await service.redrive()
-        status = (await repo.records([f"acme-video:{unique}-w"]))[f"acme-video:{unique}-w"]["status"]
+        status = (await repo.records([f"acme-video:{unique}-w"]))[f"acme-video:{unique}-w"].status
         waiting = len(await repo.waiting(None, 10))
         await db.client.drop_database(db.name)
         return status, resolved + again, waiting
@@ -96,7 +94,7 @@ def test_interchange_control_numbers_never_repeat_across_restarts(settings, uniq
 
 
 def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(settings, unique) -> None:  # type: ignore[no-untyped-def]
-    from services.coding.adapters.repository import MongoHoldStore
+    from services.coding.adapters.repository import MongoCodingStore
     from services.coding.bootstrap import bootstrap as coding
     from services.coding.bootstrap import hold_desk
     from services.coding.domain.resolution import ManualLine, Resolution
@@ -104,14 +102,14 @@ def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(se
 
     async def scenario() -> list[list[str]]:
         db = async_database(settings, f"test_{unique}")
-        store, publisher = MongoHoldStore(db), RecordingPublisher()
-        code, desk = coding(store.records, publisher), hold_desk(store, publisher)
+        store, publisher = MongoCodingStore(db), RecordingPublisher()
+        code, desk = coding(store, publisher), hold_desk(store, publisher)
         time_held, coverage_held = (
             verified(TIME_HELD),
             verified({"encounter.encounter_id": f"C-{unique}"}, outcome="needs_manual"),
         )
         await code([time_held, coverage_held])
-        seen = [sorted(h.holds[0]["reason"] for h in await desk.list_holds())]
+        seen = [sorted(h.holds[0].reason for h in await desk.list_holds())]
         await code([verified({"encounter.encounter_id": f"C-{unique}"})])  # the payer answered: coded now
         seen.append([h.key for h in await desk.list_holds()])
         line = ManualLine("99213", ("95",), 1, (1, 2))
@@ -130,6 +128,7 @@ def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(se
 def test_an_835_that_did_not_post_stays_on_the_files_worklist_until_it_posts(settings, unique) -> None:  # type: ignore[no-untyped-def]
     from services.remittance.adapters.repository import MongoRemittanceStore
     from services.remittance.bootstrap import bootstrap as remittance
+    from services.remittance.domain.files import EraFile, FileOutcome
     from tests.unit.test_remittance_posting import ERA, PCNS, submitted
 
     async def scenario() -> list[list[tuple[str, str]]]:
@@ -137,7 +136,7 @@ def test_an_835_that_did_not_post_stays_on_the_files_worklist_until_it_posts(set
         store = MongoRemittanceStore(db)
 
         async def listed() -> list[tuple[str, str]]:
-            return [(f["file_name"], f["outcome"]) for f in await store.worklist("files", 10)]
+            return [(f.file_name, f.outcome) for f in await store.file_worklist(10)]
 
         posting = remittance(store, RecordingPublisher())
         await posting.record_submissions([submitted(pcn, charge) for pcn, charge in PCNS.items()])
@@ -145,9 +144,11 @@ def test_an_835_that_did_not_post_stays_on_the_files_worklist_until_it_posts(set
         for name, text in (("short.835", short), ("bad.835", "not X12"), ("good.835", ERA)):
             await posting.post_file(name, text)
         seen = [await listed()]
-        await store.record_era("d1", "broke.835", "failed", ["RuntimeError: boom"], datetime.now(UTC))
+        await store.record_era(
+            EraFile("d1", "broke.835", FileOutcome.FAILED, ("RuntimeError: boom",), datetime.now(UTC))
+        )
         seen.append(await listed())
-        await store.record_era("d1", "broke.835", "posted", [], datetime.now(UTC))  # dropped again after a fix
+        await store.record_era(EraFile("d1", "broke.835", FileOutcome.POSTED, (), datetime.now(UTC)))  # after a fix
         seen.append(await listed())
         await db.client.drop_database(db.name)
         return seen
@@ -161,19 +162,31 @@ def test_a_claims_source_event_is_kept_apart_and_an_older_claim_still_gives_its_
     """Lifecycle moves read and rewrite claim documents, so the `claim-coded` event a correction starts
     from lives in `sources`; claims stored before that still carry it and are read the old way."""
 
-    async def scenario() -> tuple[Any, Any, Any, set[str]]:
-        store = MongoClaimStore(async_database(settings, f"test_{unique}"))
-        await store.save_sources({"new": {"event_id": "E-new"}})
-        await store.save_sources({"new": {"event_id": "E-again"}})  # a redelivery: the first write stays
-        await store.claims.collection.insert_one({"_id": "old", "status": "paid", "claim_coded": {"event_id": "E-old"}})
-        found = (await store.source("new"), await store.source("old"), await store.source("missing"))
-        fields = set(await store.sources.find_one({"_id": "new"}) or {})
-        await store.claims.collection.database.client.drop_database(store.claims.collection.database.name)
-        return *found, fields
+    new_event, again, old_event = coded("E-new"), coded("E-again"), coded("E-old")
+    old_claim = {  # as the first claims service stored a submitted claim: no encounter key nor frequency
+        "_id": "old", "claim_id": "TBOLD", "patient_control_number": "TBOLD", "status": "paid", "payer_id": "MCRTX",
+        "total_charge_cents": 15000, "interchange_control_number": 3, "file_name": "TB000000003.837",
+        "history": [{"status": "created", "at": "2026-03-02T10:00:00+00:00", "note": "assembled from claim-coded"}],
+        "claim_coded": old_event.model_dump(mode="json"),
+    }  # fmt: skip
 
-    new, old, missing, fields = asyncio.run(scenario())
-    assert (new, old, missing) == ({"event_id": "E-new"}, {"event_id": "E-old"}, None)
-    assert fields == {"_id", "claim_coded"}
+    async def scenario() -> tuple[Any, ...]:
+        store = MongoClaimStore(async_database(settings, f"test_{unique}"))
+        await store.save_sources({"new": new_event})
+        await store.save_sources({"new": again})  # a redelivery: the first write stays
+        await store.outbox.collection.insert_one(old_claim)
+        found = (await store.source("new"), await store.source("old"), await store.source("missing"))
+        stored = await store.sources.find_one({"_id": "new"}) or {}
+        old = (await store.records(["old"]))["old"]
+        await store.outbox.collection.database.client.drop_database(store.outbox.collection.database.name)
+        return *found, stored, old
+
+    new, old, missing, stored, old_record = asyncio.run(scenario())
+    assert (new, old, missing) == (new_event, old_event, None)
+    assert set(stored) == {"_id", "claim_coded"} and new_event.encounter.patient.last_name not in str(stored)
+    assert (old_record.encounter_key, old_record.frequency_code, old_record.status) == ("old", "1", "paid")
+    assert old_record.patient_control_number == "TBOLD"
+    assert old_record.history[0]["note"] == "assembled from claim-coded"
 
 
 def test_interchanges_are_kept_under_text_ids_and_older_numeric_ones_are_moved_at_start_up(settings, unique) -> None:  # type: ignore[no-untyped-def]

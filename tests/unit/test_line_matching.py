@@ -7,10 +7,15 @@ from decimal import Decimal
 
 from services.remittance.domain.era import LinePayment
 from services.remittance.domain.matching import match_lines
+from shared.contracts.events import SubmittedLine
 
 BILLED = [
-    {"line_number": 1, "code": "99213", "modifiers": ["95"], "date_of_service": "2026-03-02"},
-    {"line_number": 2, "code": "94010", "modifiers": [], "date_of_service": "2026-03-02"},
+    SubmittedLine(
+        line_number=1, code="99213", modifiers=["95"], units=1, charge_cents=15000, date_of_service=date(2026, 3, 2)
+    ),
+    SubmittedLine(
+        line_number=2, code="94010", modifiers=[], units=1, charge_cents=6000, date_of_service=date(2026, 3, 2)
+    ),
 ]
 
 

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from services.coding.adapters.memory import InMemoryCodingRecords
 from shared.messaging import Outgoing, RecordingPublisher
 from shared.outbox import InMemoryOutboxStore, Record
 from tests.unit.claims_cases import ClaimsWorld, coded
@@ -87,16 +86,6 @@ def test_records_without_events_publish_nothing_and_are_not_marked() -> None:
     assert publisher.sent == [] and store.published == set()
 
 
-def test_a_replaced_record_is_pending_again_until_its_new_events_are_marked() -> None:
-    store, publisher = InMemoryCodingRecords(), RecordingPublisher()
-    asyncio.run(store.save_and_publish([({"_id": "k0", "event_id": "e1"}, [])], RecordingPublisher()))
-    store.published.add("k0")  # a stale marker, as a record that once had events would carry
-    replaced = ({"_id": "k0", "event_id": "e2"}, records(1)[0][1])
-    assert asyncio.run(store.replace("k0", "e1", replaced))  # the worker dies before publishing
-    asyncio.run(store.save_and_publish([({"_id": "k0"}, [])], publisher))
-    assert keys(publisher) == ["k0"]
-
-
 class DiesOnce(RecordingPublisher):
     """Loses the first publish (the worker died after dropping the 837P, before announcing)."""
 
@@ -117,7 +106,7 @@ def test_claims_announce_a_dropped_claim_once_after_a_crash_and_never_again() ->
         world.submit(coded())
     assert len(world.exchange.outbound) == 1 and world.publisher.sent == []
     recovered = world.submit(coded())
-    assert [e.claim_id for e in recovered] == [world.doc("acme-video:E1")["claim_id"]]
+    assert [e.claim_id for e in recovered] == [world.record("acme-video:E1").claim_id]
     assert world.submit(coded()) == [] and len(world.exchange.outbound) == 1
 
 
@@ -125,4 +114,4 @@ def test_claims_announce_a_submitted_claim_once_however_often_it_is_redelivered(
     world = ClaimsWorld()
     assert len(world.submit(coded())) == 1
     assert world.submit(coded(), coded()) == []
-    assert world.store.claims.published == {"acme-video:E1"}
+    assert world.store.outbox.published == {"acme-video:E1"}

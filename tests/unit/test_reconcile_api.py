@@ -11,8 +11,11 @@ from fastapi.testclient import TestClient
 
 from services.claims.entrypoints.api import create_app as claims_app
 from services.coding.entrypoints.api import create_app as coding_app
+from services.eligibility.adapters.documents import ENCOUNTERS
 from services.eligibility.adapters.memory import CallableGateway, InMemoryEligibilityRepository
 from services.eligibility.bootstrap import bootstrap as eligibility
+from services.eligibility.domain.records import EncounterRecord, Resolution
+from services.eligibility.domain.status import EncounterStatus
 from services.eligibility.entrypoints.api import create_app as eligibility_app
 from services.ingest.adapters.accepted import InMemoryAcceptedStore
 from services.ingest.bootstrap import bootstrap as ingest
@@ -23,12 +26,13 @@ from services.remittance.bootstrap import desk
 from services.remittance.domain.era import ClaimPayment
 from services.remittance.entrypoints.api import create_app as remittance_app
 from shared.access import presented_key
-from shared.contracts.events import ClaimSubmitted
+from shared.contracts.events import ClaimSubmitted, Verification
 from shared.messaging import Outgoing, RecordingPublisher
+from shared.outbox import Recorded
 from shared.settings import Settings, get_settings
 from tests.unit.claims_cases import ClaimsWorld, coded
 from tests.unit.test_coding_holds import TIME_HELD, desk_with, verified
-from tests.unit.test_eligibility import ASKING
+from tests.unit.test_eligibility import ASKING, encounter
 from tests.unit.test_remittance_api import NoEvidence
 
 AUTH = {"Authorization": f"Bearer {presented_key(get_settings())}"}
@@ -42,21 +46,39 @@ def message(key: str, value: str = "{}") -> Outgoing:
     return Outgoing(topic="coverage-verified", key=key, value=value)
 
 
-def eligibility_record(key: str, status: str, outcome: str, resolution: tuple[Outgoing, ...] = ()) -> dict[str, Any]:
-    doc = {"_id": key, "status": status, "verification": {"outcome": outcome}, "outbox": [message(key)]}
-    return doc | ({"resolution_outbox": [m.model_dump() for m in resolution]} if resolution else {})
+def eligibility_record(key: str, status: str, outcome: str) -> Recorded[EncounterRecord]:
+    source, encounter_id = key.split(":")
+    visit = encounter(encounter_id).model_copy(update={"source": source})
+    found = Verification(
+        verification_id=f"v-{encounter_id}",
+        outcome=outcome,  # type: ignore[arg-type]
+        method="x12_270_271",
+        verified_at=datetime(2026, 3, 3, tzinfo=UTC),
+        reused=False,
+        plan_year=2026,
+    )
+    return Recorded(key, EncounterRecord(visit, EncounterStatus(status), found), (message(key),))
 
 
 def eligibility_client() -> tuple[TestClient, RecordingPublisher]:
     repo, publisher = InMemoryEligibilityRepository(), RecordingPublisher()
-    for doc in (
+    records = [
         eligibility_record("s:covered", "verified", "covered"),
-        eligibility_record("s:resolved", "verified", "covered", (message("s:resolved", "later"),)),
+        eligibility_record("s:resolved", "waiting_payer", "needs_manual"),
         eligibility_record("s:payer", "waiting_payer", "needs_manual"),
         eligibility_record("s:self", "verified", "self_pay"),
         eligibility_record("s:not", "verified", "not_covered"),
-    ):
-        repo.encounters.docs[doc["_id"]] = doc
+    ]
+    asyncio.run(repo.save_and_publish(records, [], RecordingPublisher()))
+    answered = eligibility_record("s:resolved", "verified", "covered").record
+    resolution = Recorded(
+        "s:resolved", Resolution(answered.status, answered.verification), (message("s:resolved", "later"),)
+    )
+    asyncio.run(repo.resolve_and_publish([resolution], RecordingPublisher()))
+    # resolved before resolutions were outbox records: the event is in the record, with no marker
+    legacy = eligibility_record("s:legacy", "verified", "covered").record
+    stored = ENCOUNTERS.document(legacy) | {"resolution_outbox": [message("s:legacy", "old").model_dump()]}
+    repo.encounter_store.docs["s:legacy"] = {"_id": "s:legacy", **stored, "outbox": [message("s:legacy")]}
     service = eligibility(repo, publisher, CallableGateway(lambda x270: ""), ASKING)
     return TestClient(eligibility_app(lambda: service)), publisher
 
@@ -73,7 +95,7 @@ def test_reconcile_routes_need_the_ops_token() -> None:
 
 def test_eligibility_answers_per_key_and_redrives_only_what_should_have_moved_on() -> None:
     api, publisher = eligibility_client()
-    keys = ["s:covered", "s:resolved", "s:payer", "s:self", "s:not", "s:never"]
+    keys = ["s:covered", "s:resolved", "s:payer", "s:self", "s:not", "s:legacy", "s:never"]
     with api:
         answer = api.post("/v1/reconcile", json={"keys": keys}, headers=AUTH).json()
         states = {key: (a["known"], a["state"], a["final"]) for key, a in by_key(answer).items()}
@@ -83,15 +105,18 @@ def test_eligibility_answers_per_key_and_redrives_only_what_should_have_moved_on
             "s:payer": (True, "waiting_payer", True),
             "s:self": (True, "self_pay", True),
             "s:not": (True, "not_covered", True),
+            "s:legacy": (True, "verified", False),
             "s:never": (False, "unknown", False),
         }
         assert answer["redriven"] == 0 and publisher.sent == []
         again = api.post("/v1/reconcile", json={"keys": keys, "redrive": True}, headers=AUTH).json()
-    assert again["redriven"] == 3
+    assert again["redriven"] == 5
     assert [(m.key, m.value) for m in publisher.sent] == [
         ("s:covered", "{}"),
         ("s:resolved", "{}"),
         ("s:resolved", "later"),  # the resolution after the first verification, on the same partition
+        ("s:legacy", "{}"),
+        ("s:legacy", "old"),
     ]
 
 

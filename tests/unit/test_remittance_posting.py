@@ -154,8 +154,8 @@ def test_an_unknown_adjustment_group_is_unreadable_posts_nothing_and_is_on_the_f
         handler.post_file_explained("x.835", ERA.replace("CAS*PR*1*300.00", "CAS*XX*1*300.00"))
     )
     assert outcome == "unreadable" and "CAS01 'XX'" in problem and publisher.sent == []
-    [listed] = asyncio.run(store.worklist("files", 10))
-    assert (listed["file_name"], listed["outcome"], listed["problems"]) == ("x.835", "unreadable", [problem])
+    [listed] = asyncio.run(store.file_worklist(10))
+    assert (listed.file_name, listed.outcome, listed.problems) == ("x.835", "unreadable", (problem,))
 
 
 def test_a_file_that_breaks_posting_is_set_aside_and_the_file_behind_it_still_posts(
@@ -169,12 +169,12 @@ def test_a_file_that_breaks_posting_is_set_aside_and_the_file_behind_it_still_po
 
     asyncio.run(handler.post_inbox(folder))
     assert folder.archived == {"a.835": "failed", "b.835": "posted"} and len(publisher.sent) == 2
-    [listed] = asyncio.run(store.worklist("files", 10))
-    assert (listed["file_name"], listed["problems"]) == ("a.835", ["RuntimeError: no ledger account"])
+    [listed] = asyncio.run(store.file_worklist(10))
+    assert (listed.file_name, listed.problems) == ("a.835", ("RuntimeError: no ledger account",))
 
     monkeypatch.setattr(handler, "post", original)  # fixed: the same file dropped again posts and leaves the list
     assert asyncio.run(handler.post_file("a.835", BROKEN)) == "posted"
-    assert asyncio.run(store.worklist("files", 10)) == []
+    assert asyncio.run(store.file_worklist(10)) == []
 
 
 def test_a_database_outage_leaves_the_file_in_the_folder_for_the_next_round(monkeypatch: pytest.MonkeyPatch) -> None:

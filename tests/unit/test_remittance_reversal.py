@@ -67,9 +67,9 @@ def test_the_claims_lifecycle_marks_a_reversed_payment() -> None:
     world.submit(coded())
     asyncio.run(world.claims.lifecycle.record_payments([posted(world)]))
     asyncio.run(world.claims.lifecycle.record_payments([posted(world, status="reversed")]))
-    assert world.doc("acme-video:E1")["status"] == "reversed"
+    assert world.record("acme-video:E1").status == "reversed"
     asyncio.run(world.claims.lifecycle.record_payments([posted(world, status="paid")]))  # re-adjudicated
-    assert world.doc("acme-video:E1")["status"] == "paid"
+    assert world.record("acme-video:E1").status == "paid"
 
 
 def test_a_reversal_under_another_clp01_is_matched_by_the_payers_claim_number() -> None:

@@ -1,4 +1,5 @@
-"""In-memory remittance store, for unit tests."""
+"""In-memory remittance store, for unit tests: it keeps the documents the MongoDB store keeps, through
+the same codecs (adapters/documents.py)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,49 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from services.remittance.adapters.repository import expected_doc
+from services.remittance.adapters.documents import (
+    DENIALS,
+    ERA_FILES,
+    EXPECTED_CLAIMS,
+    POSTINGS,
+    UNDERPAYMENTS,
+    expected_document,
+    oldest_first,
+)
 from services.remittance.domain.era import ClaimPayment
+from services.remittance.domain.files import EraFile
 from services.remittance.domain.parked import ParkedClaim
 from services.remittance.domain.posting import posting_key
+from services.remittance.domain.records import DenialFollowUp, ExpectedClaim, PostingRecord, Underpayment
 from shared.contracts.events import ClaimSubmitted
-from shared.outbox import InMemoryOutboxStore
+from shared.outbox import InMemoryOutboxStore, Records
 
 
 class InMemoryRemittanceStore:
     def __init__(self) -> None:
-        self.payments = InMemoryOutboxStore()
+        self.payments = Records(InMemoryOutboxStore(), POSTINGS)
         self.expected_claims: dict[str, dict[str, Any]] = {}
         self.eras: dict[str, dict[str, Any]] = {}
         self.unmatched: dict[str, ParkedClaim] = {}
-        self.worklists: dict[str, dict[str, dict[str, Any]]] = {"denials": {}, "underpayments": {}}
+        self.denials: dict[str, dict[str, Any]] = {}
+        self.underpayments: dict[str, dict[str, Any]] = {}
         self.payer_claims: dict[str, str] = {}
 
-    async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
-        for name, entries in (("denials", denied), ("underpayments", underpaid)):
-            for entry in entries:
-                self.worklists[name].setdefault(entry["_id"], entry)
+    async def follow_up(self, denied: Sequence[DenialFollowUp], underpaid: Sequence[Underpayment]) -> None:
+        for entry in denied:
+            self.denials.setdefault(entry.posting.key, {"_id": entry.posting.key, **DENIALS.document(entry)})
+        for owed in underpaid:
+            self.underpayments.setdefault(owed.posting.key, {"_id": owed.posting.key, **UNDERPAYMENTS.document(owed)})
 
-    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
-        if name == "files":
-            problems = [{"_id": d, **doc} for d, doc in self.eras.items() if doc["outcome"] != "posted"]
-            return sorted(problems, key=lambda doc: doc["recorded_at"])[:limit]
-        return sorted(self.worklists[name].values(), key=lambda doc: doc["posted_at"])[:limit]
+    async def denial_worklist(self, limit: int) -> list[DenialFollowUp]:
+        return [DENIALS.record(doc) for doc in oldest_first(self.denials.values(), "posted_at", limit)]
+
+    async def underpayment_worklist(self, limit: int) -> list[Underpayment]:
+        return [UNDERPAYMENTS.record(doc) for doc in oldest_first(self.underpayments.values(), "posted_at", limit)]
+
+    async def file_worklist(self, limit: int) -> list[EraFile]:
+        problems = [doc for doc in self.eras.values() if doc["outcome"] != "posted"]
+        return [ERA_FILES.record(doc) for doc in oldest_first(problems, "recorded_at", limit)]
 
     async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None:
         for number, pcn in pcn_by_payer_claim.items():
@@ -41,23 +58,21 @@ class InMemoryRemittanceStore:
     async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]:
         return {number: self.payer_claims[number] for number in payer_claims if number in self.payer_claims}
 
-    async def posting(self, key: str) -> dict[str, Any] | None:
+    async def posting(self, key: str) -> PostingRecord | None:
         return await self.payments.get(key)
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
-        for c in claims:
-            self.expected_claims.setdefault(
-                c.patient_control_number, {"_id": c.patient_control_number, **expected_doc(c)}
-            )
+        for claim in claims:
+            self.expected_claims.setdefault(claim.patient_control_number, expected_document(claim))
 
-    async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {pcn: self.expected_claims[pcn] for pcn in pcns if pcn in self.expected_claims}
+    async def expected(self, pcns: Sequence[str]) -> dict[str, ExpectedClaim]:
+        return {pcn: EXPECTED_CLAIMS.record(self.expected_claims[pcn]) for pcn in pcns if pcn in self.expected_claims}
 
     async def era_seen(self, digest: str) -> bool:
         return self.eras.get(digest, {}).get("outcome") == "posted"
 
-    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime) -> None:
-        self.eras[digest] = {"file_name": file_name, "outcome": outcome, "problems": problems, "recorded_at": at}
+    async def record_era(self, file: EraFile) -> None:
+        self.eras[file.digest] = {"_id": file.digest, **ERA_FILES.document(file)}
 
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         for claim in claims:

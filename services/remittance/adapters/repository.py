@@ -10,17 +10,29 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.remittance.adapters.documents import (
+    DENIALS,
+    ERA_FILES,
+    EXPECTED_CLAIMS,
+    LEFT_OUT_OF_EXPECTED,
+    POSTINGS,
+    UNDERPAYMENTS,
+    expected_document,
+    oldest_first,
+)
 from services.remittance.domain.era import Adjustment, ClaimPayment, LinePayment
+from services.remittance.domain.files import EraFile
 from services.remittance.domain.parked import ParkedClaim
 from services.remittance.domain.posting import posting_key
+from services.remittance.domain.records import DenialFollowUp, ExpectedClaim, PostingRecord, Underpayment
 from shared.contracts.events import ClaimSubmitted
 from shared.mongo import Document, find_by_ids, insert_new
-from shared.outbox import OutboxStore
+from shared.outbox import OutboxStore, Records
 
 
 class MongoRemittanceStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self.payments = OutboxStore(db["payments"])
+        self.payments = Records(OutboxStore(db["payments"]), POSTINGS)
         self.expected_claims = db["expected_claims"]
         self.eras = db["eras"]
         self.unmatched = db["unmatched"]
@@ -29,18 +41,23 @@ class MongoRemittanceStore:
         self.era_problems = db["era_problems"]  # worklist: 835s that did not post
         self.payer_claims = db["payer_claims"]  # CLP07 -> our PCN, for payers that change CLP01
 
-    async def follow_up(self, denied: list[dict[str, Any]], underpaid: list[dict[str, Any]]) -> None:
-        await insert_new(self.denials, denied)
-        await insert_new(self.underpayments, underpaid)
+    async def follow_up(self, denied: Sequence[DenialFollowUp], underpaid: Sequence[Underpayment]) -> None:
+        await insert_new(self.denials, [{"_id": entry.posting.key, **DENIALS.document(entry)} for entry in denied])
+        await insert_new(
+            self.underpayments, [{"_id": entry.posting.key, **UNDERPAYMENTS.document(entry)} for entry in underpaid]
+        )
 
-    async def worklist(self, name: str, limit: int) -> list[dict[str, Any]]:
-        collection, since = {
-            "denials": (self.denials, "posted_at"),
-            "underpayments": (self.underpayments, "posted_at"),
-            "files": (self.era_problems, "recorded_at"),
-        }[name]
-        docs = [doc async for doc in collection.find({})]
-        return sorted(docs, key=lambda doc: doc[since])[:limit]
+    async def denial_worklist(self, limit: int) -> list[DenialFollowUp]:
+        docs = await self.denials.find({}).to_list()
+        return [DENIALS.record(doc) for doc in oldest_first(docs, "posted_at", limit)]
+
+    async def underpayment_worklist(self, limit: int) -> list[Underpayment]:
+        docs = await self.underpayments.find({}).to_list()
+        return [UNDERPAYMENTS.record(doc) for doc in oldest_first(docs, "posted_at", limit)]
+
+    async def file_worklist(self, limit: int) -> list[EraFile]:
+        docs = await self.era_problems.find({}).to_list()
+        return [ERA_FILES.record(doc) for doc in oldest_first(docs, "recorded_at", limit)]
 
     async def remember_payer_claims(self, pcn_by_payer_claim: dict[str, str]) -> None:
         await insert_new(self.payer_claims, [{"_id": number, "pcn": pcn} for number, pcn in pcn_by_payer_claim.items()])
@@ -48,56 +65,37 @@ class MongoRemittanceStore:
     async def pcns_for_payer_claims(self, payer_claims: Sequence[str]) -> dict[str, str]:
         return {number: doc["pcn"] for number, doc in (await find_by_ids(self.payer_claims, payer_claims)).items()}
 
-    async def posting(self, key: str) -> dict[str, Any] | None:
+    async def posting(self, key: str) -> PostingRecord | None:
         return await self.payments.get(key)
 
     async def save_expected(self, claims: Sequence[ClaimSubmitted]) -> None:
-        await insert_new(self.expected_claims, [{"_id": c.patient_control_number, **expected_doc(c)} for c in claims])
+        await insert_new(self.expected_claims, [expected_document(claim) for claim in claims])
 
-    async def expected(self, pcns: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return await find_by_ids(self.expected_claims, pcns, {"submitted": 0})
+    async def expected(self, pcns: Sequence[str]) -> dict[str, ExpectedClaim]:
+        docs = await find_by_ids(self.expected_claims, pcns, LEFT_OUT_OF_EXPECTED)
+        return {pcn: EXPECTED_CLAIMS.record(doc) for pcn, doc in docs.items()}
 
     async def era_seen(self, digest: str) -> bool:
         doc = await self.eras.find_one({"_id": digest}, {"outcome": 1})
         return doc is not None and doc["outcome"] == "posted"
 
-    async def record_era(self, digest: str, file_name: str, outcome: str, problems: list[str], at: datetime) -> None:
-        doc = {"file_name": file_name, "outcome": outcome, "problems": problems, "recorded_at": at}
-        await self.eras.update_one({"_id": digest}, {"$set": doc}, upsert=True)
-        if outcome == "posted":  # the same file, posted after a fix, leaves the worklist
-            await self.era_problems.delete_one({"_id": digest})
+    async def record_era(self, file: EraFile) -> None:
+        doc = ERA_FILES.document(file)
+        await self.eras.update_one({"_id": file.digest}, {"$set": doc}, upsert=True)
+        if file.posted:  # the same file, posted after a fix, leaves the worklist
+            await self.era_problems.delete_one({"_id": file.digest})
         else:
-            await self.era_problems.update_one({"_id": digest}, {"$set": doc}, upsert=True)
+            await self.era_problems.update_one({"_id": file.digest}, {"$set": doc}, upsert=True)
 
     async def park_unmatched(self, trace: str, claims: Sequence[ClaimPayment]) -> None:
         await insert_new(self.unmatched, [{"_id": posting_key(trace, c), **unmatched_doc(trace, c)} for c in claims])
 
     async def parked(self, limit: int = 500) -> list[ParkedClaim]:
-        docs = await self.unmatched.find({}).to_list(limit)
-        return [
-            ParkedClaim(doc["_id"], doc["trace"], claim_payment_from_doc(doc["claim"]), doc["parked_at"])
-            for doc in docs
-        ]
+        return [parked_from(doc) for doc in await self.unmatched.find({}).to_list(limit)]
 
     async def clear_unmatched(self, ids: Sequence[str]) -> None:
         if ids:
             await self.unmatched.delete_many({"_id": {"$in": list(ids)}})
-
-
-def expected_doc(claim: ClaimSubmitted) -> dict[str, Any]:
-    return {
-        "claim_id": claim.claim_id,
-        "correlation_id": claim.correlation_id,
-        "event_id": claim.event_id,
-        "payer_id": claim.payer_id,
-        "plan_type": claim.plan_type,
-        "place_of_service": claim.place_of_service,
-        "first_date_of_service": min(line.date_of_service for line in claim.lines).isoformat(),
-        "lines": [line.model_dump(mode="json") for line in claim.lines],
-        "total_charge_cents": claim.total_charge_cents,
-        "status": "awaiting_payment",
-        "submitted": claim.model_dump(mode="json"),
-    }
 
 
 def parked_from(doc: dict[str, Any]) -> ParkedClaim:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -15,3 +17,19 @@ class FileOutcome(StrEnum):
     @property
     def needs_a_person(self) -> bool:
         return self in (FileOutcome.UNREADABLE, FileOutcome.UNBALANCED, FileOutcome.FAILED)
+
+
+@dataclass(frozen=True)
+class EraFile:
+    """An 835 file as last tried, by the digest of its bytes: the files worklist lists those that did
+    not post, with every problem found."""
+
+    digest: str
+    file_name: str
+    outcome: FileOutcome
+    problems: tuple[str, ...]
+    recorded_at: datetime
+
+    @property
+    def posted(self) -> bool:
+        return self.outcome == FileOutcome.POSTED

@@ -4,11 +4,11 @@ could not be matched is said. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from services.remittance.domain.era import LinePayment
+from shared.contracts.events import SubmittedLine
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,8 @@ class LineMatch:
     how: str  # exact | modifiers_dropped | split | code_only | unmatched
 
 
-def match_lines(billed: list[dict[str, Any]], paid: list[LinePayment]) -> list[LineMatch]:
-    """`billed`: the `claim-submitted` lines (line_number, code, modifiers, date_of_service)."""
+def match_lines(billed: Sequence[SubmittedLine], paid: list[LinePayment]) -> list[LineMatch]:
+    """`billed`: the `claim-submitted` lines."""
     used: dict[int, int] = {}
     found = []
     for line in paid:
@@ -32,12 +32,12 @@ def match_lines(billed: list[dict[str, Any]], paid: list[LinePayment]) -> list[L
     return found
 
 
-def best_match(billed: list[dict[str, Any]], line: LinePayment) -> tuple[int | None, str]:
+def best_match(billed: Sequence[SubmittedLine], line: LinePayment) -> tuple[int | None, str]:
     day = line.service_date
-    same_code = [b for b in billed if b["code"] == line.code]
-    same_day = [b for b in same_code if day is None or date.fromisoformat(str(b["date_of_service"])) == day]
-    exact = [b for b in same_day if tuple(b["modifiers"]) == line.modifiers]
+    same_code = [b for b in billed if b.code == line.code]
+    same_day = [b for b in same_code if day is None or b.date_of_service == day]
+    exact = [b for b in same_day if tuple(b.modifiers) == line.modifiers]
     for candidates, how in ((exact, "exact"), (same_day, "modifiers_dropped"), (same_code, "code_only")):
         if candidates:
-            return int(candidates[0]["line_number"]), how
+            return candidates[0].line_number, how
     return None, "unmatched"

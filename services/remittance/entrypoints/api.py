@@ -11,12 +11,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.remittance.bootstrap import RemittanceDesk, build_api
-from services.remittance.domain.files import FileOutcome
+from services.remittance.domain.appeal import Appeal
+from services.remittance.domain.files import EraFile, FileOutcome
 from services.remittance.domain.parked import ParkedClaim
+from services.remittance.domain.records import DenialFollowUp, PostingSummary, Underpayment
+from services.remittance.handlers.ports import RemittanceStore
 from services.remittance.reconcile import Reconcile
 from shared.access import ADMINS, READERS, WRITERS
 from shared.api import answers, ops_app, raw_body, use_cases
-from shared.phi.fields import reveal
 from shared.reconcile import MAX_KEYS, ReconciledOut, ReconcileIn
 
 UPLOAD_STATUS = {
@@ -74,17 +76,61 @@ async def upload(
     )
 
 
+WorklistName = Literal["denials", "underpayments", "unmatched", "files"]
+
+
 @router.get("/worklists/{name}", dependencies=READERS)
 async def worklist(
-    name: Literal["denials", "underpayments", "unmatched", "files"],
-    service: DeskDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    name: WorklistName, service: DeskDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> WorklistOut:
-    if name == "unmatched":
-        entries = [unmatched_entry(parked) for parked in await service.store.parked(limit)]
-    else:
-        entries = await service.store.worklist(name, limit)
-    return WorklistOut.model_validate({"count": len(entries), name: reveal(entries)})
+    entries = await worklist_entries(service.store, name, limit)
+    return WorklistOut.model_validate({"count": len(entries), name: entries})
+
+
+async def worklist_entries(store: RemittanceStore, name: WorklistName, limit: int) -> list[dict[str, Any]]:
+    match name:
+        case "denials":
+            return [denial_entry(entry) for entry in await store.denial_worklist(limit)]
+        case "underpayments":
+            return [underpayment_entry(entry) for entry in await store.underpayment_worklist(limit)]
+        case "files":
+            return [file_entry(file) for file in await store.file_worklist(limit)]
+        case "unmatched":
+            return [unmatched_entry(parked) for parked in await store.parked(limit)]
+
+
+def posting_entry(posting: PostingSummary) -> dict[str, Any]:
+    return {
+        "_id": posting.key,
+        "correlation_id": posting.correlation_id,
+        "claim_id": posting.claim_id,
+        "payer_claim_number": posting.payer_claim_number,
+        "era_trace_number": posting.era_trace_number,
+        "claim_status": posting.claim_status,
+        "posted_at": posting.posted_at.isoformat(),
+    }
+
+
+def denial_entry(entry: DenialFollowUp) -> dict[str, Any]:
+    """A posting with categorised denials, each with its next action."""
+    return {**posting_entry(entry.posting), "denials": [denial.model_dump(mode="json") for denial in entry.denials]}
+
+
+def underpayment_entry(entry: Underpayment) -> dict[str, Any]:
+    return {
+        **posting_entry(entry.posting),
+        "underpaid_lines": [line.model_dump(mode="json") for line in entry.underpaid_lines],
+    }
+
+
+def file_entry(file: EraFile) -> dict[str, Any]:
+    return {
+        "_id": file.digest,
+        "file_name": file.file_name,
+        "outcome": file.outcome.value,
+        "problems": list(file.problems),
+        "recorded_at": file.recorded_at,
+    }
 
 
 def unmatched_entry(parked: ParkedClaim) -> dict[str, Any]:
@@ -102,10 +148,30 @@ def unmatched_entry(parked: ParkedClaim) -> dict[str, Any]:
 
 @router.get("/denials/{posting_key}/appeal-packet", dependencies=READERS, responses=answers(404))
 async def appeal_packet(posting_key: str, service: DeskDep) -> dict[str, Any]:
-    packet = await service.appeal(posting_key)
-    if packet is None:
+    appeal = await service.appeal(posting_key)
+    if appeal is None:
         raise HTTPException(status_code=404, detail=f"no denied posting {posting_key}")
-    return dict(reveal(packet))
+    return packet(appeal)
+
+
+def packet(appeal: Appeal) -> dict[str, Any]:
+    """The posting's facts and denials, the eligibility trail as that service answered, and the
+    references an appeal cites."""
+    payment, evidence = appeal.posting.payment, appeal.evidence
+    return {
+        "posting_key": appeal.posting.key,
+        "encounter_key": appeal.posting.encounter_key,
+        "claim_id": payment.claim_id,
+        "payer_claim_number": payment.payer_claim_number,
+        "era_trace_number": payment.era_trace_number,
+        "claim_status": payment.claim_status,
+        "charge_cents": payment.charge_cents,
+        "paid_cents": payment.paid_cents,
+        "denials": [denial.model_dump(mode="json") for denial in payment.denials],
+        "eligibility_evidence": dict(evidence.answer),
+        "call_references": list(evidence.call_references),
+        "payer_traces": list(evidence.payer_traces),
+    }
 
 
 class RemittanceReconcileIn(ReconcileIn):
@@ -123,7 +189,7 @@ async def reconcile(body: RemittanceReconcileIn, service: DeskDep) -> dict[str, 
 @router.get("/reconcile/parked", dependencies=ADMINS)
 async def parked(service: DeskDep, limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> ParkedOut:
     entries = await Reconcile(service.store).parked(limit)
-    return ParkedOut(count=len(entries), parked=reveal(entries))
+    return ParkedOut(count=len(entries), parked=entries)
 
 
 def create_app(make: Callable[[], RemittanceDesk] | None = None) -> FastAPI:

@@ -7,14 +7,14 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from services.remittance.domain.denials import denials
 from services.remittance.domain.era import ClaimPayment, EraParseError, balance, parse_835
-from services.remittance.domain.files import FileOutcome
+from services.remittance.domain.files import EraFile, FileOutcome
 from services.remittance.domain.matching import match_lines
 from services.remittance.domain.posting import adjustments, claim_status, journal, posting_key
+from services.remittance.domain.records import DenialFollowUp, ExpectedClaim, PostingRecord, Underpayment
 from services.remittance.domain.underpayment import underpaid_lines
 from services.remittance.handlers.ports import SERVICE, Inbox, RemittanceRules, RemittanceStore
 from shared.contracts.events import ClaimSubmitted, PaymentPosted
@@ -22,6 +22,7 @@ from shared.errors import is_transient
 from shared.folders import UnreadableFile
 from shared.messaging import Outgoing, Publisher
 from shared.metrics import HOLDS
+from shared.outbox import Recorded
 from shared.topics import PAYMENT_POSTED
 
 log = logging.getLogger(SERVICE)
@@ -76,7 +77,7 @@ class RemittancePosting:
             outcome, problems = FileOutcome.FAILED, [f"{type(error).__name__}: {error}"]
         if outcome != FileOutcome.POSTED:
             HOLDS.labels(SERVICE, f"era_{outcome}").inc()
-        await self.store.record_era(digest, file_name, outcome, problems, self.clock())
+        await self.store.record_era(EraFile(digest, file_name, outcome, tuple(problems), self.clock()))
         return outcome, problems
 
     async def post_new_file(self, text: str) -> tuple[FileOutcome, list[str]]:
@@ -99,22 +100,23 @@ class RemittancePosting:
         if unmatched:
             HOLDS.labels(SERVICE, "unmatched_claim").inc(len(unmatched))
             await self.store.park_unmatched(trace, unmatched)
-        records = [
+        entries = [
             payment_record(trace, claim, expected[claim.patient_control_number], self.rules, self.clock())
             for claim in matched
         ]
+        postings = [entry.record for entry in entries]
         await self.store.follow_up(
-            [follow_up_entry(doc, "denials") for doc, _ in records if doc["payment"]["denials"]],
-            [follow_up_entry(doc, "underpaid_lines") for doc, _ in records if doc["payment"]["underpaid_lines"]],
+            [DenialFollowUp.of(posting) for posting in postings if posting.denied],
+            [Underpayment.of(posting) for posting in postings if posting.underpaid],
         )
         await self.store.remember_payer_claims(
             {c.payer_claim_number: c.patient_control_number for c in matched if c.payer_claim_number}
         )
-        await self.store.payments.save_and_publish(records, self.publisher)
+        await self.store.payments.save_and_publish(entries, self.publisher)
 
     async def by_payer_claim_number(
         self, claims: list[ClaimPayment]
-    ) -> tuple[list[ClaimPayment], dict[str, dict[str, Any]]]:
+    ) -> tuple[list[ClaimPayment], dict[str, ExpectedClaim]]:
         """The claims, each under our patient control number, and the submissions expected for them.
         A payer that sends back another CLP01 (reversals often do) is matched by its own claim number
         (CLP07) from an earlier posting of the same claim; only those are looked up a second time."""
@@ -134,21 +136,18 @@ class RemittancePosting:
 
 
 def payment_record(
-    trace: str, claim: ClaimPayment, submitted: dict[str, Any], rules: RemittanceRules, at: datetime
-) -> tuple[dict[str, Any], list[Outgoing]]:
+    trace: str, claim: ClaimPayment, submitted: ExpectedClaim, rules: RemittanceRules, at: datetime
+) -> Recorded[PostingRecord]:
+    """The posting of one matched claim payment, announcing `payment-posted`."""
     posting = rules.posting
-    day = (
-        at.date()
-        if not submitted.get("first_date_of_service")
-        else date.fromisoformat(submitted["first_date_of_service"])
-    )
+    day = submitted.first_date_of_service or at.date()
     underpaid = underpaid_lines(
-        claim, submitted["payer_id"], submitted.get("plan_type", ""), submitted.get("place_of_service"), day, rules.fees
+        claim, submitted.payer_id, submitted.plan_type, submitted.place_of_service, day, rules.fees
     )
     event = PaymentPosted.caused_by(
-        submitted["event_id"],
-        submitted["correlation_id"],
-        claim_id=submitted["claim_id"],
+        submitted.event_id,
+        submitted.correlation_id,
+        claim_id=submitted.claim_id,
         patient_control_number=claim.patient_control_number,
         payer_claim_number=claim.payer_claim_number or "",
         era_trace_number=trace,
@@ -162,33 +161,12 @@ def payment_record(
         denials=denials(claim, rules.codes, rules.denials),
         underpaid_lines=underpaid,
     )
-    billed = submitted.get("lines", [])
-    matches = [m.__dict__ for m in match_lines(billed, list(claim.lines))] if billed else []
-    doc = {
-        "_id": posting_key(trace, claim),
-        "line_matches": matches,
-        "lines_unmatched": sum(1 for m in matches if m["how"] == "unmatched"),
-        "crossover_payer": claim.crossover_payer or None,
-        "forwarded": claim.status_code in FORWARDED_STATUS,
-        "correlation_id": submitted["correlation_id"],
-        "claim_id": submitted["claim_id"],
-        "status": event.claim_status,
-        "paid_cents": claim.paid_cents,
-        "posted_at": at.isoformat(),
-        "payment": event.model_dump(mode="json"),
-    }
-    return doc, [Outgoing.of(PAYMENT_POSTED.name, submitted["correlation_id"], event)]
-
-
-def follow_up_entry(doc: dict[str, Any], what: str) -> dict[str, Any]:
-    payment = doc["payment"]
-    return {
-        "_id": doc["_id"],
-        "correlation_id": doc["correlation_id"],
-        "claim_id": doc["claim_id"],
-        "payer_claim_number": payment["payer_claim_number"],
-        "era_trace_number": payment["era_trace_number"],
-        "claim_status": payment["claim_status"],
-        "posted_at": doc["posted_at"],
-        what: payment[what],
-    }
+    record = PostingRecord(
+        key=posting_key(trace, claim),
+        payment=event,
+        line_matches=tuple(match_lines(submitted.lines, list(claim.lines))) if submitted.lines else (),
+        crossover_payer=claim.crossover_payer or None,
+        forwarded=claim.status_code in FORWARDED_STATUS,
+        posted_at=at,
+    )
+    return Recorded(record.key, record, (Outgoing.of(PAYMENT_POSTED.name, submitted.correlation_id, event),))
