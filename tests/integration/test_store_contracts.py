@@ -44,6 +44,7 @@ from shared.contracts.events import Verification
 from shared.messaging import Outgoing, RecordingPublisher
 from shared.mongo import async_database, sync_client
 from shared.outbox import InMemoryOutboxStore, OutboxStore, Record, Recorded
+from tests.publishers import BrokerDown, FailingPublisher
 from tests.unit.claims_cases import coded
 from tests.unit.test_coding_holds import verified
 from tests.unit.test_eligibility import encounter as eligibility_encounter
@@ -187,11 +188,6 @@ def test_coding_keeps_the_first_coding_lists_holds_and_recodes_a_coverage_hold_o
     assert sent == [coded.record.event_id] and after == []
 
 
-class Dies(RecordingPublisher):
-    async def publish(self, messages: Any) -> None:
-        raise ConnectionError("the broker went away")
-
-
 def test_coding_a_resolution_is_kept_once_and_its_event_re_sent_only_until_acknowledged(stores: Stores) -> None:
     held = coding_entry("covered", CodingResult.held(("E11.9",), Hold("em_level_unsupported", "no time")))
     resolution = ResolutionRecord("coder.kim", "from the note", AT.isoformat(), "10", ("E11.9",), (LINE,))
@@ -199,8 +195,8 @@ def test_coding_a_resolution_is_kept_once_and_its_event_re_sent_only_until_ackno
 
     async def scenario(store: Any) -> tuple[Any, ...]:
         await store.save_and_publish([held], RecordingPublisher())
-        with pytest.raises(ConnectionError):
-            await store.save_resolution(Recorded(held.key, resolution, event), Dies())
+        with pytest.raises(BrokerDown):
+            await store.save_resolution(Recorded(held.key, resolution, event), FailingPublisher())
         publisher = RecordingPublisher()
         retried = await store.save_resolution(Recorded(held.key, resolution, event), publisher)
         await store.republish_resolution(held.key, publisher)

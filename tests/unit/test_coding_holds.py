@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +14,8 @@ from services.coding.adapters.memory import InMemoryCodingStore
 from services.coding.bootstrap import bootstrap, hold_desk
 from services.coding.domain.resolution import ManualLine, Resolution, resolve
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
-from shared.messaging import Outgoing, RecordingPublisher
+from shared.messaging import RecordingPublisher
+from tests.publishers import BrokerDown, DiesOnce
 from tests.unit.coding_cases import RPM, RULES, VIDEO, encounter
 
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -139,25 +139,11 @@ def test_a_later_verification_codes_an_encounter_held_only_for_its_coverage() ->
     assert asyncio.run(store.held(None, 100)) == []  # off the coders' worklist
 
 
-class DiesOnce(RecordingPublisher):
-    """Loses the first publish: the worker died after storing the recoding, before announcing it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.failures = 1
-
-    async def publish(self, messages: Sequence[Outgoing]) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise ConnectionError("the worker died")
-        await super().publish(messages)
-
-
 def test_a_recoding_interrupted_before_its_announcement_is_finished_by_the_redelivery() -> None:
     waiting, covered = verified({}, outcome="needs_manual"), verified({}, method="phone")
     store, dying, publisher = InMemoryCodingStore(), DiesOnce(), RecordingPublisher()
     asyncio.run(bootstrap(store, dying, rules=RULES)([waiting]))
-    with pytest.raises(ConnectionError):
+    with pytest.raises(BrokerDown):
         asyncio.run(bootstrap(store, dying, rules=RULES)([covered]))
     assert asyncio.run(store.records([covered.correlation_id]))[covered.correlation_id].status == "held"
     asyncio.run(bootstrap(store, publisher, rules=RULES)([covered]))  # the redelivery

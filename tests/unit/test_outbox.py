@@ -4,24 +4,13 @@ on redelivery only while no marker says the broker acknowledged them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 
 import pytest
 
 from shared.messaging import Outgoing, RecordingPublisher
 from shared.outbox import InMemoryOutboxStore, Record
+from tests.publishers import BrokerDown, DiesOnce, FailingPublisher
 from tests.unit.claims_cases import ClaimsWorld, coded
-
-
-class BrokerDown(ConnectionError):
-    pass
-
-
-class FailingPublisher:
-    """A broker that never acknowledges: the worker dies before any marker is written."""
-
-    async def publish(self, messages: Sequence[Outgoing]) -> None:
-        raise BrokerDown("no acknowledgement")
 
 
 def records(count: int, prefix: str = "k", value: str = "{}") -> list[Record]:
@@ -84,20 +73,6 @@ def test_records_without_events_publish_nothing_and_are_not_marked() -> None:
     asyncio.run(store.save_and_publish([({"_id": "held"}, [])], publisher))
     asyncio.run(store.save_and_publish([({"_id": "held"}, [])], publisher))
     assert publisher.sent == [] and store.published == set()
-
-
-class DiesOnce(RecordingPublisher):
-    """Loses the first publish (the worker died after dropping the 837P, before announcing)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.failures = 1
-
-    async def publish(self, messages: Sequence[Outgoing]) -> None:
-        if self.failures:
-            self.failures -= 1
-            raise BrokerDown("the worker died")
-        await super().publish(messages)
 
 
 def test_claims_announce_a_dropped_claim_once_after_a_crash_and_never_again() -> None:
