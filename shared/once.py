@@ -37,12 +37,23 @@ class Once(Generic[T]):
         return self._value
 
 
-def once_per_process(build: WorkerBuild[T]) -> WorkerBuild[T]:
+class OncePerProcess(Generic[T]):
+    """A worker's `build_worker`: called by every agent and timer, builds on the first call only."""
+
+    def __init__(self, build: WorkerBuild[T]) -> None:
+        self.build = build
+        self.once: Once[T] = Once()
+
+    async def __call__(self, app: Any, settings: Settings) -> T:
+        return await self.once.get(lambda: self.build(app, settings))
+
+    @property
+    def built(self) -> T | None:
+        """What was built, if it was (for a rebalance hook, which must not build)."""
+        return self.once.built
+
+
+def once_per_process(build: WorkerBuild[T]) -> OncePerProcess[T]:
     """How every worker's bootstrap builds its use cases: on the first ask of any agent or timer,
     then the same object for all of them."""
-    built: Once[T] = Once()
-
-    async def get(app: Any, settings: Settings) -> T:
-        return await built.get(lambda: build(app, settings))
-
-    return get
+    return OncePerProcess(build)

@@ -12,7 +12,7 @@ from services.coding.domain.engine import IsBillableDiagnosis
 from services.coding.domain.rules import CodingRules, load_rules
 from services.coding.handlers.code_encounters import CodeEncounters
 from services.coding.handlers.list_holds import ListHolds
-from services.coding.handlers.ports import SERVICE, CodingStore, HoldStore
+from services.coding.handlers.ports import SERVICE, CodingStorePorts
 from services.coding.handlers.resolve_hold import ResolveHold
 from shared.messaging import Publisher
 from shared.mongo import async_database
@@ -26,39 +26,36 @@ def rules_for(settings: Settings | None = None) -> CodingRules:
     return load_rules(policy_dir=settings.coding_policy_dir if settings else None)
 
 
-def bootstrap(
-    store: CodingStore,
-    publisher: Publisher,
-    is_billable_dx: IsBillableDiagnosis = is_billable,
-    rules: CodingRules | None = None,
-) -> CodeEncounters:
-    return CodeEncounters(store, publisher, rules or rules_for(), is_billable_dx)
-
-
 @dataclass(frozen=True)
-class HoldDesk:
-    """What the ops API needs: list holds and resolve them."""
+class Coding:
+    """The coding service's use cases: the worker codes, the ops API lists and resolves holds."""
 
+    code: CodeEncounters
     list_holds: ListHolds
     resolve: ResolveHold
 
 
-def hold_desk(
-    store: HoldStore,
+def bootstrap(
+    store: CodingStorePorts,
     publisher: Publisher,
     is_billable_dx: IsBillableDiagnosis = is_billable,
     rules: CodingRules | None = None,
-) -> HoldDesk:
-    return HoldDesk(ListHolds(store), ResolveHold(store, publisher, rules or rules_for(), is_billable_dx))
+) -> Coding:
+    rules = rules or rules_for()
+    return Coding(
+        CodeEncounters(store, publisher, rules, is_billable_dx),
+        ListHolds(store),
+        ResolveHold(store, publisher, rules, is_billable_dx),
+    )
 
 
 @once_per_process
-async def build_worker(app: faust.App, settings: Settings) -> CodeEncounters:
+async def build_worker(app: faust.App, settings: Settings) -> Coding:
     """The worker's use case (coding reads its rule files once, here)."""
     store = MongoCodingStore(async_database(settings, SERVICE))
     await store.ensure_indexes()
     return bootstrap(store, FaustPublisher(app), rules=rules_for(settings))
 
 
-def build_api(settings: Settings, publisher: Publisher) -> HoldDesk:
-    return hold_desk(MongoCodingStore(async_database(settings, SERVICE)), publisher, rules=rules_for(settings))
+def build_api(settings: Settings, publisher: Publisher) -> Coding:
+    return bootstrap(MongoCodingStore(async_database(settings, SERVICE)), publisher, rules=rules_for(settings))

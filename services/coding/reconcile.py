@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.coding.adapters.repository import CodingStorage
-from services.coding.bootstrap import HoldDesk
+from services.coding.bootstrap import Coding
 from services.coding.domain.records import CodingRecord, CodingStatus
 from shared.messaging import Publisher
 from shared.reconcile import KeyState, Reconciled
@@ -46,7 +46,7 @@ class Reconcile:
         return len(messages)
 
 
-def reconcile_for(desk: HoldDesk) -> Reconcile:
+def reconcile_for(desk: Coding) -> Reconcile:
     """Over the API's own storage (the Mongo store, or the in-memory one in unit tests)."""
     storage = desk.resolve.store
     if not isinstance(storage, CodingStorage):

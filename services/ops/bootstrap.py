@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import faust
 
 from services.ops.adapters.broker import KafkaWatch
 from services.ops.adapters.desks import OwnerDesks
@@ -13,6 +16,7 @@ from services.ops.handlers.ports import SERVICE, TrailStore
 from services.ops.handlers.project_facts import ProjectFacts
 from shared.access import presented_key
 from shared.mongo import async_database
+from shared.once import once_per_process
 from shared.settings import Settings
 
 
@@ -20,13 +24,21 @@ def bootstrap(store: TrailStore) -> ProjectFacts:
     return ProjectFacts(store)
 
 
-async def build_projection(settings: Settings) -> tuple[ProjectFacts, RememberedTrails]:
-    """The projection over the stored trails, remembering the last ones it wrote (the worker makes it
-    forget them at every rebalance)."""
+@dataclass(frozen=True)
+class Projection:
+    """The worker's use case, over the stored trails, remembering the last ones it wrote (the worker
+    makes it forget them at every rebalance)."""
+
+    project: ProjectFacts
+    remembered: RememberedTrails
+
+
+@once_per_process
+async def build_worker(app: faust.App, settings: Settings) -> Projection:
     store = MongoTrailStore(async_database(settings, SERVICE))
     await store.ensure_indexes()
     remembered = RememberedTrails(store, settings.ops_remembered_trails)
-    return bootstrap(remembered), remembered
+    return Projection(bootstrap(remembered), remembered)
 
 
 async def build_queries(settings: Settings) -> OpsQueries:

@@ -44,15 +44,10 @@ def bootstrap(
     return RemittancePosting(store, publisher, load_remittance_rules(), clock)
 
 
-@once_per_process
-async def build_worker(app: faust.App, settings: Settings) -> RemittancePosting:
-    """The worker's use cases, shared by the agent and the 835 inbox timer (one database client)."""
-    return bootstrap(MongoRemittanceStore(async_database(settings, SERVICE)), FaustPublisher(app))
-
-
 @dataclass(frozen=True)
 class RemittanceDesk:
-    """The remittance API's use cases: upload and import 835s, worklists, appeal packets."""
+    """The remittance service's use cases: the worker records submissions and posts the 835 inbox;
+    the API uploads and imports 835s, lists the worklists and builds appeal packets."""
 
     posting: RemittancePosting
     store: RemittanceStore
@@ -65,8 +60,18 @@ def desk(
     return RemittanceDesk(bootstrap(store, publisher, clock), store, AppealPacket(store, evidence))
 
 
-def build_api(settings: Settings, publisher: Publisher) -> RemittanceDesk:
+def real_desk(settings: Settings, publisher: Publisher) -> RemittanceDesk:
     evidence = HttpEligibilityEvidence(
         f"http://{settings.ingest_host}:{settings.eligibility_api_port}", presented_key(settings)
     )
     return desk(MongoRemittanceStore(async_database(settings, SERVICE)), publisher, evidence)
+
+
+def build_api(settings: Settings, publisher: Publisher) -> RemittanceDesk:
+    return real_desk(settings, publisher)
+
+
+@once_per_process
+async def build_worker(app: faust.App, settings: Settings) -> RemittanceDesk:
+    """The worker's use cases, shared by the agent and the 835 inbox timer (one database client)."""
+    return real_desk(settings, FaustPublisher(app))

@@ -96,14 +96,14 @@ def test_interchange_control_numbers_never_repeat_across_restarts(settings, uniq
 def test_the_coders_worklist_follows_holds_resolutions_and_late_verifications(settings, unique) -> None:  # type: ignore[no-untyped-def]
     from services.coding.adapters.repository import MongoCodingStore
     from services.coding.bootstrap import bootstrap as coding
-    from services.coding.bootstrap import hold_desk
     from services.coding.domain.resolution import ManualLine, Resolution
     from tests.unit.test_coding_holds import TIME_HELD, verified
 
     async def scenario() -> list[list[str]]:
         db = async_database(settings, f"test_{unique}")
         store, publisher = MongoCodingStore(db), RecordingPublisher()
-        code, desk = coding(store, publisher), hold_desk(store, publisher)
+        desk = coding(store, publisher)
+        code = desk.code
         time_held, coverage_held = (
             verified(TIME_HELD),
             verified({"encounter.encounter_id": f"C-{unique}"}, outcome="needs_manual"),

@@ -11,7 +11,7 @@ import pytest
 
 from services.coding.adapters.icd10 import is_billable
 from services.coding.adapters.memory import InMemoryCodingStore
-from services.coding.bootstrap import bootstrap, hold_desk
+from services.coding.bootstrap import bootstrap
 from services.coding.domain.resolution import ManualLine, Resolution, resolve
 from shared.contracts.events import ClaimCoded, CoverageVerified, Verification
 from shared.messaging import RecordingPublisher
@@ -31,8 +31,9 @@ def verified(changes: dict[str, Any], outcome: str = "covered", method: str = "s
 
 def desk_with(*events: CoverageVerified) -> tuple[Any, RecordingPublisher]:
     store, publisher = InMemoryCodingStore(), RecordingPublisher()
-    asyncio.run(bootstrap(store, publisher, rules=RULES)(list(events)))
-    return hold_desk(store, publisher, rules=RULES), publisher
+    coding = bootstrap(store, publisher, rules=RULES)
+    asyncio.run(coding.code(list(events)))
+    return coding, publisher
 
 
 def resolution(*lines: ManualLine, place: str = "10", diagnoses: tuple[str, ...] | None = None) -> Resolution:
@@ -127,7 +128,7 @@ def test_combination_edits_apply_to_manual_lines_too() -> None:
 def test_a_later_verification_codes_an_encounter_held_only_for_its_coverage() -> None:
     waiting, covered = verified({}, outcome="needs_manual"), verified({}, method="phone")
     store, publisher = InMemoryCodingStore(), RecordingPublisher()
-    code = bootstrap(store, publisher, rules=RULES)
+    code = bootstrap(store, publisher, rules=RULES).code
     asyncio.run(code([waiting]))
     asyncio.run(code([covered]))
     asyncio.run(code([covered]))  # a redelivery re-publishes the same claim-coded
@@ -142,12 +143,12 @@ def test_a_later_verification_codes_an_encounter_held_only_for_its_coverage() ->
 def test_a_recoding_interrupted_before_its_announcement_is_finished_by_the_redelivery() -> None:
     waiting, covered = verified({}, outcome="needs_manual"), verified({}, method="phone")
     store, dying, publisher = InMemoryCodingStore(), DiesOnce(), RecordingPublisher()
-    asyncio.run(bootstrap(store, dying, rules=RULES)([waiting]))
+    asyncio.run(bootstrap(store, dying, rules=RULES).code([waiting]))
     with pytest.raises(BrokerDown):
-        asyncio.run(bootstrap(store, dying, rules=RULES)([covered]))
+        asyncio.run(bootstrap(store, dying, rules=RULES).code([covered]))
     assert asyncio.run(store.records([covered.correlation_id]))[covered.correlation_id].status == "held"
-    asyncio.run(bootstrap(store, publisher, rules=RULES)([covered]))  # the redelivery
-    asyncio.run(bootstrap(store, publisher, rules=RULES)([covered]))  # and another: nothing more
+    asyncio.run(bootstrap(store, publisher, rules=RULES).code([covered]))  # the redelivery
+    asyncio.run(bootstrap(store, publisher, rules=RULES).code([covered]))  # and another: nothing more
     assert [ClaimCoded.model_validate_json(m.value).causation_id for m in publisher.on("claim-coded")] == [
         covered.event_id
     ]
@@ -156,7 +157,7 @@ def test_a_recoding_interrupted_before_its_announcement_is_finished_by_the_redel
 
 def test_a_later_verification_does_not_recode_a_coded_or_otherwise_held_encounter() -> None:
     store, publisher = InMemoryCodingStore(), RecordingPublisher()
-    code = bootstrap(store, publisher, rules=RULES)
+    code = bootstrap(store, publisher, rules=RULES).code
     asyncio.run(code([verified(TIME_HELD, outcome="needs_manual")]))  # held for coverage only
     asyncio.run(code([verified(TIME_HELD)]))  # now held for its E/M level: stays held, once
     asyncio.run(code([verified(TIME_HELD, method="phone")]))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.coding.bootstrap import HoldDesk, build_api
+from services.coding.bootstrap import Coding, build_api
 from services.coding.domain.held import HeldEncounter
 from services.coding.domain.records import ResolutionRecord, line_fields
 from services.coding.domain.resolution import ManualLine, Resolution
@@ -64,7 +64,7 @@ class ResolutionOut(BaseModel):
     resolution: dict[str, Any] | None
 
 
-DeskDep = Annotated[HoldDesk, Depends(use_cases)]
+DeskDep = Annotated[Coding, Depends(use_cases)]
 router = APIRouter(prefix="/v1/holds")
 
 
@@ -119,7 +119,7 @@ async def reconcile(body: ReconcileIn, hold_desk: DeskDep) -> dict[str, Any]:
     return (await reconcile_for(hold_desk)(body.keys, body.redrive)).as_dict()
 
 
-def create_app(make: Callable[[], HoldDesk] | None = None) -> FastAPI:
+def create_app(make: Callable[[], Coding] | None = None) -> FastAPI:
     app = ops_app("coding", "telebill coding ops", router, build_api, make)
     app.include_router(reconcile_router)
     return app

@@ -12,7 +12,7 @@ CONSUMES, PRODUCES = (COVERAGE_VERIFIED,), (CLAIM_CODED,)  # and what it cannot 
 
 
 async def code(app: faust.App, settings: Settings) -> BatchHandler:
-    return await build_worker(app, settings)
+    return (await build_worker(app, settings)).code
 
 
 settings = get_settings()

@@ -35,3 +35,7 @@ class HoldStore(Protocol):
 
     async def mark_resolved(self, key: str, record: CodingRecord) -> None:
         """Keep `record` (now resolved) as the encounter's record and take it off the worklist."""
+
+
+class CodingStorePorts(CodingStore, HoldStore, Protocol):
+    """One store serves both: the holds are the records the worker kept."""

@@ -10,13 +10,10 @@ from typing import Any
 import faust
 from pydantic import BaseModel
 
-from services.ops.adapters.remembered import RememberedTrails
-from services.ops.bootstrap import build_projection
+from services.ops.bootstrap import build_worker
 from services.ops.domain import facts
 from services.ops.handlers.ports import SERVICE
-from services.ops.handlers.project_facts import ProjectFacts
 from shared.contracts.events import DeadLetter
-from shared.once import Once
 from shared.settings import Settings, get_settings
 from shared.streaming import BatchHandler, add_agent, make_app, run_worker
 from shared.topics import (
@@ -38,15 +35,14 @@ READERS: dict[str, Reader] = {
     CLAIM_SUBMITTED.name: facts.submitted,
     PAYMENT_POSTED.name: facts.posted,
 }
-projection: Once[tuple[ProjectFacts, RememberedTrails]] = Once()
 
 
 def projecting(read: Reader) -> Callable[[faust.App, Settings], Any]:
     async def build(app: faust.App, settings: Settings) -> BatchHandler:
-        project, _ = await projection.get(lambda: build_projection(settings))
+        projection = await build_worker(app, settings)
 
         async def handle(events: list[Any]) -> None:
-            await project([read(event) for event in events])
+            await projection.project([read(event) for event in events])
 
         return handle
 
@@ -73,8 +69,8 @@ app = ops_app(settings)
 def forget_remembered_trails(app: Any, /, *_: Any, signal: Any, **__: Any) -> None:
     """Partitions may move to another instance, which then writes their trails: what this process
     remembers of them would be stale."""
-    if projection.built is not None:
-        projection.built[1].forget()
+    if build_worker.built is not None:
+        build_worker.built.remembered.forget()
 
 
 if __name__ == "__main__":

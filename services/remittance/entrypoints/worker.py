@@ -13,7 +13,7 @@ CONSUMES, PRODUCES = (CLAIM_SUBMITTED,), (PAYMENT_POSTED,)  # and 835 files; dea
 
 
 async def record_submissions(app: faust.App, settings: Settings) -> BatchHandler:
-    return (await build_worker(app, settings)).record_submissions
+    return (await build_worker(app, settings)).posting.record_submissions
 
 
 settings = get_settings()
@@ -22,7 +22,7 @@ inbox = era_inbox(settings.exchange_dir)
 
 
 async def post_waiting_remittances() -> None:
-    await (await build_worker(app, settings)).post_inbox(inbox)
+    await (await build_worker(app, settings)).posting.post_inbox(inbox)
 
 
 app.timer(interval=settings.poll_seconds, on_leader=True)(guarded("remittance-835-inbox", post_waiting_remittances))
