@@ -41,7 +41,8 @@ async def build_worker(app: faust.App, settings: Settings) -> Projection:
     return Projection(bootstrap(remembered), remembered)
 
 
-async def build_queries(settings: Settings) -> OpsQueries:
+async def build_api(settings: Settings) -> OpsQueries:
+    """The API's use cases (made once, when the app starts)."""
     store = MongoTrailStore(async_database(settings, SERVICE))
     await store.ensure_indexes()
     desks = OwnerDesks(settings.api_url, presented_key(settings))

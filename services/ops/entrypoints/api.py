@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from prometheus_client import make_asgi_app
 
-from services.ops.bootstrap import build_queries
+from services.ops.bootstrap import build_api
 from services.ops.domain.money import MONEY_FIELDS, add_up, bucket_totals, per_payer
 from services.ops.domain.summary import Search
 from services.ops.domain.worklist import KINDS
@@ -190,7 +190,7 @@ ROUTERS = (encounters, worklists, money, kpi, pipeline)
 def create_app(make: Callable[[], OpsQueries] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.use_cases = make() if make else await build_queries(get_settings())
+        app.state.use_cases = make() if make else await build_api(get_settings())
         app.state.probe = None if make else dependencies_probe(get_settings(), "ops")
         app.state.audit = audit_log_for("ops", faked=make is not None)
         refresher = asyncio.create_task(gauges.refresh_forever(app.state.use_cases)) if make is None else None

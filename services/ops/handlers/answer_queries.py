@@ -32,12 +32,15 @@ class Flow:
     dead_letters: dict[str, int]
 
 
+@dataclass(frozen=True)
 class OpsQueries:
     """What the ops API and the business gauges answer, read from the read model, the owners'
     worklist APIs and the broker; it changes nothing anywhere."""
 
-    def __init__(self, store: ReadModel, desks: Desks, broker: Broker, clock: Callable[[], datetime]) -> None:
-        self.store, self.desks, self.broker, self.clock = store, desks, broker, clock
+    store: ReadModel
+    desks: Desks
+    broker: Broker
+    clock: Callable[[], datetime]
 
     async def encounters(self, search: Search, page: int, page_size: int) -> tuple[list[Summary], int]:
         return await self.store.search(search, (page - 1) * page_size, page_size)
