@@ -39,7 +39,7 @@ BILLING = {
 }
 BRIEF = {"e_visit", "virtual_check_in", "store_and_forward"}
 RENDERING = {"npi": "1987654328", "first_name": "ALAN", "last_name": "GRANT", "taxonomy": "207Q00000X"}
-THERAPIST = {"npi": "1760543212", "first_name": "RUTH", "last_name": "ELLIS", "taxonomy": "1041C0700X"}
+THERAPIST = {"npi": "1760543219", "first_name": "RUTH", "last_name": "ELLIS", "taxonomy": "1041C0700X"}
 SYNCHRONOUS = {"audio_video", "audio_only"}
 
 
