@@ -76,13 +76,16 @@ class Outbox(ABC):
     async def amend(self, key: str, fields: dict[str, Any]) -> None:
         """Set fields of a stored record (its status, a pointer): never its events."""
 
-    async def save_and_publish(self, records: Sequence[Record], publisher: Publisher) -> set[str]:
+    async def save_and_publish(
+        self, records: Sequence[Record], publisher: Publisher, redelivered: Sequence[str] = ()
+    ) -> set[str]:
         """Insert new records and publish their events; re-send the stored events of redelivered
-        records that were never marked published. Returns the ids that were new."""
+        records (those that were not new, and the keys in `redelivered`, for which the caller built
+        no record) that were never marked published. Returns the ids that were new."""
         inserted = await self.save(records)
         fresh = [record for record in first_of_each(records) if record[0]["_id"] in inserted]
-        redelivered = await self.pending([doc["_id"] for doc, _ in records if doc["_id"] not in inserted])
-        await self.publish_and_mark(fresh + redelivered, publisher)
+        again = [doc["_id"] for doc, _ in records if doc["_id"] not in inserted] + list(redelivered)
+        await self.publish_and_mark(fresh + await self.pending(again), publisher)
         return inserted
 
     async def pending(self, ids: Sequence[str]) -> list[Record]:
@@ -203,12 +206,14 @@ class Records(Generic[R]):
         """Insert the entries whose key is new (first write wins), announcing nothing yet."""
         return await self.outbox.save(self.stored(entries))
 
-    async def save_and_publish(self, entries: Sequence[Recorded[R]], publisher: Publisher) -> set[str]:
-        return await self.outbox.save_and_publish(self.stored(entries), publisher)
+    async def save_and_publish(
+        self, entries: Sequence[Recorded[R]], publisher: Publisher, redelivered: Sequence[str] = ()
+    ) -> set[str]:
+        return await self.outbox.save_and_publish(self.stored(entries), publisher, redelivered)
 
     async def publish(self, entries: Sequence[Recorded[R]], publisher: Publisher) -> None:
         """Announce saved entries' events now (after an effect that had to come first)."""
-        await self.outbox.publish_and_mark(self.stored(entries), publisher)
+        await self.outbox.publish_and_mark([({"_id": entry.key}, entry.events) for entry in entries], publisher)
 
     async def publish_pending(self, keys: Sequence[str], publisher: Publisher) -> None:
         """Re-send the stored events of records among `keys` that were never marked published."""

@@ -136,6 +136,18 @@ def test_outbox_sends_what_a_crash_left_pending_exactly_once(stores: Stores) -> 
     assert marked == {"done-0", "pending-0", "new-0"}
 
 
+def test_outbox_re_sends_the_pending_events_of_keys_redelivered_without_a_record(stores: Stores) -> None:
+    async def scenario(store: Any) -> tuple[Any, ...]:
+        await store.save(records("p", 2))  # the worker died before publishing
+        publisher = RecordingPublisher()
+        new = await store.save_and_publish(records("n", 1), publisher, redelivered=["p-0", "p-1", "missing"])
+        await store.save_and_publish([], publisher, redelivered=["p-0", "p-1"])
+        return new, sorted(m.key for m in publisher.sent), await store.known(["missing"])
+
+    new, sent, missing = stores.run("outbox", scenario)
+    assert new == {"n-0"} and sent == ["n-0", "p-0", "p-1"] and missing == set()
+
+
 def test_outbox_knows_its_keys_returns_outboxes_and_amends_a_record_but_never_its_events(stores: Stores) -> None:
     async def scenario(store: Any) -> tuple[Any, ...]:
         await store.save_and_publish(records("k", 2), RecordingPublisher())

@@ -96,8 +96,7 @@ class EligibilityStorage:
     ) -> set[str]:
         """Insert new encounters' records and publish their events, and re-send whatever redelivered
         encounters' records never got out, in one batch. Returns the keys that were new."""
-        batch = self.encounters.stored(entries) + [({"_id": key}, []) for key in redelivered]
-        return await self.encounters.outbox.save_and_publish(batch, publisher)
+        return await self.encounters.save_and_publish(entries, publisher, redelivered)
 
     async def resolve_and_publish(self, resolutions: Sequence[Recorded[Resolution]], publisher: Publisher) -> set[str]:
         """Compare-and-set from a waiting status: of a re-drive and a phone call, exactly one wins; the
