@@ -10,7 +10,14 @@ from typing import Any
 
 from services.claims.domain.interchange import Step
 from services.claims.domain.lifecycle import ClaimStatus
-from services.claims.domain.records import ClaimChanges, ClaimRecord, Submission, WorklistEntry
+from services.claims.domain.records import (
+    ClaimChanges,
+    ClaimRecord,
+    Submission,
+    WorklistEntry,
+    claim_fields,
+    worklist_fields,
+)
 from services.claims.domain.scrubber import Finding
 from shared.contracts.events import ClaimCoded
 from shared.outbox import Codec
@@ -20,26 +27,10 @@ SEALED_NOTES = (ClaimStatus.CORRECTED, ClaimStatus.VOIDED)  # the operator's rea
 
 
 def claim_document(record: ClaimRecord) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "encounter_key": record.encounter_key,
-        "claim_id": record.claim_id,
-        "frequency_code": record.frequency_code,
-        "status": record.status.value,
-        "replaces": record.replaces,
-        "history": [step_document(step) for step in record.history],
-    }
-    if record.submission:
-        doc |= asdict(record.submission)
+    fields = claim_fields(record) | {"history": [step_document(step) for step in record.history]}
     if record.findings or record.problems:
-        doc |= findings_document(record.findings, record.problems)
-    return doc | lifecycle_fields(record)
-
-
-def lifecycle_fields(record: ClaimRecord) -> dict[str, Any]:
-    """What later moves and corrections add: written only once known, as those writes do."""
-    learnt = {"payer_claim_number": record.payer_claim_number, "current": record.current}
-    fields: dict[str, Any] = {key: value for key, value in learnt.items() if value is not None}
-    return fields | ({"versions": list(record.versions)} if record.versions else {})
+        fields |= findings_document(record.findings, record.problems)
+    return fields
 
 
 def claim_record(doc: dict[str, Any]) -> ClaimRecord:
@@ -108,14 +99,7 @@ def source_document(event: ClaimCoded) -> dict[str, Any]:
 
 
 def worklist_document(entry: WorklistEntry) -> dict[str, Any]:
-    return {
-        "status": entry.status.value,
-        "encounter_key": entry.encounter_key,
-        "claim_id": entry.claim_id,
-        "frequency_code": entry.frequency_code,
-        **findings_document(entry.findings, entry.problems),
-        "since": entry.since,
-    }
+    return worklist_fields(entry) | findings_document(entry.findings, entry.problems)
 
 
 def worklist_entry_from(doc: dict[str, Any]) -> WorklistEntry:

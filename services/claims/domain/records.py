@@ -3,7 +3,8 @@ stores seal at rest what must not be read there). Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from services.claims.domain.interchange import Step
 from services.claims.domain.lifecycle import ClaimStatus
@@ -80,3 +81,39 @@ def worklist_entry(record: ClaimRecord, note: str = "") -> WorklistEntry:
         findings=record.findings,
         problems=(*record.problems, note) if note else record.problems,
     )
+
+
+def claim_fields(record: ClaimRecord) -> dict[str, Any]:
+    """A claim as its fields, clear: what is stored (the stores seal some on top) and what the API
+    shows. Only the fields it has: a submitted one's interchange, a stopped one's findings, and what
+    the payer and later corrections added, written only once known."""
+    fields: dict[str, Any] = {
+        "encounter_key": record.encounter_key,
+        "claim_id": record.claim_id,
+        "frequency_code": record.frequency_code,
+        "status": record.status.value,
+        "replaces": record.replaces,
+        "history": [dict(step) for step in record.history],
+    }
+    if record.submission:
+        fields |= asdict(record.submission)
+    if record.findings or record.problems:
+        fields |= findings_fields(record.findings, record.problems)
+    learnt = {"payer_claim_number": record.payer_claim_number, "current": record.current}
+    fields |= {name: value for name, value in learnt.items() if value is not None}
+    return fields | ({"versions": list(record.versions)} if record.versions else {})
+
+
+def worklist_fields(entry: WorklistEntry) -> dict[str, Any]:
+    return {
+        "status": entry.status.value,
+        "encounter_key": entry.encounter_key,
+        "claim_id": entry.claim_id,
+        "frequency_code": entry.frequency_code,
+        **findings_fields(entry.findings, entry.problems),
+        "since": entry.since,
+    }
+
+
+def findings_fields(findings: tuple[Finding, ...], problems: tuple[str, ...]) -> dict[str, Any]:
+    return {"findings": [finding.as_dict() for finding in findings], "problems": list(problems)}

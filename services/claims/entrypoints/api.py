@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query
@@ -12,8 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.claims.bootstrap import Claims, build_api
 from services.claims.domain.lifecycle import ClaimStatus
-from services.claims.domain.records import ClaimRecord, WorklistEntry
-from services.claims.domain.scrubber import Finding
+from services.claims.domain.records import ClaimRecord, WorklistEntry, claim_fields, worklist_fields
 from services.claims.handlers.correct_claim import Correction
 from services.claims.reconcile import pcns_as_dict, reconcile_for
 from shared.access import ADMINS, READERS, Writer
@@ -98,41 +96,11 @@ async def claim(key: str, service: ClaimsDep) -> dict[str, Any]:
 
 
 def worklist_answer(entry: WorklistEntry) -> dict[str, Any]:
-    return {
-        "_id": entry.key,
-        "status": entry.status.value,
-        "encounter_key": entry.encounter_key,
-        "claim_id": entry.claim_id,
-        "frequency_code": entry.frequency_code,
-        "findings": findings_answer(entry.findings),
-        "problems": list(entry.problems),
-        "since": entry.since,
-    }
+    return {"_id": entry.key, **worklist_fields(entry)}
 
 
 def claim_answer(record: ClaimRecord) -> dict[str, Any]:
-    """A claim with the fields it has: a submitted one's interchange, a stopped one's findings, and
-    what the payer and later corrections added."""
-    answer: dict[str, Any] = {
-        "_id": record.key,
-        "encounter_key": record.encounter_key,
-        "claim_id": record.claim_id,
-        "frequency_code": record.frequency_code,
-        "status": record.status.value,
-        "replaces": record.replaces,
-        "history": [dict(step) for step in record.history],
-    }
-    if record.submission:
-        answer |= asdict(record.submission)
-    if record.findings or record.problems:
-        answer |= {"findings": findings_answer(record.findings), "problems": list(record.problems)}
-    learnt = {"payer_claim_number": record.payer_claim_number, "current": record.current}
-    answer |= {name: value for name, value in learnt.items() if value is not None}
-    return answer | ({"versions": list(record.versions)} if record.versions else {})
-
-
-def findings_answer(findings: tuple[Finding, ...]) -> list[dict[str, str]]:
-    return [finding.as_dict() for finding in findings]
+    return {"_id": record.key, **claim_fields(record)}
 
 
 async def corrected(service: Claims, key: str, correction: Correction) -> JSONResponse:
