@@ -476,8 +476,9 @@ def test_eligibility_coverages_keep_every_verification_with_its_exchange_sealed(
     asked, phoned = coverage_checked("asked", "covered"), coverage_checked("phoned", "covered", "phone")
 
     async def scenario(store: Any) -> tuple[Any, ...]:
-        await store.save_verifications([SavedVerification(coverage, asked, "ISA*270*ASKED", "ISA*271*ANSWERED")])
-        await store.save_verifications([SavedVerification(coverage, phoned)])
+        exchanged = Exchange(asked, "ISA*270*ASKED", "ISA*271*ANSWERED")
+        await store.save_verifications([SavedVerification(coverage, exchanged)])
+        await store.save_verifications([SavedVerification(coverage, Exchange(phoned))])
         latest = await store.latest_verifications({coverage.key, "NOPAY|M0|2026"})
         entry = encounter_entry("e", EncounterStatus.VERIFIED)
         await store.save_and_publish([entry], [], RecordingPublisher())

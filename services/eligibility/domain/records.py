@@ -66,13 +66,11 @@ class SavedVerification:
     """A coverage-level verification with the raw exchange that proves it."""
 
     coverage: CoverageId
-    verification: Verification
-    inquiry_x12: str | None = None
-    response_x12: str | None = None
+    exchange: Exchange
 
     @property
-    def exchange(self) -> Exchange:
-        return Exchange(self.verification, self.inquiry_x12, self.response_x12)
+    def verification(self) -> Verification:
+        return self.exchange.verification
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from services.eligibility.domain.model import (
     verification,
 )
 from services.eligibility.domain.policy import EligibilityRules
-from services.eligibility.domain.records import EncounterRecord, Resolution, SavedVerification
+from services.eligibility.domain.records import EncounterRecord, Exchange, Resolution, SavedVerification
 from services.eligibility.domain.response import Eligibility271ParseError, parse_271
 from services.eligibility.domain.status import WAITING, EncounterStatus, Waiting, after_deciding
 from services.eligibility.handlers.asking_payers import Answer
@@ -67,7 +67,7 @@ def outcome_from(encounter: EncounterCompleted, answer: Answer, rules: Eligibili
         )
     coverage = coverage_of(encounter)
     saved = (
-        SavedVerification(coverage, found, answer.inquiry_x12, answer.response_x12)
+        SavedVerification(coverage, Exchange(found, answer.inquiry_x12, answer.response_x12))
         if coverage and found.benefits
         else None
     )

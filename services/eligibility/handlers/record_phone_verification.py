@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from services.eligibility.domain.model import from_phone
 from services.eligibility.domain.policy import EligibilityRules
-from services.eligibility.domain.records import SavedVerification
+from services.eligibility.domain.records import Exchange, SavedVerification
 from services.eligibility.domain.status import after_deciding
 from services.eligibility.handlers.outcomes import Outcome, resolve_records
 from services.eligibility.handlers.ports import EligibilityRepository
@@ -80,7 +80,7 @@ class RecordPhoneVerification:
                 "not_applicable", message=f"{key} has no payer and member to verify (self-pay or ids missing)"
             )
         found = from_phone(encounter, call.benefits(), call.evidence(), self.rules, self.clock())
-        await self.repo.save_verifications([SavedVerification(coverage, found)])
+        await self.repo.save_verifications([SavedVerification(coverage, Exchange(found))])
         status = after_deciding(found.outcome)
         if record.waiting and await resolve_records(self.repo, self.publisher, [Outcome(encounter, found, status)]):
             return PhoneResult("resolved", found)
