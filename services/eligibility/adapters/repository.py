@@ -116,16 +116,20 @@ class EligibilityStorage:
         winners = {key: claim for key, claim in claims.items() if claim.key in won}
         lost = {key: claim.key for key, claim in claims.items() if key not in winners}
         changes = [winning(current[key], claim) for key, claim in winners.items()]
-        await self.encounter_docs.update(changes + await self.completing(lost))
+        await self.encounter_docs.update(changes + await self.completing(lost, current))
         await self.resolutions.publish(list(winners.values()), publisher)
         return set(winners)
 
-    async def completing(self, lost: dict[str, str]) -> list[Update]:
-        """The stored winners' changes of the encounters whose claim was lost (resolution ids by key)."""
+    async def completing(self, lost: dict[str, str], current: dict[str, EncounterRecord]) -> list[Update]:
+        """The stored winners' changes of the encounters whose claim was lost (resolution ids by key),
+        written whole as the winner writes them (see `winning`)."""
         stored = await self.resolutions.outbox.documents(list(lost.values()))
         if missing := sorted(set(lost.values()) - set(stored)):  # each insert lost to one of these
             raise RuntimeError(f"resolutions {missing} were claimed but cannot be read back")
-        return [Update(key, applied_as_stored(claim, stored[claim])) for key, claim in lost.items()]
+        return [
+            Update(key, applied_as_stored(claim, stored[claim]) | history_after(current[key]))
+            for key, claim in lost.items()
+        ]
 
     async def publish_pending_resolutions(self, records: Sequence[EncounterRecord], publisher: Publisher) -> None:
         """Send the events of these records' resolutions that the broker never acknowledged."""
@@ -165,8 +169,16 @@ class EligibilityStorage:
 
 
 def winning(record: EncounterRecord, claim: Recorded[Resolution]) -> Update:
-    """A winner's change, keeping the verification it replaces in the record's history."""
-    return Update(record.key, applied(claim.key, claim.record), {"history": verification_document(record.verification)})
+    """A winner's change, keeping the verification it replaces in the record's history.
+
+    Set whole, not pushed: the winner and a racing loser both read the record while it waited, so they
+    write the same document, and on a server that rewrites a document from the snapshot it read
+    (FerretDB 1.x) the later write cannot drop what the earlier one added."""
+    return Update(record.key, applied(claim.key, claim.record) | history_after(record))
+
+
+def history_after(waiting: EncounterRecord) -> dict[str, Any]:
+    return {"history": [verification_document(step) for step in (*waiting.history, waiting.verification)]}
 
 
 def coverage_update(saved: SavedVerification) -> Update:
